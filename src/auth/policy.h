@@ -1,0 +1,60 @@
+// Channel permissions (spec §6): namespace existence, channel name rules, tenant isolation,
+// role patterns with {tenant_id}/{user_id}. Pure functions of the config; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/token.h"
+#include "config/config.h"
+
+namespace neo::auth {
+
+enum class Action { subscribe, publish };
+
+enum class Decision {
+  allow,
+  unknown_channel,  // namespace not configured -> 102
+  bad_channel,      // empty, > 255 bytes, or not printable ASCII -> 107
+  denied,           // -> 103
+};
+
+// '*' matches any run of characters (':' included); everything else is literal.
+bool match_pattern(std::string_view pattern, std::string_view text);
+
+// "ns:rest" -> "ns"; a channel without ':' has no namespace ("").
+std::string_view namespace_of(std::string_view channel);
+
+// For "tenant:X..." returns X (up to the next ':' or the end); otherwise "".
+std::string_view tenant_of(std::string_view channel);
+
+// Name rules only: 1..255 bytes of printable ASCII (0x21..0x7e).
+bool valid_channel_name(std::string_view channel);
+
+class Policy {
+ public:
+  explicit Policy(const config::Config& config);
+
+  // Rules 1-3 of spec §6. `has_subscription_token` = the client presented a valid
+  // subscription token for exactly this channel (grants rule 3, never rule 2).
+  Decision check(const Identity& who, std::string_view channel, Action action,
+                 bool has_subscription_token = false) const;
+
+  // Namespace and name checks only (rule 1), used by the server API.
+  Decision check_channel(std::string_view channel) const;
+
+  // A tenant API key may act only on "tenant:{tenant}:*".
+  static bool tenant_key_allows(std::string_view key_tenant, std::string_view channel);
+
+ private:
+  struct CompiledRole {
+    std::string name;
+    std::vector<std::string> subscribe;
+    std::vector<std::string> publish;
+  };
+  const config::Config& config_;
+  std::vector<CompiledRole> roles_;
+};
+
+}  // namespace neo::auth

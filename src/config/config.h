@@ -1,0 +1,144 @@
+// The options tree: everything `neo-events.yaml` can say, with defaults.
+// Loaded and validated once at start-up (see loader.h); read-only afterwards, so
+// every thread may read it without locks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace neo::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct TlsOptions {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct HttpOptions {
+  std::string listen = "0.0.0.0:8000";  // host:port; port 0 = pick a free one
+  TlsOptions tls;
+  // Origin check for browser connections. Empty = refuse any request carrying an
+  // Origin header; "*" = allow all; entries may contain '*' wildcards.
+  std::vector<std::string> allowed_origins;
+};
+
+struct TokenOptions {
+  std::string hmac_secret;       // HS256/384/512; raw bytes, not base64
+  std::string rsa_public_key;    // PEM text or a path to a PEM file (RS256)
+  std::string ecdsa_public_key;  // PEM text or a path to a PEM file (ES256)
+  std::string audience;          // checked when non-empty
+  std::string issuer;            // checked when non-empty
+  std::string tenant_claim = "tenantId";
+  std::string roles_claim = "roles";
+};
+
+struct ClientOptions {
+  TokenOptions token;
+  std::uint32_t channel_limit = 100;
+  std::uint32_t max_message_bytes = 65536;
+  Duration ping_interval = std::chrono::seconds(25);
+  Duration pong_timeout = std::chrono::seconds(15);
+  std::uint64_t queue_max_bytes = 1048576;
+  Duration stale_close_delay = std::chrono::seconds(10);     // no connect by then: 3502
+  Duration expired_close_delay = std::chrono::seconds(25);   // grace after token expiry: 3005
+  std::uint32_t history_max_publication_limit = 300;
+  std::uint32_t recovery_max_publication_limit = 300;
+};
+
+struct TenantKey {
+  std::string tenant;
+  std::string key;
+};
+
+struct ApiOptions {
+  std::string key;  // master key: every channel
+  std::vector<TenantKey> tenant_keys;
+};
+
+struct RedisOptions {
+  std::vector<std::string> addresses = {"redis://127.0.0.1:6379"};
+  std::string prefix = "neo";
+};
+
+struct EngineOptions {
+  std::string type = "memory";  // memory | redis
+  RedisOptions redis;
+};
+
+// Channel "ns:rest" belongs to namespace "ns".
+struct NamespaceOptions {
+  std::string name;
+  bool presence = false;
+  bool join_leave = false;
+  bool force_push_join_leave = false;
+  std::uint32_t history_size = 0;
+  Duration history_ttl{0};
+  Duration history_meta_ttl = std::chrono::hours(720);
+  bool force_positioning = false;
+  bool allow_positioning = false;
+  bool force_recovery = false;
+  bool allow_recovery = false;
+
+  bool history_enabled() const { return history_size > 0 && history_ttl.count() > 0; }
+};
+
+struct RoleOptions {
+  std::string name;
+  std::vector<std::string> subscribe;  // patterns; '*' matches any run, {tenant_id} {user_id}
+  std::vector<std::string> publish;
+};
+
+struct RateLimit {
+  std::string channel;  // pattern
+  double per_second = 0;
+};
+
+struct TenantLimits {
+  std::uint32_t max_connections = 10000;
+  std::uint32_t max_publish_per_second = 1000;
+};
+
+struct MetricsOptions {
+  bool enabled = true;
+};
+
+struct LogOptions {
+  std::string level = "info";   // trace debug info warn error critical off
+  std::string format = "json";  // json | text
+};
+
+struct NodeOptions {
+  std::string name;           // empty = hostname_port
+  std::uint32_t threads = 0;  // I/O threads; 0 = one per core
+};
+
+struct Config {
+  HttpOptions http;
+  ClientOptions client;
+  ApiOptions api;
+  EngineOptions engine;
+  std::vector<NamespaceOptions> namespaces;
+  std::vector<RoleOptions> roles;
+  std::vector<RateLimit> rate_limits;
+  TenantLimits tenants;
+  MetricsOptions metrics;
+  LogOptions log;
+  NodeOptions node;
+
+  const NamespaceOptions* find_namespace(std::string_view name) const {
+    for (const auto& ns : namespaces)
+      if (ns.name == name) return &ns;
+    return nullptr;
+  }
+  const RoleOptions* find_role(std::string_view name) const {
+    for (const auto& role : roles)
+      if (role.name == name) return &role;
+    return nullptr;
+  }
+};
+
+}  // namespace neo::config

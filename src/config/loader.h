@@ -1,0 +1,39 @@
+// Loading the options tree from YAML (or JSON) text, NEO_EVENTS_* environment overrides,
+// and validation. Every problem names its key path, e.g. "client.ping_interval: bad duration".
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace neo::config {
+
+struct ConfigError : std::runtime_error {
+  explicit ConfigError(std::vector<std::string> problems);
+  std::vector<std::string> problems;  // each "key.path: what is wrong"
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// The process environment's NEO_EVENTS_* variables.
+Environment process_environment();
+
+// Parses YAML text, applies `env` overrides, validates. Throws ConfigError listing every problem.
+Config load_from_text(const std::string& yaml_text, const Environment& env = {});
+Config load_from_file(const std::string& path, const Environment& env = {});
+
+// "25s", "1h", "500ms", "1m30s", "0" -> milliseconds; nullopt when malformed.
+std::optional<Duration> parse_duration(std::string_view text);
+
+// The development setup: memory engine, 127.0.0.1:8000, allowed_origins ["*"], the NEO_STACK
+// namespaces and roles of the spec, with the given fresh secrets.
+Config development_config(const std::string& hmac_secret, const std::string& api_key);
+
+// A commented YAML config with the given secrets and the NEO_STACK namespaces and roles
+// (what `neo-events genconfig` writes). Loading it back gives a valid Config.
+std::string generate_config_yaml(const std::string& hmac_secret, const std::string& api_key);
+
+}  // namespace neo::config
