@@ -16,6 +16,8 @@ using Duration = std::chrono::milliseconds;
 struct TlsOptions {
   std::string cert_file;
   std::string key_file;
+
+  bool operator==(const TlsOptions&) const = default;
 };
 
 struct HttpOptions {
@@ -24,6 +26,8 @@ struct HttpOptions {
   // Origin check for browser connections. Empty = refuse any request carrying an
   // Origin header; "*" = allow all; entries may contain '*' wildcards.
   std::vector<std::string> allowed_origins;
+
+  bool operator==(const HttpOptions&) const = default;
 };
 
 struct TokenOptions {
@@ -34,6 +38,8 @@ struct TokenOptions {
   std::string issuer;            // checked when non-empty
   std::string tenant_claim = "tenantId";
   std::string roles_claim = "roles";
+
+  bool operator==(const TokenOptions&) const = default;
 };
 
 struct ClientOptions {
@@ -43,30 +49,40 @@ struct ClientOptions {
   Duration ping_interval = std::chrono::seconds(25);
   Duration pong_timeout = std::chrono::seconds(15);
   std::uint64_t queue_max_bytes = 1048576;
-  Duration stale_close_delay = std::chrono::seconds(10);     // no connect by then: 3502
-  Duration expired_close_delay = std::chrono::seconds(25);   // grace after token expiry: 3005
+  Duration stale_close_delay = std::chrono::seconds(10);    // no connect by then: 3502
+  Duration expired_close_delay = std::chrono::seconds(25);  // grace after token expiry: 3005
   std::uint32_t history_max_publication_limit = 300;
   std::uint32_t recovery_max_publication_limit = 300;
+
+  bool operator==(const ClientOptions&) const = default;
 };
 
 struct TenantKey {
   std::string tenant;
   std::string key;
+
+  bool operator==(const TenantKey&) const = default;
 };
 
 struct ApiOptions {
   std::string key;  // master key: every channel
   std::vector<TenantKey> tenant_keys;
+
+  bool operator==(const ApiOptions&) const = default;
 };
 
 struct RedisOptions {
   std::vector<std::string> addresses = {"redis://127.0.0.1:6379"};
   std::string prefix = "neo";
+
+  bool operator==(const RedisOptions&) const = default;
 };
 
 struct EngineOptions {
   std::string type = "memory";  // memory | redis
   RedisOptions redis;
+
+  bool operator==(const EngineOptions&) const = default;
 };
 
 // Channel "ns:rest" belongs to namespace "ns".
@@ -84,36 +100,50 @@ struct NamespaceOptions {
   bool allow_recovery = false;
 
   bool history_enabled() const { return history_size > 0 && history_ttl.count() > 0; }
+
+  bool operator==(const NamespaceOptions&) const = default;
 };
 
 struct RoleOptions {
   std::string name;
   std::vector<std::string> subscribe;  // patterns; '*' matches any run, {tenant_id} {user_id}
   std::vector<std::string> publish;
+
+  bool operator==(const RoleOptions&) const = default;
 };
 
 struct RateLimit {
   std::string channel;  // pattern
   double per_second = 0;
+
+  bool operator==(const RateLimit&) const = default;
 };
 
 struct TenantLimits {
   std::uint32_t max_connections = 10000;
   std::uint32_t max_publish_per_second = 1000;
+
+  bool operator==(const TenantLimits&) const = default;
 };
 
 struct MetricsOptions {
   bool enabled = true;
+
+  bool operator==(const MetricsOptions&) const = default;
 };
 
 struct LogOptions {
   std::string level = "info";   // trace debug info warn error critical off
   std::string format = "json";  // json | text
+
+  bool operator==(const LogOptions&) const = default;
 };
 
 struct NodeOptions {
   std::string name;           // empty = hostname_port
   std::uint32_t threads = 0;  // I/O threads; 0 = one per core
+
+  bool operator==(const NodeOptions&) const = default;
 };
 
 struct Config {
@@ -139,6 +169,8 @@ struct Config {
       if (role.name == name) return &role;
     return nullptr;
   }
+
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace neo::config

@@ -25,6 +25,10 @@ Environment process_environment();
 Config load_from_text(const std::string& yaml_text, const Environment& env = {});
 Config load_from_file(const std::string& path, const Environment& env = {});
 
+// The validation rules alone (load_* runs them after decoding): every problem as
+// "key.path: what is wrong", empty when `config` is valid. For configs built in code.
+std::vector<std::string> validate(const Config& config);
+
 // "25s", "1h", "500ms", "1m30s", "0" -> milliseconds; nullopt when malformed.
 std::optional<Duration> parse_duration(std::string_view text);
 

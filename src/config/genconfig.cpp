@@ -1,0 +1,152 @@
+// The NEO_STACK setup: the commented file `genconfig` writes, and the development config
+// `serve` uses without a file. Both come from the one template below so they cannot drift.
+#include <cstdio>
+
+#include "config/internal.h"
+#include "config/loader.h"
+
+namespace neo::config {
+namespace {
+
+constexpr std::string_view kTemplate =
+    R"(# neo-events configuration, written by `neo-events genconfig`.
+# Durations: 500ms, 25s, 1m30s, 1h. Every key can be overridden by an environment variable:
+# NEO_EVENTS_ + the key path upper-cased, e.g. NEO_EVENTS_API_KEY, NEO_EVENTS_ENGINE_TYPE.
+# Keep this file private: it holds the token secret and the API key.
+
+# One HTTP listener: client connections, the server API, /health and /metrics.
+http:
+  listen: 0.0.0.0:8000
+  tls: { cert_file: "", key_file: "" }          # set both to serve https/wss directly
+  # Origin check for browser connections: empty refuses any request with an Origin
+  # header, "*" allows all, '*' inside an entry is a wildcard.
+  allowed_origins: ["https://*.neo-stack.com"]
+
+# Client connections: JWT checking and per-connection limits.
+client:
+  token:
+    # HS256/HS384/HS512 secret, shared with whoever issues the tokens.
+    hmac_secret: @HMAC_SECRET@
+    rsa_public_key: ""           # PEM (inline or file path) for RS256
+    ecdsa_public_key: ""         # PEM (inline or file path) for ES256
+    audience: ""                 # checked when set
+    issuer: ""                   # checked when set
+    tenant_claim: tenantId       # NEO_STACK claim names
+    roles_claim: roles
+  channel_limit: 100             # subscriptions per connection
+  max_message_bytes: 65536       # largest client frame / publication
+  ping_interval: 25s
+  pong_timeout: 15s
+  queue_max_bytes: 1048576       # a slower client is disconnected instead of growing memory
+  stale_close_delay: 10s         # close connections that never send connect
+  expired_close_delay: 25s       # grace after token expiry before closing
+  history_max_publication_limit: 300
+  recovery_max_publication_limit: 300
+
+# Server HTTP API (cent.js). The master key may do anything; a tenant key only
+# publishes into tenant:{tenant}:*.
+api:
+  key: @API_KEY@
+  tenant_keys: []                # e.g. - { tenant: "123", key: "..." }
+
+# Where publications, history and presence live: memory (one node) or redis (several).
+engine:
+  type: memory
+  redis:
+    addresses: ["redis://127.0.0.1:6379"]   # several = sharded by channel
+    prefix: neo
+
+# Channel "ns:rest" belongs to namespace "ns"; a channel outside these is unknown.
+namespaces:
+  - name: tenant
+    history_size: 10
+    history_ttl: 1h
+    force_recovery: true
+    presence: true
+    join_leave: true
+  - { name: admin, history_size: 100, history_ttl: 1h }
+  - { name: system }
+  - { name: user, history_size: 50, history_ttl: 24h, force_recovery: true }
+  - { name: certification, presence: true, join_leave: true, history_size: 10, history_ttl: 1h }
+
+# Role -> channel patterns it may subscribe to / publish into. '*' matches any run of
+# characters; {tenant_id} and {user_id} come from the connection's token.
+roles:
+  admin:
+    subscribe: ["admin:*", "tenant:*", "system:*"]
+    publish: ["admin:*", "tenant:*", "system:*"]
+  tenant_admin:
+    subscribe: ["tenant:{tenant_id}:*", "user:{user_id}:*"]
+    publish: ["tenant:{tenant_id}:*"]
+  tenant_user:
+    subscribe: ["tenant:{tenant_id}:dashboard", "tenant:{tenant_id}:notifications",
+                "tenant:{tenant_id}:billing", "tenant:{tenant_id}:deployments",
+                "user:{user_id}:*", "certification:timer:{user_id}",
+                "certification:results:{user_id}"]
+    publish: ["tenant:{tenant_id}:notifications"]
+
+# Publications per second per matching channel (API and clients alike).
+rate_limits:
+  - { channel: "tenant:*:dashboard", per_second: 10 }
+  - { channel: "tenant:*:notifications", per_second: 5 }
+
+# Per-tenant limits.
+tenants:
+  max_connections: 10000         # across the node (the cluster with redis)
+  max_publish_per_second: 1000
+
+metrics: { enabled: true }       # Prometheus text at /metrics
+log: { level: info, format: json }   # level: trace debug info warn error critical off; format: json | text
+
+# This server process.
+node:
+  name: ""                       # empty = hostname_port
+  threads: 0                     # I/O threads; 0 = one per core
+)";
+
+// A YAML double-quoted scalar that loads back byte for byte (for ASCII and UTF-8 text).
+std::string yaml_quote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", byte);
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+void replace(std::string& text, std::string_view placeholder, const std::string& value) {
+  text.replace(text.find(placeholder), placeholder.size(), value);
+}
+
+}  // namespace
+
+std::string generate_config_yaml(const std::string& hmac_secret, const std::string& api_key) {
+  std::string text(kTemplate);
+  replace(text, "@HMAC_SECRET@", yaml_quote(hmac_secret));
+  replace(text, "@API_KEY@", yaml_quote(api_key));
+  return text;
+}
+
+Config development_config(const std::string& hmac_secret, const std::string& api_key) {
+  detail::Problems problems;
+  Config config =
+      detail::decode_text(generate_config_yaml("", ""), {}, "development config", problems);
+  if (!problems.empty()) throw ConfigError(problems.take());  // a broken template; tests guard
+  // Secrets are set directly rather than through YAML so any bytes survive.
+  config.http.listen = "127.0.0.1:8000";
+  config.http.allowed_origins = {"*"};
+  config.client.token.hmac_secret = hmac_secret;
+  config.api.key = api_key;
+  return config;
+}
+
+}  // namespace neo::config

@@ -1,0 +1,92 @@
+// Entry points: text or file -> decoded Config -> environment overrides -> validation.
+#include "config/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "config/internal.h"
+
+namespace neo::config {
+namespace {
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+std::string syntax_error(const std::string& source, const YAML::Exception& e) {
+  return source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
+         std::to_string(e.mark.column + 1) + ": " + e.msg;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+// The whole file, or the reason it could not be read.
+std::optional<std::string> read_file(const std::string& path, std::string& out) {
+  errno = 0;
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+  if (!file) return std::strerror(errno);
+  char buffer[65536];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;)
+    out.append(buffer, n);
+  if (std::ferror(file.get())) return std::strerror(errno);
+  return std::nullopt;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems_)
+    : std::runtime_error(join_lines(problems_)), problems(std::move(problems_)) {}
+
+namespace detail {
+
+Config decode_text(const std::string& text, const Environment& env, const std::string& source,
+                   Problems& problems) {
+  Config config;
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1)
+      problems.bad_value("(top level)", "",
+                         "expected one YAML document, got " + std::to_string(documents.size()));
+    else if (documents.size() == 1)
+      decode_document(documents.front(), config, problems);
+  } catch (const YAML::Exception& e) {
+    // A syntax error leaves nothing reliable to validate: it is the only problem reported.
+    throw ConfigError({syntax_error(source, e)});
+  }
+  apply_environment(env, config, problems);
+  return config;
+}
+
+}  // namespace detail
+
+namespace {
+
+Config load(const std::string& text, const Environment& env, const std::string& source) {
+  detail::Problems problems;
+  Config config = detail::decode_text(text, env, source, problems);
+  detail::check_config(config, problems);
+  if (!problems.empty()) throw ConfigError(problems.take());
+  return config;
+}
+
+}  // namespace
+
+Config load_from_text(const std::string& yaml_text, const Environment& env) {
+  return load(yaml_text, env, "yaml");
+}
+
+Config load_from_file(const std::string& path, const Environment& env) {
+  std::string text;
+  if (auto error = read_file(path, text)) throw ConfigError({path + ": cannot read: " + *error});
+  return load(text, env, path);
+}
+
+}  // namespace neo::config

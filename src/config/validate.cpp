@@ -1,0 +1,227 @@
+// Validation of a loaded Config: rules across values that types alone cannot express.
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <map>
+
+#include "config/internal.h"
+
+namespace neo::config {
+namespace {
+
+using detail::index_path;
+using detail::Problems;
+using detail::quoted;
+
+bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+template <class Pred>
+bool all(std::string_view text, Pred pred) {
+  return std::all_of(text.begin(), text.end(), pred);
+}
+
+bool valid_port(std::string_view port) {
+  if (port.empty() || port.size() > 5 || !all(port, [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  return std::stoul(std::string(port)) <= 65535;
+}
+
+// "host:port" or "[v6]:port"; the host must be non-empty.
+bool valid_listen(std::string_view listen) {
+  if (listen.starts_with('[')) {
+    std::size_t close = listen.find(']');
+    if (close == std::string_view::npos || close < 3 || listen.substr(close + 1, 1) != ":")
+      return false;
+    std::string_view host = listen.substr(1, close - 1);
+    bool v6 = all(host, [](char c) { return is_alnum(c) || c == ':' || c == '.' || c == '%'; });
+    return v6 && host.find(':') != std::string_view::npos && valid_port(listen.substr(close + 2));
+  }
+  std::size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view host = listen.substr(0, colon);
+  return all(host, [](char c) { return is_alnum(c) || c == '.' || c == '-' || c == '_'; }) &&
+         valid_port(listen.substr(colon + 1));
+}
+
+bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+// The characters spec §5 forbids in tenant ids, so a key's tenant can match a token's.
+bool valid_tenant(std::string_view tenant) {
+  return !tenant.empty() && all(tenant, [](char c) {
+    return std::string_view(":*{}#").find(c) == std::string_view::npos &&
+           !std::isspace(static_cast<unsigned char>(c));
+  });
+}
+
+bool valid_namespace_name(std::string_view name) {
+  return name.size() >= 2 &&
+         all(name, [](char c) { return is_alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+bool placeholders_ok(std::string_view pattern) {
+  std::string rest(pattern);
+  for (std::string_view known : {"{tenant_id}", "{user_id}"}) {
+    for (std::size_t at; (at = rest.find(known)) != std::string::npos;)
+      rest.erase(at, known.size());
+  }
+  return rest.find_first_of("{}") == std::string::npos;
+}
+
+void check_http(const Config& c, Problems& p) {
+  if (!valid_listen(c.http.listen))
+    p.invalid("http.listen",
+              "expected host:port (port 0-65535, IPv6 in brackets), got " + quoted(c.http.listen));
+  if (c.http.tls.cert_file.empty() != c.http.tls.key_file.empty())
+    p.invalid("http.tls", "cert_file and key_file must be set together");
+  for (std::size_t i = 0; i < c.http.allowed_origins.size(); ++i)
+    if (c.http.allowed_origins[i].empty())
+      p.invalid(index_path("http.allowed_origins", i), "must not be empty");
+}
+
+void check_client(const Config& c, Problems& p) {
+  const auto& t = c.client.token;
+  if (t.hmac_secret.empty() && t.rsa_public_key.empty() && t.ecdsa_public_key.empty())
+    p.invalid("client.token", "set at least one of hmac_secret, rsa_public_key, ecdsa_public_key");
+  const struct {
+    const char* path;
+    std::uint64_t value;
+  } sizes[] = {{"client.max_message_bytes", c.client.max_message_bytes},
+               {"client.queue_max_bytes", c.client.queue_max_bytes}};
+  for (const auto& s : sizes)
+    if (s.value < 1024) p.invalid(s.path, "must be at least 1024, got " + std::to_string(s.value));
+  const auto ping = c.client.ping_interval;
+  const auto pong = c.client.pong_timeout;
+  if (ping.count() <= 0) p.invalid("client.ping_interval", "must be greater than 0");
+  if (pong.count() <= 0) p.invalid("client.pong_timeout", "must be greater than 0");
+  if (ping.count() > 0 && pong >= ping)
+    p.invalid("client.pong_timeout", "must be less than client.ping_interval (" +
+                                         detail::format_duration(pong) +
+                                         " >= " + detail::format_duration(ping) + ")");
+}
+
+void check_tenant_key(const Config& c, std::size_t i, std::map<std::string, std::size_t>& seen,
+                      Problems& p) {
+  const TenantKey& tk = c.api.tenant_keys[i];
+  const std::string path = index_path("api.tenant_keys", i);
+  if (!valid_tenant(tk.tenant))
+    p.invalid(path + ".tenant",
+              "must be non-empty without ':', '*', '{', '}', '#' or whitespace, got " +
+                  quoted(tk.tenant));
+  if (tk.key.empty()) return p.invalid(path + ".key", "must be set");
+  if (tk.key == c.api.key) p.invalid(path + ".key", "must differ from api.key");
+  auto [it, fresh] = seen.emplace(tk.key, i);
+  if (!fresh)
+    p.invalid(path + ".key", "same key as " + index_path("api.tenant_keys", it->second) + ".key");
+}
+
+void check_api(const Config& c, Problems& p) {
+  if (c.api.key.empty()) p.invalid("api.key", "must be set");
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < c.api.tenant_keys.size(); ++i) check_tenant_key(c, i, seen, p);
+}
+
+void check_engine(const Config& c, Problems& p) {
+  if (!one_of(c.engine.type, {"memory", "redis"}))
+    p.invalid("engine.type", "expected memory or redis, got " + quoted(c.engine.type));
+  const auto& addresses = c.engine.redis.addresses;
+  if (c.engine.type == "redis" && addresses.empty())
+    p.invalid("engine.redis.addresses", "at least one address is needed for the redis engine");
+  for (std::size_t i = 0; i < addresses.size(); ++i)
+    if (!addresses[i].starts_with("redis://"))
+      p.invalid(index_path("engine.redis.addresses", i),
+                "expected an address like redis://host:6379, got " + quoted(addresses[i]));
+}
+
+void check_history(const NamespaceOptions& ns, const std::string& path, Problems& p) {
+  if (ns.history_size > 0 && ns.history_ttl.count() <= 0)
+    p.invalid(path + ".history_ttl", "must be set when history_size is set");
+  if (ns.history_ttl.count() > 0 && ns.history_size == 0)
+    p.invalid(path + ".history_size", "must be set when history_ttl is set");
+  const struct {
+    const char* key;
+    bool on;
+  } needs_history[] = {{"force_recovery", ns.force_recovery},
+                       {"allow_recovery", ns.allow_recovery},
+                       {"force_positioning", ns.force_positioning},
+                       {"allow_positioning", ns.allow_positioning}};
+  for (const auto& option : needs_history)
+    if (option.on && !ns.history_enabled())
+      p.invalid(path + "." + option.key, "requires history (history_size and history_ttl)");
+}
+
+void check_namespaces(const Config& c, Problems& p) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < c.namespaces.size(); ++i) {
+    const NamespaceOptions& ns = c.namespaces[i];
+    const std::string path = index_path("namespaces", i);
+    if (!valid_namespace_name(ns.name))
+      p.invalid(path + ".name", "expected 2 or more of a-z A-Z 0-9 - _ ., got " + quoted(ns.name));
+    auto [it, fresh] = seen.emplace(ns.name, i);
+    if (!fresh)
+      p.invalid(path + ".name", "namespace " + quoted(ns.name) + " is already defined at " +
+                                    index_path("namespaces", it->second));
+    check_history(ns, path, p);
+  }
+}
+
+void check_patterns(const std::vector<std::string>& patterns, const std::string& path,
+                    Problems& p) {
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    if (patterns[i].empty())
+      p.invalid(index_path(path, i), "must not be empty");
+    else if (!placeholders_ok(patterns[i]))
+      p.invalid(index_path(path, i),
+                "only the placeholders {tenant_id} and {user_id} are "
+                "allowed, got " +
+                    quoted(patterns[i]));
+  }
+}
+
+void check_roles(const Config& c, Problems& p) {
+  for (const RoleOptions& role : c.roles) {
+    if (role.name.empty()) p.invalid("roles", "role names must not be empty");
+    check_patterns(role.subscribe, "roles." + role.name + ".subscribe", p);
+    check_patterns(role.publish, "roles." + role.name + ".publish", p);
+  }
+}
+
+void check_rate_limits(const Config& c, Problems& p) {
+  for (std::size_t i = 0; i < c.rate_limits.size(); ++i) {
+    const std::string path = index_path("rate_limits", i);
+    if (c.rate_limits[i].channel.empty()) p.invalid(path + ".channel", "must be set");
+    if (!(c.rate_limits[i].per_second > 0)) p.invalid(path + ".per_second", "must be above 0");
+  }
+}
+
+void check_log_and_node(const Config& c, Problems& p) {
+  if (!one_of(c.log.level, {"trace", "debug", "info", "warn", "error", "critical", "off"}))
+    p.invalid("log.level", "expected one of trace, debug, info, warn, error, critical, off, got " +
+                               quoted(c.log.level));
+  if (!one_of(c.log.format, {"json", "text"}))
+    p.invalid("log.format", "expected json or text, got " + quoted(c.log.format));
+  if (c.node.threads > 256)
+    p.invalid("node.threads", "must be at most 256, got " + std::to_string(c.node.threads));
+}
+
+}  // namespace
+
+namespace detail {
+
+void check_config(const Config& config, Problems& problems) {
+  using Check = void (*)(const Config&, Problems&);
+  for (Check check : {check_http, check_client, check_api, check_engine, check_namespaces,
+                      check_roles, check_rate_limits, check_log_and_node})
+    check(config, problems);
+}
+
+}  // namespace detail
+
+std::vector<std::string> validate(const Config& config) {
+  detail::Problems problems;
+  detail::check_config(config, problems);
+  return problems.take();
+}
+
+}  // namespace neo::config
