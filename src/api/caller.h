@@ -1,0 +1,16 @@
+// Who is calling the server API: the master key may do anything; a tenant key only acts on
+// channels "tenant:{tenant}:*" (spec §6).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace neo::api {
+
+struct Caller {
+  bool master = false;
+  std::string tenant;  // set for a tenant key
+  bool may_use(std::string_view channel) const;
+};
+
+}  // namespace neo::api

@@ -1,0 +1,165 @@
+#include "api/http_handler.h"
+
+#include <cctype>
+
+#include "api/run_all.h"
+#include "core/json_read.h"
+#include "core/json_writer.h"
+#include "protocol/codes.h"
+#include "protocol/encoder.h"
+
+namespace neo::api {
+
+namespace dom = simdjson::dom;
+using transport::HttpRequest;
+using transport::HttpResponse;
+
+namespace {
+
+constexpr std::string_view kApiPrefix = "/api";
+
+HttpResponse bad_request() { return {400, "text/plain; charset=utf-8", "Bad Request\n"}; }
+HttpResponse unauthorized() {
+  return {401, "application/json", R"({"error":{"code":101,"message":"unauthorized"}})"};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+// The key from X-API-Key, else "Authorization: apikey KEY", else ?api_key=KEY.
+std::optional<std::string_view> presented_key(const HttpRequest& request) {
+  if (request.has_header("x-api-key")) return request.header("x-api-key");
+  std::string_view auth = request.header("authorization");
+  if (!auth.empty()) {
+    auto space = auth.find(' ');
+    if (space == std::string_view::npos || auth.find(' ', space + 1) != std::string_view::npos)
+      return std::nullopt;
+    if (!iequals(auth.substr(0, space), "apikey")) return std::nullopt;
+    return auth.substr(space + 1);
+  }
+  std::string_view target = request.target;
+  auto at = target.find("api_key=");
+  if (at == std::string_view::npos || (target[at - 1] != '?' && target[at - 1] != '&'))
+    return std::nullopt;
+  auto value = target.substr(at + 8);
+  return value.substr(0, value.find('&'));
+}
+
+// Constant-time comparison: key checks must not leak how much of a key matched.
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string result_body(const Result<std::string>& r) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  if (r.ok())
+    w.field_raw("result", r.value());
+  else
+    protocol::write_error(w.key("error"), r.error(), false);
+  w.end_object();
+  return body;
+}
+
+}  // namespace
+
+ApiHttpHandler::ApiHttpHandler(session::Services& services, MetricsText metrics)
+    : services_(services), api_(services), metrics_(std::move(metrics)) {}
+
+std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) const {
+  auto key = presented_key(request);
+  if (!key) return std::nullopt;
+  if (same_key(*key, services_.config.api.key)) return Caller{true, {}};
+  for (const auto& tenant_key : services_.config.api.tenant_keys)
+    if (same_key(*key, tenant_key.key)) return Caller{false, tenant_key.tenant};
+  return std::nullopt;
+}
+
+void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
+  std::string_view path = request.path();
+  if (path == "/health") {
+    if (services_.engine.healthy() && !services_.shutting_down)
+      return respond({200, "application/json", "{}"});
+    return respond({503, "application/json", R"({"error":"engine unavailable"})"});
+  }
+  if (path == "/metrics") return respond({200, "text/plain; version=0.0.4", metrics_()});
+  if (path != kApiPrefix && path.substr(0, kApiPrefix.size() + 1) != "/api/")
+    return respond({404, "text/plain", "Not Found\n"});
+  if (request.method != "POST") return respond({405, "text/plain", ""});
+  auto caller = authenticate(request);
+  if (!caller) return respond(unauthorized());
+  if (path == kApiPrefix || path == "/api/")
+    return handle_legacy(request, *caller, std::move(respond));
+  handle_method(path.substr(kApiPrefix.size() + 1), request, *caller, std::move(respond));
+}
+
+void ApiHttpHandler::handle_method(std::string_view method, const HttpRequest& request,
+                                   const Caller& caller, Respond respond) {
+  dom::element params;
+  if (request.body.empty() ||
+      json::thread_parser().parse(request.body.data(), request.body.size(), true).get(params))
+    return respond(bad_request());
+  api_.call(caller, method, params, [respond = std::move(respond)](Result<std::string> r) {
+    respond({200, "application/json", result_body(r)});
+  });
+}
+
+// Newline-separated {"id","method","params"} objects; one reply line per command, in order.
+void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& caller,
+                                   Respond respond) {
+  dom::document_stream stream;
+  if (request.body.empty() ||
+      json::thread_parser()
+          .parse_many(request.body.data(), request.body.size(), request.body.size() + 64)
+          .get(stream))
+    return respond(bad_request());
+  std::vector<Action> actions;
+  std::vector<std::uint64_t> ids;
+  for (auto doc : stream) {
+    dom::object command;
+    if (doc.get(command)) return respond(bad_request());
+    std::string method = "publish";  // Centrifugo: an absent method is enum 0, publish
+    std::uint64_t id = 0;
+    if (!json::read_string(command, "method", method) || !json::read_u64(command, "id", id))
+      return respond(bad_request());
+    dom::element params;
+    bool has_params = !command["params"].get(params) && params.is_object();
+    auto prepared = has_params ? api_.prepare(caller, method, params)
+                               : Result<Action>(protocol::make_api_error(107));
+    if (!prepared.ok() && prepared.error().code == 104) return respond(bad_request());
+    ids.push_back(id);
+    if (prepared.ok())
+      actions.push_back(std::move(prepared.value()));
+    else
+      actions.push_back([error = prepared.error()](Done done) { done(error); });
+  }
+  if (actions.empty()) return respond(bad_request());
+  run_all(std::move(actions),
+          [ids, respond = std::move(respond)](std::vector<Result<std::string>> rs) {
+            std::string body;
+            for (std::size_t i = 0; i < rs.size(); ++i) {
+              if (i) body.push_back('\n');
+              JsonWriter w(body);
+              w.begin_object();
+              if (ids[i]) w.field_u64("id", ids[i]);
+              if (rs[i].ok())
+                w.field_raw("result", rs[i].value());
+              else
+                protocol::write_error(w.key("error"), rs[i].error(), false);
+              w.end_object();
+            }
+            respond({200, "application/json", std::move(body)});
+          });
+}
+
+}  // namespace neo::api

@@ -1,0 +1,167 @@
+#include "api/server_api.h"
+
+#include <atomic>
+#include <unordered_set>
+
+#include "api/run_all.h"
+#include "core/json_read.h"
+#include "core/json_writer.h"
+#include "protocol/codes.h"
+#include "protocol/encoder.h"
+
+namespace neo::api {
+
+namespace dom = simdjson::dom;
+namespace code = protocol::error_code;
+using json::read_bool;
+using json::read_raw;
+using json::read_string;
+
+namespace {
+
+Error api_error(std::uint32_t c) { return protocol::make_api_error(c); }
+
+std::string encode_position(const StreamPosition& position) {
+  if (position.epoch.empty()) return "{}";
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().field_u64("offset", position.offset).field("epoch", position.epoch).end_object();
+  return body;
+}
+
+}  // namespace
+
+ServerApi::ServerApi(session::Services& services) : services_(services) {}
+
+void ServerApi::call(const Caller& caller, std::string_view method, dom::element params,
+                     Done done) {
+  auto action = prepare(caller, method, params);
+  if (!action.ok()) return done(action.error());
+  action.value()(std::move(done));
+}
+
+Result<Action> ServerApi::prepare(const Caller& caller, std::string_view method,
+                                  dom::element params) {
+  dom::object obj;
+  if (params.get(obj)) return api_error(code::bad_request);
+  if (method == "publish") return publish(caller, obj);
+  if (method == "broadcast") return broadcast(caller, obj);
+  if (method == "subscribe") return subscribe(caller, obj);
+  if (method == "unsubscribe") return unsubscribe(caller, obj);
+  if (method == "disconnect") return disconnect(caller, obj);
+  if (method == "refresh") return refresh(caller, obj);
+  if (method == "presence") return presence(caller, obj, false);
+  if (method == "presence_stats") return presence(caller, obj, true);
+  if (method == "history") return history(caller, obj);
+  if (method == "history_remove") return history_remove(caller, obj);
+  if (method == "channels") return channels(caller, obj);
+  if (method == "info") return info(caller);
+  if (method == "batch") return batch(caller, obj);
+  return api_error(code::method_not_found);
+}
+
+Result<const config::NamespaceOptions*> ServerApi::channel_namespace(
+    const Caller& caller, std::string_view channel) const {
+  if (channel.empty()) return api_error(code::bad_request);
+  std::uint32_t error = session::error_code_for(services_.policy.check_channel(channel));
+  if (error) return api_error(error);
+  if (!caller.may_use(channel)) return api_error(code::permission_denied);
+  const auto* ns = session::namespace_for(services_.config, channel);
+  if (!ns) return api_error(code::unknown_channel);
+  return ns;
+}
+
+namespace {
+
+struct PublishParams {
+  std::string data;
+  bool skip_history = false;
+  std::map<std::string, std::string> tags;
+};
+
+bool read_publish_params(dom::object obj, PublishParams& out) {
+  if (!read_raw(obj, "data", out.data) || !read_bool(obj, "skip_history", out.skip_history))
+    return false;
+  dom::object tags;
+  bool present = false;
+  if (!json::read_object(obj, "tags", tags, present)) return false;
+  if (!present) return true;
+  for (auto [key, value] : tags) {
+    std::string_view text;
+    if (value.get(text)) return false;
+    out.tags.emplace(std::string(key), std::string(text));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
+  std::string channel;
+  PublishParams params;
+  if (!read_string(obj, "channel", channel) || !read_publish_params(obj, params))
+    return api_error(code::bad_request);
+  auto ns = channel_namespace(caller, channel);
+  if (!ns.ok()) return ns.error();
+  if (params.data.empty()) return api_error(code::bad_request);
+  engine::HistoryOptions history =
+      params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
+  return Action(
+      [this, channel = std::move(channel), params = std::move(params), history](Done done) mutable {
+        Publication pub;
+        pub.data = std::move(params.data);
+        pub.tags = std::move(params.tags);
+        services_.engine.publish(channel, std::move(pub), history,
+                                 [done = std::move(done)](Result<StreamPosition> r) {
+                                   if (!r.ok()) return done(api_error(code::internal));
+                                   done(encode_position(r.value()));
+                                 });
+      });
+}
+
+Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
+  dom::array list;
+  if (obj["channels"].get(list)) return api_error(code::bad_request);
+  PublishParams params;
+  if (!read_publish_params(obj, params)) return api_error(code::bad_request);
+  if (list.size() == 0 || params.data.empty()) return api_error(code::bad_request);
+  std::vector<Action> actions;
+  for (dom::element item : list) {
+    std::string_view channel;
+    if (item.get(channel)) return api_error(code::bad_request);
+    auto ns = channel_namespace(caller, channel);
+    if (!ns.ok()) {
+      actions.push_back([error = ns.error()](Done done) { done(error); });
+      continue;
+    }
+    engine::HistoryOptions history =
+        params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
+    actions.push_back([this, channel = std::string(channel), params, history](Done done) {
+      Publication pub{params.data, std::nullopt, params.tags, 0};
+      services_.engine.publish(channel, std::move(pub), history,
+                               [done = std::move(done)](Result<StreamPosition> r) {
+                                 if (!r.ok()) return done(api_error(code::internal));
+                                 done(encode_position(r.value()));
+                               });
+    });
+  }
+  return Action([actions = std::move(actions)](Done done) mutable {
+    run_all(std::move(actions), [done = std::move(done)](std::vector<Result<std::string>> rs) {
+      std::string body;
+      JsonWriter w(body);
+      w.begin_object().key("responses").begin_array();
+      for (const auto& r : rs) {
+        w.begin_object();
+        if (r.ok())
+          w.field_raw("result", r.value());
+        else
+          protocol::write_error(w.key("error"), r.error(), false);
+        w.end_object();
+      }
+      w.end_array().end_object();
+      done(std::move(body));
+    });
+  });
+}
+
+}  // namespace neo::api

@@ -1,0 +1,210 @@
+// neo-events command line: serve, checkconfig, genconfig, gentoken, publish (spec §2).
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "auth/token.h"
+#include "cli/logging.h"
+#include "config/loader.h"
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json_writer.h"
+#include "node/node.h"
+
+namespace {
+
+using neo::config::Config;
+constexpr const char* kDefaultConfig = "neo-events.yaml";
+
+Config load_or_exit(const std::string& path) {
+  try {
+    return neo::config::load_from_file(path, neo::config::process_environment());
+  } catch (const neo::config::ConfigError& error) {
+    std::cerr << "config " << path << " has problems:\n";
+    for (const auto& problem : error.problems) std::cerr << "  " << problem << "\n";
+    std::exit(1);
+  }
+}
+
+std::string make_token(const Config& config, const std::string& user, const std::string& tenant,
+                       const std::vector<std::string>& roles, std::int64_t ttl_seconds) {
+  std::string payload;
+  neo::JsonWriter w(payload);
+  w.begin_object().field("sub", user);
+  if (!tenant.empty()) w.field(config.client.token.tenant_claim, tenant);
+  w.key(config.client.token.roles_claim).begin_array();
+  for (const auto& role : roles) w.string(role);
+  w.end_array();
+  auto now = neo::unix_seconds();
+  w.key("iat").number_signed(now);
+  if (ttl_seconds > 0) w.key("exp").number_signed(now + ttl_seconds);
+  if (!config.client.token.audience.empty()) w.field("aud", config.client.token.audience);
+  if (!config.client.token.issuer.empty()) w.field("iss", config.client.token.issuer);
+  w.end_object();
+  return neo::auth::sign_hmac_jwt(neo::auth::HmacAlg::hs256, config.client.token.hmac_secret,
+                                  payload);
+}
+
+void print_development_banner(const Config& config, std::uint16_t port) {
+  std::string token = make_token(config, "demo", "1", {"tenant_admin"}, 24 * 3600);
+  std::cout
+      << "neo-events development setup (no " << kDefaultConfig << " found):\n"
+      << "  memory engine, allowed_origins [\"*\"] (any browser origin: development only)\n"
+      << "  WebSocket:   ws://127.0.0.1:" << port << "/connection/websocket\n"
+      << "  Server API:  http://127.0.0.1:" << port << "/api   (X-API-Key below)\n"
+      << "  API key:     " << config.api.key << "\n"
+      << "  HMAC secret: " << config.client.token.hmac_secret << "\n"
+      << "  Example token (user demo, tenant 1, role tenant_admin, valid 24h):\n    " << token
+      << "\n  Try it in a browser console with centrifuge-js:\n"
+      << "    const c = new Centrifuge('ws://127.0.0.1:" << port
+      << "/connection/websocket', {token: '<token above>'});\n"
+      << "    const s = c.newSubscription('tenant:1:deployments');\n"
+      << "    s.on('publication', ctx => console.log(ctx.data)); s.subscribe(); c.connect();\n"
+      << "  Publish: curl -s -H 'X-API-Key: " << config.api.key
+      << "' -d '{\"channel\":\"tenant:1:deployments\",\"data\":{\"type\":\"hello\"}}' "
+      << "http://127.0.0.1:" << port << "/api/publish\n"
+      << std::flush;
+}
+
+int serve(const std::string& path) {
+  bool development = path.empty() && !std::filesystem::exists(kDefaultConfig);
+  Config config = development
+                      ? neo::config::development_config(neo::random_secret(), neo::random_secret())
+                      : load_or_exit(path.empty() ? kDefaultConfig : path);
+  neo::cli::setup_logging(config.log);
+  try {
+    neo::node::Node node(config);
+    auto endpoint = node.start();
+    if (development) print_development_banner(config, endpoint.port());
+    node.run_until_signal();
+  } catch (const std::exception& error) {
+    spdlog::critical("cannot start: {}", error.what());
+    return 1;
+  }
+  return 0;
+}
+
+int checkconfig(const std::string& path) {
+  load_or_exit(path);
+  std::cout << path << ": ok\n";
+  return 0;
+}
+
+int genconfig(const std::string& path) {
+  std::string yaml = neo::config::generate_config_yaml(neo::random_secret(), neo::random_secret());
+  if (path == "-") {
+    std::cout << yaml;
+    return 0;
+  }
+  if (std::filesystem::exists(path)) {
+    std::cerr << path << " exists; not overwriting it\n";
+    return 1;
+  }
+  std::ofstream(path) << yaml;
+  std::cout << "wrote " << path << "\n";
+  return 0;
+}
+
+int gentoken(const std::string& path, const std::string& user, const std::string& tenant,
+             const std::vector<std::string>& roles, const std::string& ttl) {
+  Config config = load_or_exit(path);
+  if (config.client.token.hmac_secret.empty()) {
+    std::cerr << "client.token.hmac_secret is not set: gentoken signs with HMAC only\n";
+    return 1;
+  }
+  auto duration = neo::config::parse_duration(ttl);
+  if (!duration) {
+    std::cerr << "--ttl: expected a duration like 1h, got \"" << ttl << "\"\n";
+    return 1;
+  }
+  if (!neo::auth::valid_identity_value(user) ||
+      (!tenant.empty() && !neo::auth::valid_identity_value(tenant))) {
+    std::cerr << "--user/--tenant must not contain ':', '*', '{', '}', '#' or whitespace\n";
+    return 1;
+  }
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*duration).count();
+  std::cout << make_token(config, user, tenant, roles, seconds) << "\n";
+  return 0;
+}
+
+int publish(const std::string& path, const std::string& channel, const std::string& data) {
+  Config config = load_or_exit(path);
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  auto colon = config.http.listen.rfind(':');
+  std::string host = config.http.listen.substr(0, colon);
+  if (host == "0.0.0.0" || host.empty()) host = "127.0.0.1";
+  if (host == "[::]") host = "::1";
+  std::string port = config.http.listen.substr(colon + 1);
+  std::string body;
+  neo::JsonWriter w(body);
+  w.begin_object().field("channel", channel).field_raw("data", data).end_object();
+  try {
+    boost::asio::io_context io;
+    beast::tcp_stream stream(io);
+    boost::asio::ip::tcp::resolver resolver(io);
+    stream.connect(resolver.resolve(host, port));
+    http::request<http::string_body> request{http::verb::post, "/api/publish", 11};
+    request.set(http::field::host, host);
+    request.set(http::field::content_type, "application/json");
+    request.set("X-API-Key", config.api.key);
+    request.body() = body;
+    request.prepare_payload();
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    std::cout << response.body() << "\n";
+    bool failed = response.result() != http::status::ok ||
+                  response.body().find("\"error\"") != std::string::npos;
+    return failed ? 1 : 0;
+  } catch (const std::exception& error) {
+    std::cerr << "cannot reach the server at " << host << ":" << port << ": " << error.what()
+              << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"neo-events: the real-time event service of NEO_STACK (Centrifugo-compatible)"};
+  app.set_version_flag("--version", std::string("neo-events ") + NEO_EVENTS_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_path, user, tenant, ttl = "1h", channel, data, out_path = kDefaultConfig;
+  std::vector<std::string> roles;
+
+  auto* serve_cmd = app.add_subcommand("serve", "run the server");
+  serve_cmd->add_option("-c,--config", config_path, "config file (YAML or JSON)");
+  auto* check_cmd = app.add_subcommand("checkconfig", "validate a config file");
+  check_cmd->add_option("-c,--config", config_path, "config file")->required();
+  auto* gen_cmd = app.add_subcommand("genconfig", "write a commented config with fresh secrets");
+  gen_cmd->add_option("file", out_path, "where to write it ('-' for stdout)");
+  auto* token_cmd = app.add_subcommand("gentoken", "print a connection JWT");
+  token_cmd->add_option("-c,--config", config_path, "config file")->required();
+  token_cmd->add_option("--user", user, "user id (sub)")->required();
+  token_cmd->add_option("--tenant", tenant, "tenant id");
+  token_cmd->add_option("--role", roles, "role (repeatable)");
+  token_cmd->add_option("--ttl", ttl, "lifetime, e.g. 1h");
+  auto* publish_cmd = app.add_subcommand("publish", "publish through a running server's API");
+  publish_cmd->add_option("-c,--config", config_path, "config file")->required();
+  publish_cmd->add_option("--channel", channel, "channel")->required();
+  publish_cmd->add_option("--data", data, "JSON data")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (*serve_cmd) return serve(config_path);
+  if (*check_cmd) return checkconfig(config_path);
+  if (*gen_cmd) return genconfig(out_path);
+  if (*token_cmd) return gentoken(config_path, user, tenant, roles, ttl);
+  if (*publish_cmd) return publish(config_path, channel, data);
+  return 1;
+}

@@ -1,0 +1,69 @@
+// Frame: immutable, reference-counted bytes, allocated once. A publication is encoded into
+// one Frame and every subscriber's outbound queue holds a reference to the same bytes.
+// The count is atomic because a frame is created on one thread and released on others.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <utility>
+
+namespace neo {
+
+class Frame {
+ public:
+  static Frame* create(std::string_view bytes) {
+    void* memory = ::operator new(sizeof(Frame) + bytes.size());
+    auto* frame = new (memory) Frame(bytes.size());
+    if (!bytes.empty()) std::memcpy(frame->data(), bytes.data(), bytes.size());
+    return frame;
+  }
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {data(), size_}; }
+
+  void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      this->~Frame();
+      ::operator delete(this);
+    }
+  }
+
+ private:
+  explicit Frame(std::size_t size) : size_(size) {}
+  std::atomic<std::uint32_t> refs_{1};
+  std::uint32_t size_;
+};
+
+// Owning handle to a Frame; cheap to copy (one atomic increment).
+class FrameRef {
+ public:
+  FrameRef() = default;
+  explicit FrameRef(std::string_view bytes) : frame_(Frame::create(bytes)) {}
+  FrameRef(const FrameRef& other) : frame_(other.frame_) {
+    if (frame_) frame_->retain();
+  }
+  FrameRef(FrameRef&& other) noexcept : frame_(std::exchange(other.frame_, nullptr)) {}
+  FrameRef& operator=(FrameRef other) noexcept {
+    std::swap(frame_, other.frame_);
+    return *this;
+  }
+  ~FrameRef() {
+    if (frame_) frame_->release();
+  }
+
+  explicit operator bool() const { return frame_ != nullptr; }
+  std::string_view view() const { return frame_ ? frame_->view() : std::string_view{}; }
+  std::size_t size() const { return frame_ ? frame_->size() : 0; }
+  const char* data() const { return frame_ ? frame_->data() : nullptr; }
+
+ private:
+  Frame* frame_ = nullptr;
+};
+
+}  // namespace neo

@@ -1,0 +1,224 @@
+#include "node/node.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <future>
+
+#include "api/http_handler.h"
+#include "core/ids.h"
+#include "engine/memory/memory_engine.h"
+#include "protocol/codes.h"
+#include "session/client_session.h"
+#include "session/dispatcher.h"
+#include "session/factory.h"
+#include "transport/listener.h"
+
+namespace neo::node {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kTickInterval = std::chrono::milliseconds(250);
+constexpr auto kShutdownGrace = std::chrono::seconds(8);
+
+std::size_t thread_count(const config::Config& config) {
+  std::size_t n = config.node.threads ? config.node.threads : std::thread::hardware_concurrency();
+  return std::clamp<std::size_t>(n, 1, hub::kMaxThreads);
+}
+
+std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {host, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
+}
+
+std::string hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "node";
+  return name;
+}
+
+std::unique_ptr<engine::Engine> make_engine(const config::Config& config) {
+  if (config.engine.type != "memory") {
+    throw std::runtime_error("engine.type: only \"memory\" is available in this build");
+  }
+  return std::make_unique<engine::MemoryEngine>();
+}
+
+}  // namespace
+
+struct Node::Parts {
+  explicit Parts(const config::Config& config)
+      : engine(make_engine(config)),
+        policy(config),
+        verifier(config.client.token),
+        services{config, *engine,       policy, verifier,          interest,
+                 {},     random_uuid(), "",     NEO_EVENTS_VERSION},
+        dispatcher(services),
+        sessions(services) {}
+
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::unique_ptr<session::Shard>> shards;
+  std::vector<std::unique_ptr<asio::steady_timer>> tickers;
+  std::unique_ptr<asio::steady_timer> maintenance;
+  std::unique_ptr<engine::Engine> engine;
+  auth::Policy policy;
+  auth::TokenVerifier verifier;
+  hub::InterestMap interest;
+  session::Services services;
+  session::Dispatcher dispatcher;
+  session::ClientSessionFactory sessions;
+  std::unique_ptr<api::ApiHttpHandler> http;
+  transport::HttpLimits limits;
+  std::unique_ptr<transport::Listener> listener;
+};
+
+Node::Node(config::Config config) : config_(std::move(config)) {
+  parts_ = std::make_unique<Parts>(config_);
+  auto& p = *parts_;
+  std::size_t n = thread_count(config_);
+  for (std::size_t i = 0; i < n; ++i) {
+    p.contexts.push_back(std::make_unique<asio::io_context>(1));
+    p.guards.push_back(asio::make_work_guard(*p.contexts.back()));
+    p.shards.push_back(std::make_unique<session::Shard>(i, *p.contexts.back()));
+    p.services.shards.push_back(p.shards.back().get());
+  }
+  p.http = std::make_unique<api::ApiHttpHandler>(p.services, [this] { return metrics_text(); });
+  p.limits.allowed_origins = config_.http.allowed_origins;
+  p.limits.ws.max_message_bytes = config_.client.max_message_bytes;
+  p.limits.ws.queue_max_bytes = config_.client.queue_max_bytes;
+  std::vector<asio::io_context*> raw;
+  for (auto& c : p.contexts) raw.push_back(c.get());
+  p.listener = std::make_unique<transport::Listener>(
+      raw, p.limits, transport::Endpoints{p.http.get(), &p.sessions});
+  p.engine->start(p.dispatcher);
+}
+
+Node::~Node() { shutdown(); }
+
+asio::ip::tcp::endpoint Node::start() {
+  auto& p = *parts_;
+  auto [host, port] = split_listen(config_.http.listen);
+  auto endpoint = p.listener->listen(host, port);
+  p.services.node_name = config_.node.name.empty()
+                             ? hostname() + "_" + std::to_string(endpoint.port())
+                             : config_.node.name;
+  for (std::size_t i = 0; i < p.contexts.size(); ++i) start_ticker(i);
+  start_maintenance();
+  for (auto& context : p.contexts) {
+    threads_.emplace_back([ctx = context.get()] { ctx->run(); });
+  }
+  spdlog::info("listening on {}:{} with {} I/O threads, engine {}", endpoint.address().to_string(),
+               endpoint.port(), p.contexts.size(), config_.engine.type);
+  return endpoint;
+}
+
+// One timer per thread drives every session's pings, pongs and deadlines: no per-connection
+// timers.
+void Node::start_ticker(std::size_t index) {
+  auto& p = *parts_;
+  if (p.tickers.size() <= index) p.tickers.resize(index + 1);
+  p.tickers[index] = std::make_unique<asio::steady_timer>(*p.contexts[index]);
+  auto* timer = p.tickers[index].get();
+  auto* shard = p.shards[index].get();
+  auto tick = std::make_shared<std::function<void(boost::system::error_code)>>();
+  *tick = [timer, shard, tick_weak = std::weak_ptr(tick)](boost::system::error_code ec) {
+    if (ec) return;
+    auto now = Clock::now();
+    auto unix_now = unix_seconds();
+    std::vector<session::ClientSession*> sessions(shard->sessions.begin(), shard->sessions.end());
+    for (auto* s : sessions) s->tick(now, unix_now);
+    timer->expires_after(kTickInterval);
+    if (auto self = tick_weak.lock()) timer->async_wait([self](auto e) { (*self)(e); });
+  };
+  timer->expires_after(kTickInterval);
+  timer->async_wait([tick](auto e) { (*tick)(e); });
+}
+
+void Node::start_maintenance() {
+  auto& p = *parts_;
+  p.maintenance = std::make_unique<asio::steady_timer>(*p.contexts[0]);
+  auto loop = std::make_shared<std::function<void(boost::system::error_code)>>();
+  *loop = [this, weak = std::weak_ptr(loop)](boost::system::error_code ec) {
+    if (ec) return;
+    parts_->engine->maintain();
+    parts_->maintenance->expires_after(std::chrono::seconds(1));
+    if (auto self = weak.lock()) parts_->maintenance->async_wait([self](auto e) { (*self)(e); });
+  };
+  p.maintenance->expires_after(std::chrono::seconds(1));
+  p.maintenance->async_wait([loop](auto e) { (*loop)(e); });
+}
+
+void Node::run_until_signal() {
+  asio::io_context signals_context;
+  asio::signal_set signals(signals_context, SIGINT, SIGTERM);
+  signals.async_wait([](boost::system::error_code, int signal) {
+    spdlog::info("signal {} received, shutting down", signal);
+  });
+  signals_context.run();
+  shutdown();
+}
+
+void Node::shutdown() {
+  if (stopped_ || !parts_) return;
+  stopped_ = true;
+  auto& p = *parts_;
+  p.services.shutting_down = true;
+  std::promise<void> closed_listener;
+  asio::post(*p.contexts[0], [&] {
+    p.listener->stop();
+    closed_listener.set_value();
+  });
+  if (!threads_.empty()) closed_listener.get_future().wait();
+  for (auto& shard : p.shards) {
+    asio::post(shard->io, [s = shard.get()] {
+      std::vector<session::ClientSession*> sessions(s->sessions.begin(), s->sessions.end());
+      for (auto* session : sessions) session->disconnect(protocol::disconnect::shutdown);
+    });
+  }
+  auto deadline = Clock::now() + kShutdownGrace;
+  auto open_connections = [&] {
+    std::uint64_t n = 0;
+    for (auto& shard : p.shards) n += shard->connections.load();
+    return n;
+  };
+  while (!threads_.empty() && open_connections() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (auto& guard : p.guards) guard.reset();
+  for (auto& context : p.contexts) context->stop();
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+  p.engine->stop();
+  spdlog::info("stopped");
+}
+
+std::string Node::metrics_text() const {
+  const auto& p = *parts_;
+  std::uint64_t connections = 0, subscriptions = 0;
+  for (const auto& shard : p.shards) {
+    connections += shard->connections.load(std::memory_order_relaxed);
+    subscriptions += shard->subscriptions.load(std::memory_order_relaxed);
+  }
+  std::string out;
+  out += "# HELP neo_events_connections Open client connections.\n";
+  out += "# TYPE neo_events_connections gauge\n";
+  out += "neo_events_connections " + std::to_string(connections) + "\n";
+  out += "# HELP neo_events_subscriptions Active client subscriptions.\n";
+  out += "# TYPE neo_events_subscriptions gauge\n";
+  out += "neo_events_subscriptions " + std::to_string(subscriptions) + "\n";
+  out += "# HELP neo_events_build_info Build information.\n";
+  out += "# TYPE neo_events_build_info gauge\n";
+  out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";
+  return out;
+}
+
+}  // namespace neo::node

@@ -1,0 +1,73 @@
+// Client commands of Centrifugo protocol v2 (JSON) and their decoder. No I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/types.h"
+
+namespace neo::protocol {
+
+enum class Method {
+  connect,
+  subscribe,
+  unsubscribe,
+  publish,
+  presence,
+  presence_stats,
+  history,
+  rpc,
+  send,
+  refresh,
+  sub_refresh,
+  pong,     // `{}`: id 0 and no method
+  unknown,  // an id but no method we know: the session closes with 3501
+};
+
+// What a subscribe asks for; also the value type of connect.subs.
+struct SubscribeRequest {
+  std::string channel;
+  std::string token;
+  std::string data;  // raw JSON
+  bool recover = false;
+  bool positioned = false;
+  bool recoverable = false;
+  bool join_leave = false;
+  std::uint64_t offset = 0;
+  std::string epoch;
+};
+
+struct Command {
+  std::uint32_t id = 0;
+  Method method = Method::unknown;
+
+  std::string channel;  // subscribe/unsubscribe/publish/presence/presence_stats/history/sub_refresh
+  std::string token;    // connect/refresh/sub_refresh
+  std::string data;     // raw JSON: connect/publish/rpc/send
+
+  // connect
+  std::string name;
+  std::string version;
+  std::vector<std::pair<std::string, SubscribeRequest>> subs;
+
+  // subscribe
+  SubscribeRequest subscribe;
+
+  // history
+  std::int64_t limit = 0;
+  bool has_since = false;
+  StreamPosition since;
+  bool reverse = false;
+};
+
+enum class DecodeStatus { ok, bad_request };
+
+// Splits a frame into newline-separated commands (one optional trailing '\n' allowed) and
+// decodes each. An empty frame, a blank line, invalid JSON or a field of the wrong type is
+// bad_request (the session closes with 3501). `out` is cleared first.
+DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out);
+
+}  // namespace neo::protocol

@@ -1,0 +1,175 @@
+#include "session/client_session.h"
+
+#include "core/ids.h"
+#include "protocol/encoder.h"
+
+namespace neo::session {
+
+namespace code = protocol::error_code;
+namespace dc = protocol::disconnect;
+
+namespace {
+// Commands waiting behind an engine call; more than this from one client is abuse.
+constexpr std::size_t kMaxBacklog = 1024;
+constexpr protocol::Disconnect kTooManyRequests{3013, "too many requests"};
+}  // namespace
+
+ClientSession::ClientSession(Services& services, Shard& shard, transport::Connection& connection)
+    : services_(services),
+      shard_(shard),
+      connection_(connection),
+      client_id_(random_uuid()),
+      created_at_(SteadyClock::now()) {
+  shard_.sessions.insert(this);
+  ++shard_.connections;
+}
+
+ClientSession::~ClientSession() {
+  if (state_ != State::closed) on_close();
+}
+
+void ClientSession::on_message(std::string_view text) {
+  if (state_ == State::closed || state_ == State::failed) return;
+  if (protocol::decode_commands(text, decoded_) != protocol::DecodeStatus::ok) {
+    return close(dc::bad_request);
+  }
+  if (backlog_.size() + decoded_.size() > kMaxBacklog) return close(kTooManyRequests);
+  for (auto& cmd : decoded_) backlog_.push_back(std::move(cmd));
+  drain();
+}
+
+void ClientSession::drain() {
+  if (draining_) return;  // finish_command() ran inline inside handle(): the loop goes on
+  draining_ = true;
+  while (!busy_ && !backlog_.empty() && state_ != State::closed && state_ != State::failed) {
+    Command cmd = std::move(backlog_.front());
+    backlog_.pop_front();
+    busy_ = true;
+    handle(cmd);
+  }
+  draining_ = false;
+}
+
+void ClientSession::finish_command() {
+  busy_ = false;
+  drain();
+}
+
+void ClientSession::handle(Command& cmd) {
+  using protocol::Method;
+  if (state_ == State::connecting) {
+    if (cmd.method != Method::connect || cmd.id == 0) return close(dc::bad_request);
+    return handle_connect(cmd);
+  }
+  if (cmd.method == Method::pong) return handle_pong();
+  if (cmd.method == Method::send) return close(dc::not_available);
+  if (cmd.id == 0 || cmd.method == Method::unknown || cmd.method == Method::connect) {
+    return close(dc::bad_request);
+  }
+  handle_connected(cmd);
+}
+
+void ClientSession::handle_connected(Command& cmd) {
+  using protocol::Method;
+  bool needs_channel = cmd.method != Method::refresh && cmd.method != Method::rpc;
+  if (needs_channel && cmd.channel.empty()) return close(dc::bad_request);
+  switch (cmd.method) {
+    case Method::subscribe:
+      return handle_subscribe(cmd);
+    case Method::unsubscribe:
+      return handle_unsubscribe(cmd);
+    case Method::publish:
+      return handle_publish(cmd);
+    case Method::presence:
+      return handle_presence(cmd, false);
+    case Method::presence_stats:
+      return handle_presence(cmd, true);
+    case Method::history:
+      return handle_history(cmd);
+    case Method::refresh:
+      return handle_refresh(cmd);
+    case Method::sub_refresh:
+      return handle_sub_refresh(cmd);
+    case Method::rpc:  // no RPC handlers on this server
+      reply_error(cmd.id, code::not_available);
+      return finish_command();
+    default:
+      return close(dc::bad_request);
+  }
+}
+
+void ClientSession::reply(std::uint32_t id, std::string_view field, std::string_view body) {
+  push(protocol::encode_reply(id, field, body));
+}
+
+void ClientSession::reply_error(std::uint32_t id, std::uint32_t error) {
+  push(protocol::encode_error_reply(id, protocol::make_error(error)));
+}
+
+void ClientSession::push(std::string message) {
+  if (state_ == State::closed) return;
+  if (!connection_.send(FrameRef(message))) {
+    state_ = State::failed;
+    connection_.abort(dc::slow.code, dc::slow.reason);
+  }
+}
+
+void ClientSession::close(const protocol::Disconnect& reason) {
+  if (state_ == State::closed) return;
+  if (state_ != State::failed) state_ = State::failed;  // no more commands are read
+  backlog_.clear();
+  connection_.close(reason.code, reason.reason);
+}
+
+void ClientSession::disconnect(const protocol::Disconnect& reason) { close(reason); }
+
+void ClientSession::on_close() {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  backlog_.clear();
+  while (!subs_.empty()) remove_subscription(subs_.begin()->first, true);
+  shard_.sessions.erase(this);
+  --shard_.connections;
+  auto it = shard_.users.find(identity_.user);
+  if (registered_ && it != shard_.users.end()) {
+    std::erase(it->second, this);
+    if (it->second.empty()) shard_.users.erase(it);
+  }
+}
+
+void ClientSession::tick(SteadyClock::time_point now, std::int64_t unix_now) {
+  if (state_ == State::connecting || state_ == State::failed) {
+    if (now - created_at_ >= services_.config.client.stale_close_delay) close(dc::stale);
+    return;
+  }
+  if (state_ != State::connected) return;
+  if (awaiting_pong_ && now >= pong_deadline_) return close(dc::no_pong);
+  if (now >= next_ping_) {
+    push(std::string(protocol::kPing));
+    awaiting_pong_ = true;
+    pong_deadline_ = now + services_.config.client.pong_timeout;
+    next_ping_ = now + services_.config.client.ping_interval;
+  }
+  auto grace =
+      std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.expired_close_delay)
+          .count();
+  if (expire_at_ && unix_now > *expire_at_ + grace) return close(dc::connection_expired);
+  if (expiring_subs_ == 0) return;
+  std::vector<Subscription*> expired;
+  for (auto& [channel, sub] : subs_) {
+    if (sub->expire_at && unix_now > *sub->expire_at + grace) expired.push_back(sub.get());
+  }
+  for (Subscription* sub : expired) {
+    if (sub->server_side) return close(protocol::Disconnect{3006, "subscription expired"});
+    push(protocol::encode_unsubscribe_push(sub->channel, protocol::unsubscribe::expired));
+    remove_subscription(sub->channel, true);
+  }
+}
+
+void ClientSession::handle_pong() {
+  if (!awaiting_pong_) return close(dc::bad_request);  // a pong nobody asked for
+  awaiting_pong_ = false;
+  finish_command();
+}
+
+}  // namespace neo::session

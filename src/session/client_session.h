@@ -1,0 +1,131 @@
+// ClientSession: the Centrifugo protocol state machine of one bidirectional connection.
+// Lives on its connection's I/O thread; every method runs there. Commands of one connection
+// are handled strictly in order: when a command waits for the engine, later ones wait in a
+// bounded backlog (Centrifugo's default, client.concurrency = 0).
+#pragma once
+
+#include <boost/asio/dispatch.hpp>
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "protocol/codes.h"
+#include "protocol/command.h"
+#include "protocol/results.h"
+#include "session/services.h"
+#include "session/subscription.h"
+#include "transport/connection.h"
+
+namespace neo::session {
+
+class ClientSession final : public transport::SessionHandler {
+ public:
+  ClientSession(Services& services, Shard& shard, transport::Connection& connection);
+  ~ClientSession() override;
+
+  void on_message(std::string_view text) override;
+  void on_close() override;
+
+  // Called by the shard's ticker about twice a second: pings, pong and stale deadlines, expiry.
+  void tick(SteadyClock::time_point now, std::int64_t unix_now);
+  void deliver(Subscription& sub, const hub::Delivery& delivery);
+
+  // Server API actions, run on this session's thread.
+  void disconnect(const protocol::Disconnect& reason);
+  void server_unsubscribe(std::string_view channel);
+  void server_subscribe(std::string_view channel);
+  void server_refresh(bool expired, std::optional<std::int64_t> expire_at, std::string info);
+
+  const std::string& client_id() const { return client_id_; }
+  const std::string& user() const { return identity_.user; }
+  bool authenticated() const { return state_ == State::connected; }
+  std::size_t subscription_count() const { return subs_.size(); }
+
+ private:
+  enum class State { connecting, connected, failed, closed };
+  using Command = protocol::Command;
+
+  // Command flow (client_session.cpp).
+  void drain();
+  void finish_command();
+  void handle(Command& cmd);
+  void handle_connected(Command& cmd);
+  void reply(std::uint32_t id, std::string_view field, std::string_view body);
+  void reply_error(std::uint32_t id, std::uint32_t code);
+  void push(std::string message);
+  void close(const protocol::Disconnect& reason);
+  template <typename Fn>
+  void on_own_thread(Fn&& fn);
+
+  // Connect, refresh, ping (session_connect.cpp).
+  void handle_connect(Command& cmd);
+  void handle_refresh(Command& cmd);
+  void handle_pong();
+  struct PendingConnect;
+  void add_server_subscriptions(const std::vector<std::string>& channels, const Command& cmd,
+                                const std::shared_ptr<PendingConnect>& pending);
+  void finish_connect(PendingConnect& pending);
+  void register_connected();
+  void schedule_first_ping(SteadyClock::time_point now);
+
+  // Subscriptions (session_subscribe.cpp).
+  void handle_subscribe(Command& cmd);
+  void handle_unsubscribe(Command& cmd);
+  void handle_sub_refresh(Command& cmd);
+  std::uint32_t authorize_subscribe(const protocol::SubscribeRequest& req,
+                                    const config::NamespaceOptions*& ns, Subscription& sub);
+  Subscription& start_subscription(const protocol::SubscribeRequest& req,
+                                   const config::NamespaceOptions& ns, bool server_side,
+                                   std::unique_ptr<Subscription> sub);
+  void position_subscription(Subscription& sub, const protocol::SubscribeRequest& req,
+                             const config::NamespaceOptions& ns, bool recoverable,
+                             std::function<void(Result<protocol::SubscribeResult>)> done);
+  void complete_subscription(Subscription& sub);
+  void remove_subscription(std::string channel, bool publish_leave);
+  void insufficient_state(Subscription& sub);
+  ClientInfo client_info(const Subscription* sub) const;
+
+  // Publish, presence, history, rpc (session_commands.cpp).
+  void handle_publish(Command& cmd);
+  void handle_presence(Command& cmd, bool stats);
+  void handle_history(Command& cmd);
+  std::uint32_t check_read_access(std::string_view channel,
+                                  const config::NamespaceOptions*& ns) const;
+
+  Services& services_;
+  Shard& shard_;
+  transport::Connection& connection_;
+  State state_ = State::connecting;
+  std::string client_id_;
+  auth::Identity identity_;
+  std::optional<std::int64_t> expire_at_;  // unix seconds
+  std::unordered_map<std::string, std::unique_ptr<Subscription>> subs_;
+  std::size_t expiring_subs_ = 0;
+  bool registered_ = false;  // listed in shard_.users
+
+  std::deque<Command> backlog_;
+  std::vector<Command> decoded_;
+  bool busy_ = false;
+  bool draining_ = false;
+
+  SteadyClock::time_point created_at_;
+  SteadyClock::time_point next_ping_{};
+  SteadyClock::time_point pong_deadline_{};
+  bool awaiting_pong_ = false;
+};
+
+// Engine callbacks may come back on another thread; hop home and make sure we still exist.
+template <typename Fn>
+void ClientSession::on_own_thread(Fn&& fn) {
+  boost::asio::dispatch(connection_.executor(),
+                        [life = connection_.lifetime(), this, fn = std::forward<Fn>(fn)]() mutable {
+                          if (life.expired() || state_ == State::closed) return;
+                          fn();
+                        });
+}
+
+}  // namespace neo::session

@@ -1,0 +1,57 @@
+// What every session shares: the node-wide services (read-only config, engine, policy, token
+// verifier, interest map) and the per-thread Shards. A Shard is touched only by its own thread;
+// other threads reach it by posting to its io_context.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "auth/policy.h"
+#include "auth/token.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "hub/interest_map.h"
+#include "hub/local_hub.h"
+
+namespace neo::session {
+
+class ClientSession;
+
+struct Shard {
+  Shard(std::size_t index, boost::asio::io_context& io) : index(index), io(io) {}
+  std::size_t index;
+  boost::asio::io_context& io;
+  hub::LocalHub hub;
+  std::unordered_set<ClientSession*> sessions;  // every live session on this thread
+  std::unordered_map<std::string, std::vector<ClientSession*>, hub::StringHash, std::equal_to<>>
+      users;  // authenticated sessions by user id, for server API actions
+  // Written by the owning thread only; read by the metrics scrape.
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> subscriptions{0};
+};
+
+struct Services {
+  const config::Config& config;
+  engine::Engine& engine;
+  const auth::Policy& policy;
+  const auth::TokenVerifier& verifier;
+  hub::InterestMap& interest;
+  std::vector<Shard*> shards;
+  std::string node_id;
+  std::string node_name;
+  std::string version;
+  std::atomic<bool> shutting_down{false};
+};
+
+// Options that a channel's namespace gives its subscriptions and publications.
+engine::HistoryOptions history_options(const config::NamespaceOptions& ns);
+// The client-protocol error for a policy decision (102, 107 or 103; 0 for allow).
+std::uint32_t error_code_for(auth::Decision decision);
+const config::NamespaceOptions* namespace_for(const config::Config& config,
+                                              std::string_view channel);
+
+}  // namespace neo::session

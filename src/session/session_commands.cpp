@@ -1,0 +1,114 @@
+// Publish, presence and history commands of ClientSession.
+#include "protocol/encoder.h"
+#include "session/client_session.h"
+
+namespace neo::session {
+
+namespace code = protocol::error_code;
+
+void ClientSession::handle_publish(Command& cmd) {
+  auto decision = services_.policy.check(identity_, cmd.channel, auth::Action::publish);
+  std::uint32_t error = error_code_for(decision);
+  if (!error && (cmd.data.empty() || cmd.data == "null")) error = code::bad_request;
+  const config::NamespaceOptions* ns = namespace_for(services_.config, cmd.channel);
+  if (!error && !ns) error = code::unknown_channel;
+  if (error) {
+    reply_error(cmd.id, error);
+    return finish_command();
+  }
+  auto sub = subs_.find(cmd.channel);
+  Publication pub;
+  pub.data = std::move(cmd.data);
+  pub.info = client_info(sub == subs_.end() ? nullptr : sub->second.get());
+  services_.engine.publish(cmd.channel, std::move(pub), history_options(*ns),
+                           [this, id = cmd.id](Result<StreamPosition> r) {
+                             on_own_thread([this, id, ok = r.ok()] {
+                               if (ok)
+                                 reply(id, "publish", "{}");
+                               else
+                                 reply_error(id, code::internal);
+                               finish_command();
+                             });
+                           });
+}
+
+// Presence and history are for subscribers of the channel and for whoever may subscribe to it.
+std::uint32_t ClientSession::check_read_access(std::string_view channel,
+                                               const config::NamespaceOptions*& ns) const {
+  if (!subs_.count(std::string(channel))) {
+    auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe);
+    if (decision != auth::Decision::allow) return error_code_for(decision);
+  }
+  ns = namespace_for(services_.config, channel);
+  return ns ? 0 : code::unknown_channel;
+}
+
+void ClientSession::handle_presence(Command& cmd, bool stats) {
+  const config::NamespaceOptions* ns = nullptr;
+  std::uint32_t error = check_read_access(cmd.channel, ns);
+  if (!error && !ns->presence) error = code::not_available;
+  if (error) {
+    reply_error(cmd.id, error);
+    return finish_command();
+  }
+  auto answer = [this, id = cmd.id, stats](std::uint32_t failure, std::string body) {
+    on_own_thread([this, id, stats, failure, body = std::move(body)] {
+      if (failure)
+        reply_error(id, failure);
+      else
+        reply(id, stats ? "presence_stats" : "presence", body);
+      finish_command();
+    });
+  };
+  if (stats) {
+    services_.engine.presence_stats(cmd.channel, [answer](Result<PresenceStats> r) {
+      if (!r.ok()) return answer(code::internal, {});
+      std::string body;
+      JsonWriter w(body);
+      protocol::write_presence_stats(w, r.value());
+      answer(0, std::move(body));
+    });
+    return;
+  }
+  services_.engine.presence(cmd.channel, [answer](Result<std::vector<ClientInfo>> r) {
+    if (!r.ok()) return answer(code::internal, {});
+    std::string body;
+    JsonWriter w(body);
+    protocol::write_presence(w, r.value());
+    answer(0, std::move(body));
+  });
+}
+
+void ClientSession::handle_history(Command& cmd) {
+  const config::NamespaceOptions* ns = nullptr;
+  std::uint32_t error = check_read_access(cmd.channel, ns);
+  if (!error && !ns->history_enabled()) error = code::not_available;
+  if (!error && cmd.has_since && cmd.reverse && cmd.since.offset == 0) error = code::bad_request;
+  if (error) {
+    reply_error(cmd.id, error);
+    return finish_command();
+  }
+  const std::int64_t max_limit = services_.config.client.history_max_publication_limit;
+  engine::HistoryQuery query;
+  query.limit = (cmd.limit < 0 || cmd.limit > max_limit) ? max_limit : cmd.limit;
+  query.reverse = cmd.reverse;
+  if (cmd.has_since) query.since = cmd.since;
+  services_.engine.history(cmd.channel, query, history_options(*ns),
+                           [this, id = cmd.id](Result<HistoryResult> r) {
+                             std::uint32_t failure = r.ok() ? 0 : r.error().code;
+                             std::string body;
+                             if (r.ok()) {
+                               JsonWriter w(body);
+                               protocol::write_history(w, r.value());
+                             }
+                             on_own_thread([this, id, failure, body = std::move(body)] {
+                               if (failure)
+                                 reply_error(id, failure == 112 ? failure : code::internal);
+                               else
+                                 reply(id, "history", body);
+                               finish_command();
+                             });
+                           });
+}
+
+}  // namespace neo::session

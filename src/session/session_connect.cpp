@@ -1,0 +1,160 @@
+// Connect, refresh and ping handling of ClientSession.
+#include <random>
+
+#include "protocol/encoder.h"
+#include "session/client_session.h"
+
+namespace neo::session {
+
+namespace code = protocol::error_code;
+namespace dc = protocol::disconnect;
+
+namespace {
+
+std::uint32_t ttl_from(std::int64_t expire_at, std::int64_t now) {
+  return expire_at > now ? static_cast<std::uint32_t>(expire_at - now) : 0;
+}
+
+std::string encode_refresh_result(const std::optional<std::int64_t>& expire_at) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  if (expire_at)
+    w.field_bool("expires", true).field_u64("ttl", ttl_from(*expire_at, unix_seconds()));
+  w.end_object();
+  return body;
+}
+
+}  // namespace
+
+// The connect reply waits for the positions of the token's server-side subscriptions.
+struct ClientSession::PendingConnect {
+  std::uint32_t id = 0;
+  protocol::ConnectResult result;
+  std::size_t waiting = 1;  // one per subscription plus the connect itself
+  bool failed = false;
+};
+
+void ClientSession::handle_connect(Command& cmd) {
+  if (services_.shutting_down) return close(dc::shutdown);
+  if (cmd.token.empty()) return close(dc::bad_request);  // no anonymous connections
+  auto verified = services_.verifier.verify_connection(cmd.token, unix_seconds());
+  if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
+  if (verified.status == auth::TokenStatus::expired) {
+    reply_error(cmd.id, code::token_expired);
+    state_ = State::failed;  // the client closes and comes back with a new token
+    return;
+  }
+  identity_ = std::move(verified.token.identity);
+  expire_at_ = verified.token.expire_at;
+  const auto& channels = verified.token.channels;
+  if (channels.size() > services_.config.client.channel_limit) return close(dc::channel_limit);
+  for (const auto& channel : channels) {
+    auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe, true);
+    if (decision == auth::Decision::allow) continue;
+    reply_error(cmd.id, error_code_for(decision));
+    state_ = State::failed;
+    return;
+  }
+  auto pending = std::make_shared<PendingConnect>();
+  pending->id = cmd.id;
+  add_server_subscriptions(channels, cmd, pending);
+  if (--pending->waiting == 0) finish_connect(*pending);
+}
+
+void ClientSession::add_server_subscriptions(const std::vector<std::string>& channels,
+                                             const Command& cmd,
+                                             const std::shared_ptr<PendingConnect>& pending) {
+  for (const auto& channel : channels) {
+    if (subs_.count(channel)) continue;  // listed twice
+    const config::NamespaceOptions* ns = namespace_for(services_.config, channel);
+    protocol::SubscribeRequest req;
+    for (const auto& [name, recover] : cmd.subs)
+      if (name == channel) req = recover;  // centrifuge-js resends positions on reconnect
+    req.channel = channel;
+    ++pending->waiting;
+    auto sub = std::make_unique<Subscription>(*this, channel);
+    Subscription& added = start_subscription(req, *ns, true, std::move(sub));
+    position_subscription(added, req, *ns, ns->force_recovery,
+                          [this, pending, channel](Result<protocol::SubscribeResult> r) {
+                            if (r.ok())
+                              pending->result.subs.emplace_back(channel, std::move(r.value()));
+                            else
+                              pending->failed = true;
+                            if (--pending->waiting == 0) finish_connect(*pending);
+                          });
+  }
+}
+
+void ClientSession::finish_connect(PendingConnect& pending) {
+  if (pending.failed) {
+    reply_error(pending.id, code::internal);
+    while (!subs_.empty()) remove_subscription(subs_.begin()->first, false);
+    state_ = State::failed;
+    return;
+  }
+  protocol::ConnectResult& result = pending.result;
+  result.client = client_id_;
+  result.version = services_.version;
+  if (expire_at_) {
+    result.expires = true;
+    result.ttl = ttl_from(*expire_at_, unix_seconds());
+  }
+  result.ping = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.ping_interval)
+          .count());
+  result.pong = true;
+  result.node = services_.node_id;
+  std::string body;
+  JsonWriter w(body);
+  protocol::write_connect_result(w, result);
+  reply(pending.id, "connect", body);
+  register_connected();
+  for (auto& [channel, sub] : subs_) complete_subscription(*sub);
+  finish_command();
+}
+
+void ClientSession::register_connected() {
+  state_ = State::connected;
+  registered_ = true;
+  shard_.users[identity_.user].push_back(this);
+  schedule_first_ping(SteadyClock::now());
+}
+
+// The first ping comes at a random moment in [interval/2, interval) so that connections
+// made together do not ping together.
+void ClientSession::schedule_first_ping(SteadyClock::time_point now) {
+  auto interval = services_.config.client.ping_interval;
+  thread_local std::mt19937 random{std::random_device{}()};
+  std::uniform_int_distribution<long long> jitter(0,
+                                                  std::max<long long>(0, interval.count() / 2 - 1));
+  next_ping_ = now + interval / 2 + std::chrono::milliseconds(jitter(random));
+}
+
+void ClientSession::handle_refresh(Command& cmd) {
+  if (cmd.token.empty()) return close(dc::bad_request);
+  auto verified = services_.verifier.verify_connection(cmd.token, unix_seconds());
+  if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
+  if (verified.status == auth::TokenStatus::expired) return close(dc::connection_expired);
+  const auth::Identity& fresh = verified.token.identity;
+  if (fresh.user != identity_.user || fresh.tenant != identity_.tenant) {
+    return close(dc::invalid_token);
+  }
+  identity_.roles = fresh.roles;
+  identity_.info = fresh.info;
+  expire_at_ = verified.token.expire_at;
+  reply(cmd.id, "refresh", encode_refresh_result(expire_at_));
+  finish_command();
+}
+
+void ClientSession::server_refresh(bool expired, std::optional<std::int64_t> expire_at,
+                                   std::string info) {
+  if (state_ != State::connected) return;
+  if (expired) return close(dc::connection_expired);
+  if (expire_at) expire_at_ = *expire_at > 0 ? expire_at : std::nullopt;
+  if (!info.empty()) identity_.info = std::move(info);
+  bool expires = expire_at_.has_value();
+  push(protocol::encode_refresh_push(expires, expires ? ttl_from(*expire_at_, unix_seconds()) : 0));
+}
+
+}  // namespace neo::session

@@ -1,0 +1,293 @@
+// Subscriptions of ClientSession: subscribe with positioning and recovery, live delivery with
+// offset checks, unsubscribe, subscription-token refresh, server-side subscriptions.
+#include "protocol/encoder.h"
+#include "session/client_session.h"
+
+namespace neo::session {
+
+namespace code = protocol::error_code;
+namespace dc = protocol::disconnect;
+
+namespace {
+
+// authorize_subscribe's answer when it has already closed the connection.
+constexpr std::uint32_t kClosed = 0xFFFFFFFF;
+// Deliveries held back while a subscribe waits for the engine; more means a stuck engine.
+constexpr std::size_t kMaxPending = 4096;
+
+bool recovered_from(const protocol::SubscribeRequest& req, const HistoryResult& history) {
+  if (!req.epoch.empty() && req.epoch != history.position.epoch) return false;
+  const auto& pubs = history.publications;
+  if (pubs.empty()) return history.position.offset == req.offset;
+  return pubs.front().offset == req.offset + 1 && pubs.back().offset == history.position.offset;
+}
+
+}  // namespace
+
+void Subscription::deliver(const hub::Delivery& delivery) { session.deliver(*this, delivery); }
+
+ClientInfo ClientSession::client_info(const Subscription* sub) const {
+  return ClientInfo{identity_.user, client_id_, identity_.info, sub ? sub->chan_info : ""};
+}
+
+void ClientSession::handle_subscribe(Command& cmd) {
+  const auto& req = cmd.subscribe;
+  if (subs_.count(req.channel)) {
+    reply_error(cmd.id, code::already_subscribed);
+    return finish_command();
+  }
+  if (subs_.size() >= services_.config.client.channel_limit) {
+    reply_error(cmd.id, code::limit_exceeded);
+    return finish_command();
+  }
+  auto sub = std::make_unique<Subscription>(*this, req.channel);
+  const config::NamespaceOptions* ns = nullptr;
+  std::uint32_t error = authorize_subscribe(req, ns, *sub);
+  if (error == kClosed) return;
+  if (error) {
+    reply_error(cmd.id, error);
+    return finish_command();
+  }
+  bool recoverable = ns->history_enabled() && (ns->force_recovery || req.recoverable);
+  std::string token_data = req.token.empty() ? std::string() : std::move(sub->chan_info_data);
+  Subscription& added = start_subscription(req, *ns, false, std::move(sub));
+  position_subscription(
+      added, req, *ns, recoverable,
+      [this, id = cmd.id, channel = req.channel, token_data](Result<protocol::SubscribeResult> r) {
+        auto it = subs_.find(channel);
+        if (it == subs_.end()) return finish_command();
+        if (!r.ok()) {
+          reply_error(id, code::internal);
+          remove_subscription(channel, false);
+          return finish_command();
+        }
+        protocol::SubscribeResult& result = r.value();
+        result.data = token_data;
+        if (it->second->expire_at) {
+          result.expires = true;
+          result.ttl = static_cast<std::uint32_t>(
+              std::max<std::int64_t>(0, *it->second->expire_at - unix_seconds()));
+        }
+        std::string body;
+        JsonWriter w(body);
+        protocol::write_subscribe_result(w, result);
+        reply(id, "subscribe", body);
+        complete_subscription(*it->second);
+        finish_command();
+      });
+}
+
+// Rules of spec §6 plus the subscription token. Returns 0, an error code, or kClosed.
+std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeRequest& req,
+                                                 const config::NamespaceOptions*& ns,
+                                                 Subscription& sub) {
+  bool has_token = false;
+  if (!req.token.empty()) {
+    auto verified = services_.verifier.verify_subscription(req.token, unix_seconds());
+    if (verified.status == auth::TokenStatus::invalid) return code::permission_denied;
+    if (verified.status == auth::TokenStatus::expired) return code::token_expired;
+    if (verified.token.channel != req.channel || verified.token.user != identity_.user) {
+      close(dc::invalid_token);
+      return kClosed;
+    }
+    has_token = true;
+    sub.chan_info = std::move(verified.token.info);
+    sub.chan_info_data = std::move(verified.token.data);
+    sub.expire_at = verified.token.expire_at;
+  }
+  auto decision =
+      services_.policy.check(identity_, req.channel, auth::Action::subscribe, has_token);
+  if (decision != auth::Decision::allow) return error_code_for(decision);
+  ns = namespace_for(services_.config, req.channel);
+  return ns ? 0 : code::unknown_channel;
+}
+
+Subscription& ClientSession::start_subscription(const protocol::SubscribeRequest& req,
+                                                const config::NamespaceOptions& ns,
+                                                bool server_side,
+                                                std::unique_ptr<Subscription> sub) {
+  sub->server_side = server_side;
+  sub->presence = ns.presence;
+  sub->join_leave = ns.join_leave;
+  sub->push_join_leave = ns.join_leave && (req.join_leave || ns.force_push_join_leave);
+  if (sub->expire_at) ++expiring_subs_;
+  Subscription& added = *sub;
+  subs_[req.channel] = std::move(sub);
+  ++shard_.subscriptions;
+  // Interest first, history second: see engine.h on why this order cannot lose a publication.
+  if (shard_.hub.add(req.channel, &added)) {
+    services_.interest.add(req.channel, shard_.index,
+                           [this](std::string_view ch) { services_.engine.subscribe(ch); });
+  }
+  return added;
+}
+
+void ClientSession::position_subscription(
+    Subscription& sub, const protocol::SubscribeRequest& req, const config::NamespaceOptions& ns,
+    bool recoverable, std::function<void(Result<protocol::SubscribeResult>)> done) {
+  sub.positioned = ns.history_enabled() && (recoverable || ns.force_positioning || req.positioned);
+  if (!sub.positioned) return done(protocol::SubscribeResult{});
+  bool recovering = recoverable && req.recover;
+  engine::HistoryQuery query;
+  if (recovering) {
+    query.since = StreamPosition{req.offset, ""};
+    query.limit = services_.config.client.recovery_max_publication_limit;
+  }
+  services_.engine.history(sub.channel, query, history_options(ns),
+                           [this, channel = sub.channel, req, recoverable, recovering,
+                            done = std::move(done)](Result<HistoryResult> r) mutable {
+                             on_own_thread([this, channel, req, recoverable, recovering,
+                                            done = std::move(done), r = std::move(r)]() mutable {
+                               auto it = subs_.find(channel);
+                               if (it == subs_.end() || !r.ok())
+                                 return done(protocol::make_error(code::internal));
+                               HistoryResult& history = r.value();
+                               Subscription& s = *it->second;
+                               protocol::SubscribeResult result;
+                               result.positioned = true;
+                               result.recoverable = recoverable;
+                               result.epoch = history.position.epoch;
+                               result.offset = history.position.offset;
+                               s.epoch = history.position.epoch;
+                               s.offset = history.position.offset;
+                               if (recovering) {
+                                 result.was_recovering = true;
+                                 if (recovered_from(req, history)) {
+                                   result.recovered = true;
+                                   result.offset = req.offset;
+                                   result.publications = std::move(history.publications);
+                                 }
+                               }
+                               done(std::move(result));
+                             });
+                           });
+}
+
+// The reply has been queued: live deliveries may flow, presence and join follow.
+void ClientSession::complete_subscription(Subscription& sub) {
+  sub.subscribed = true;
+  if (sub.presence) services_.engine.add_presence(sub.channel, client_info(&sub));
+  if (sub.join_leave) services_.engine.publish_join(sub.channel, client_info(&sub));
+  auto pending = std::move(sub.pending);
+  std::string channel = sub.channel;
+  for (const auto& delivery : pending) {
+    if (!subs_.count(channel) || state_ == State::closed) break;  // a delivery ended it
+    deliver(sub, delivery);
+  }
+}
+
+void ClientSession::deliver(Subscription& sub, const hub::Delivery& delivery) {
+  if (state_ == State::closed) return;
+  if (!sub.subscribed) {
+    if (sub.pending.size() >= kMaxPending) return insufficient_state(sub);
+    sub.pending.push_back(delivery);
+    return;
+  }
+  if (delivery.kind != hub::DeliveryKind::publication) {
+    if (!sub.push_join_leave) return;
+  } else if (sub.positioned && delivery.offset) {
+    if (delivery.epoch != sub.epoch) return insufficient_state(sub);
+    if (delivery.offset <= sub.offset) return;  // already sent (recovery overlap)
+    if (delivery.offset != sub.offset + 1) return insufficient_state(sub);
+    sub.offset = delivery.offset;
+  }
+  if (!connection_.send(delivery.frame)) {
+    state_ = State::failed;
+    connection_.abort(dc::slow.code, dc::slow.reason);
+  }
+}
+
+// A gap or a new epoch: make the client recover (Centrifugo 2500 / 3010).
+void ClientSession::insufficient_state(Subscription& sub) {
+  if (sub.server_side) return close(dc::insufficient_state);
+  push(protocol::encode_unsubscribe_push(sub.channel, protocol::unsubscribe::insufficient_state));
+  remove_subscription(sub.channel, true);
+}
+
+void ClientSession::remove_subscription(std::string channel, bool publish_leave) {
+  auto it = subs_.find(channel);
+  if (it == subs_.end()) return;
+  std::unique_ptr<Subscription> sub = std::move(it->second);
+  subs_.erase(it);
+  if (shard_.hub.remove(channel, sub.get())) {
+    services_.interest.remove(channel, shard_.index,
+                              [this](std::string_view ch) { services_.engine.unsubscribe(ch); });
+  }
+  if (sub->subscribed && sub->presence) services_.engine.remove_presence(channel, client_id_);
+  if (sub->subscribed && sub->join_leave && publish_leave) {
+    services_.engine.publish_leave(channel, client_info(sub.get()));
+  }
+  if (sub->expire_at) --expiring_subs_;
+  --shard_.subscriptions;
+}
+
+void ClientSession::handle_unsubscribe(Command& cmd) {
+  remove_subscription(cmd.channel, true);
+  reply(cmd.id, "unsubscribe", "{}");
+  finish_command();
+}
+
+void ClientSession::handle_sub_refresh(Command& cmd) {
+  auto it = subs_.find(cmd.channel);
+  if (it == subs_.end()) {
+    reply_error(cmd.id, code::permission_denied);
+    return finish_command();
+  }
+  if (cmd.token.empty()) {
+    reply_error(cmd.id, code::bad_request);
+    return finish_command();
+  }
+  auto verified = services_.verifier.verify_subscription(cmd.token, unix_seconds());
+  if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
+  if (verified.token.channel != cmd.channel || verified.token.user != identity_.user) {
+    return close(dc::invalid_token);
+  }
+  if (verified.status == auth::TokenStatus::expired) {
+    reply_error(cmd.id, code::token_expired);
+    return finish_command();
+  }
+  Subscription& sub = *it->second;
+  if (sub.expire_at) --expiring_subs_;
+  sub.expire_at = verified.token.expire_at;
+  if (sub.expire_at) ++expiring_subs_;
+  if (!verified.token.info.empty()) sub.chan_info = std::move(verified.token.info);
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  if (sub.expire_at) {
+    w.field_bool("expires", true)
+        .field_u64("ttl", static_cast<std::uint64_t>(
+                              std::max<std::int64_t>(0, *sub.expire_at - unix_seconds())));
+  }
+  w.end_object();
+  reply(cmd.id, "sub_refresh", body);
+  finish_command();
+}
+
+void ClientSession::server_subscribe(std::string_view channel) {
+  if (state_ != State::connected || subs_.count(std::string(channel))) return;
+  if (subs_.size() >= services_.config.client.channel_limit) return close(dc::channel_limit);
+  const config::NamespaceOptions* ns = namespace_for(services_.config, channel);
+  if (!ns) return;
+  protocol::SubscribeRequest req;
+  req.channel = std::string(channel);
+  auto sub = std::make_unique<Subscription>(*this, req.channel);
+  Subscription& added = start_subscription(req, *ns, true, std::move(sub));
+  position_subscription(added, req, *ns, ns->force_recovery,
+                        [this, ch = req.channel](Result<protocol::SubscribeResult> r) {
+                          auto it = subs_.find(ch);
+                          if (it == subs_.end()) return;
+                          if (!r.ok()) return remove_subscription(ch, false);
+                          push(protocol::encode_subscribe_push(ch, r.value()));
+                          complete_subscription(*it->second);
+                        });
+}
+
+void ClientSession::server_unsubscribe(std::string_view channel) {
+  auto it = subs_.find(std::string(channel));
+  if (it == subs_.end()) return;
+  push(protocol::encode_unsubscribe_push(channel, protocol::unsubscribe::server));
+  remove_subscription(it->first, true);
+}
+
+}  // namespace neo::session

@@ -1,0 +1,121 @@
+#include "transport/http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "transport/origin.h"
+
+namespace neo::transport {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+constexpr auto kReadTimeout = std::chrono::seconds(30);
+constexpr std::string_view kWebSocketPath = "/connection/websocket";
+
+std::string address_of(const boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string("unknown") : endpoint.address().to_string();
+}
+
+HttpRequest to_plain(http::request<http::string_body>&& request, std::string remote) {
+  HttpRequest plain;
+  plain.method = std::string(request.method_string());
+  plain.target = std::string(request.target());
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    plain.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  plain.body = std::move(request.body());
+  plain.remote_address = std::move(remote);
+  return plain;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, const HttpLimits& limits,
+                         Endpoints endpoints, std::size_t thread_index)
+    : stream_(std::move(socket)),
+      limits_(limits),
+      endpoints_(endpoints),
+      thread_index_(thread_index),
+      remote_address_(address_of(stream_.socket())) {}
+
+void HttpSession::read() {
+  parser_.emplace();
+  parser_->body_limit(limits_.max_body_bytes);
+  parser_->header_limit(16 * 1024);
+  stream_.expires_after(kReadTimeout);
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void HttpSession::on_read(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return reply(413, "application/json", R"({"error":{"code":107,"message":"bad request"}})",
+                 false);
+  }
+  if (ec == http::error::end_of_stream || ec) {
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  Request request = parser_->release();
+  if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
+  dispatch(std::move(request));
+}
+
+void HttpSession::upgrade(Request request) {
+  std::string_view target = request.target();
+  if (target.substr(0, target.find('?')) != kWebSocketPath) {
+    return reply(404, "text/plain", "Not Found\n", false);
+  }
+  std::string_view origin = request[http::field::origin];
+  if (!origin_allowed(origin, limits_.allowed_origins)) {
+    return reply(403, "text/plain", "Forbidden: origin not allowed\n", false);
+  }
+  auto ws = std::make_shared<WsConnection>(std::move(stream_), limits_.ws, remote_address_);
+  UpgradeInfo info{target, origin, remote_address_, thread_index_};
+  ws->start(std::move(request), *endpoints_.sessions, info);
+}
+
+void HttpSession::dispatch(Request request) {
+  bool keep_alive = request.keep_alive();
+  auto respond = [self = shared_from_this(), keep_alive](HttpResponse response) {
+    // The handler may answer from another thread: hop back to this connection's executor.
+    boost::asio::dispatch(self->stream_.get_executor(),
+                          [self, keep_alive, response = std::move(response)]() mutable {
+                            self->reply(response.status, std::move(response.content_type),
+                                        std::move(response.body), keep_alive);
+                          });
+  };
+  endpoints_.http->handle(to_plain(std::move(request), remote_address_), std::move(respond));
+}
+
+void HttpSession::reply(unsigned status, std::string content_type, std::string body,
+                        bool keep_alive) {
+  auto response =
+      std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+  response->set(http::field::server, "neo-events");
+  if (!body.empty() || status != 200) response->set(http::field::content_type, content_type);
+  response->body() = std::move(body);
+  response->keep_alive(keep_alive);
+  response->prepare_payload();
+  http::async_write(
+      stream_, *response,
+      [self = shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
+        if (ec) return;
+        if (!keep_alive) {
+          self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+          return;
+        }
+        self->read();
+      });
+}
+
+}  // namespace neo::transport

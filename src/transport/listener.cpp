@@ -1,0 +1,47 @@
+#include "transport/listener.h"
+
+#include <boost/asio/post.hpp>
+
+namespace neo::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Listener::Listener(std::vector<asio::io_context*> contexts, const HttpLimits& limits,
+                   Endpoints endpoints)
+    : contexts_(std::move(contexts)),
+      limits_(limits),
+      endpoints_(endpoints),
+      acceptor_(*contexts_.at(0)) {}
+
+tcp::endpoint Listener::listen(const std::string& host, std::uint16_t port) {
+  tcp::endpoint endpoint(asio::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  accept();
+  return acceptor_.local_endpoint();
+}
+
+void Listener::stop() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+}
+
+void Listener::accept() {
+  std::size_t thread = next_++ % contexts_.size();
+  acceptor_.async_accept(*contexts_[thread], [this, thread](boost::system::error_code ec,
+                                                            tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      auto session = std::make_shared<HttpSession>(std::move(socket), limits_, endpoints_, thread);
+      asio::post(*contexts_[thread], [session] { session->start(); });
+    }
+    // EMFILE and friends: keep accepting; the kernel queue holds the rest.
+    accept();
+  });
+}
+
+}  // namespace neo::transport
