@@ -48,11 +48,22 @@ class Policy {
   static bool tenant_key_allows(std::string_view key_tenant, std::string_view channel);
 
  private:
+  struct Pattern {
+    std::string text;
+    bool uses_tenant = false;  // contains {tenant_id}: needs a non-empty, valid tenant
+    bool uses_user = false;    // contains {user_id}: needs a non-empty, valid user
+    bool any_tenant = false;   // starts with the literal "tenant:*" (may cross tenants, rule 2)
+  };
   struct CompiledRole {
     std::string name;
-    std::vector<std::string> subscribe;
-    std::vector<std::string> publish;
+    std::vector<Pattern> subscribe;
+    std::vector<Pattern> publish;
   };
+  // True when a pattern of `who`'s roles for `action` matches; with `any_tenant_only`, only
+  // patterns that may cross tenants count.
+  bool roles_allow(const Identity& who, std::string_view channel, Action action,
+                   bool any_tenant_only) const;
+
   const config::Config& config_;
   std::vector<CompiledRole> roles_;
 };
