@@ -250,13 +250,19 @@ describe('bad input', () => {
     await probe('unsub-unknown');
   });
 
-  it('a flood of frames from one connection does not disturb others', T, async () => {
+  it('a flood of commands, then a close while replies are still queued, does not disturb others', T, async () => {
     const r = await rawConnected(ctx.server, USER);
     const frame = Array.from({ length: 50 }, (_, i) =>
       JSON.stringify({ presence_stats: { channel: 'tenant:1:deployments' }, id: i + 2 }),
     ).join('\n');
     for (let k = 0; k < 20; k++) r.sendRaw(frame);
     await r.waitUntil(() => r.closeInfo !== null || r.messages.length >= 50, 5000, 'replies or a close');
+    // The client leaves (close frame) while most of the 1000 replies are still on their way.
+    await r.close();
+    const other = await rawConnected(ctx.server, USER);
+    const reply = await other.request('presence_stats', { channel: 'tenant:1:deployments' });
+    assert.ok(reply.presence_stats || reply.error, JSON.stringify(reply));
+    assert.equal(ctx.server.exited, null, `server exited: ${JSON.stringify(ctx.server.exited)}`);
     await probe('flood');
   });
 
@@ -271,6 +277,7 @@ describe('bad input', () => {
     await r.opened;
     r.ws._socket.destroy(); // before any command
     await r.waitClose(5000);
+    assert.equal(ctx.server.exited, null, `server exited: ${JSON.stringify(ctx.server.exited)}`);
     await probe('tcp-drop');
   });
 

@@ -321,9 +321,22 @@ export function useServer(overrides = {}) {
   afterEach(async (t) => {
     await closeTracked();
     if (t && t.passed === false && holder.server) {
-      const out = holder.server.output.slice(mark);
+      const server = holder.server;
+      const out = server.output.slice(mark);
+      let state;
+      if (server.exited && !server.stopResult) {
+        state = `neo-events EXITED during the test (code ${server.exited.code}, signal ${server.exited.signal})`;
+      } else if (!server.stopResult) {
+        const health = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) }).then(
+          (r) => `HTTP ${r.status}`,
+          (e) => `no answer (${e.message})`,
+        );
+        state = `neo-events still running; GET /health: ${health}`;
+      } else {
+        state = 'neo-events already stopped';
+      }
       process.stderr.write(
-        `\n--- neo-events output during "${t.name}" (last 150 lines) ---\n${tailLines(out, 150)}\n--- end ---\n`,
+        `\n--- ${state}; its output during "${t.name}" (last 150 lines) ---\n${tailLines(out, 150)}\n--- end ---\n`,
       );
     }
   });
@@ -520,8 +533,33 @@ export async function subscribeRefused(client, channel, opts = {}) {
 // ---------------------------------------------------------------------------------------------
 // cent.js and raw HTTP
 
+/**
+ * cent.js exactly as shipped (same requests), except that a request the server never answers
+ * fails after 5 s with a clear message instead of hanging until the test's own timeout.
+ */
+class CentClientWithDeadline extends CentClient {
+  post(url, data) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`cent.js: no HTTP response from ${url} within ${EVENT_TIMEOUT} ms`)),
+        EVENT_TIMEOUT,
+      );
+      super.post(url, data).then(
+        (res) => {
+          clearTimeout(timer);
+          resolve(res);
+        },
+        (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+}
+
 export function cent(server, apiKey = server.apiKey) {
-  return new CentClient({ url: server.apiUrl, apiKey });
+  return new CentClientWithDeadline({ url: server.apiUrl, apiKey });
 }
 
 /**
@@ -555,7 +593,7 @@ export async function apiPost(server, method, body, { headers, httpMethod = 'POS
  * `autoPong`, answered with `{}` at once. Unparseable lines end up in `badLines`.
  */
 export function rawWs(url, { autoPong = false, protocols, headers } = {}) {
-  const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
+  const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false, handshakeTimeout: EVENT_TIMEOUT });
   const waiters = new Set();
   const notify = () => {
     for (const w of [...waiters]) w();
