@@ -172,6 +172,12 @@ export async function startServer(overrides = {}) {
   });
   // 'exit' can fire before the pipes are drained; 'close' fires after.
   const closed = new Promise((resolve) => child.on('close', resolve));
+  // Never leave a server behind if this test process ends without stop() (crash, Ctrl-C).
+  const reap = () => {
+    if (!exitInfo) child.kill('SIGKILL');
+  };
+  process.once('exit', reap);
+  exited.then(() => process.off('exit', reap));
 
   const url = `http://127.0.0.1:${port}`;
   const server = {
