@@ -109,8 +109,9 @@ void ApiHttpHandler::handle_method(std::string_view method, const HttpRequest& r
   if (request.body.empty() ||
       json::thread_parser().parse(request.body.data(), request.body.size(), true).get(params))
     return respond(bad_request());
-  api_.call(caller, method, params, [respond = std::move(respond)](Result<std::string> r) {
-    respond({200, "application/json", result_body(r)});
+  bool bare = method == "batch";  // Centrifugo answers batch as {"replies":[...]}, unwrapped
+  api_.call(caller, method, params, [respond = std::move(respond), bare](Result<std::string> r) {
+    respond({200, "application/json", bare && r.ok() ? std::move(r.value()) : result_body(r)});
   });
 }
 

@@ -33,7 +33,17 @@ class OutboundQueue {
     count_ -= n;
     if (count_ == 0 && ring_.size() > kKeptCapacity) release();
   }
-  void clear() { pop(count_); }
+  // Drops everything after the first `keep` messages (those may be in a write in flight).
+  void truncate(std::size_t keep) {
+    while (count_ > keep) {
+      std::size_t last = (head_ + count_ - 1) % ring_.size();
+      bytes_ -= ring_[last].size();
+      ring_[last] = FrameRef{};
+      --count_;
+    }
+    if (count_ == 0 && ring_.size() > kKeptCapacity) release();
+  }
+  void clear() { truncate(0); }
   std::size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
   std::uint64_t bytes() const { return bytes_; }

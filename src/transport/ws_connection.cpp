@@ -119,7 +119,7 @@ void WsConnection::close(std::uint16_t code, std::string_view reason) {
 
 void WsConnection::abort(std::uint16_t code, std::string_view reason) {
   if (finished_) return;
-  queue_.clear();
+  queue_.truncate(messages_in_flight_);  // the frames being written must stay alive
   // The write in flight may never finish for a stuck reader: bound it.
   if (writing_) beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
   if (closing_) return;
@@ -139,7 +139,7 @@ void WsConnection::send_close() {
 void WsConnection::finish() {
   if (finished_) return;
   finished_ = true;
-  queue_.clear();
+  queue_.truncate(messages_in_flight_);
   if (session_) session_->on_close();
 }
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is needed, builds with ASan + UBSan, runs the unit tests
+# and the integration suites (real binary, real redis-server, real centrifuge-js and cent.js,
+# real Chromium) through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh asan
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ctest --test-dir build/asan --output-on-failure -j "$(nproc)" "$@"
