@@ -53,11 +53,19 @@ std::string make_token(const Config& config, const std::string& user, const std:
                                   payload);
 }
 
+std::string describe_origins(const Config& config) {
+  if (config.http.allowed_origins == std::vector<std::string>{"*"})
+    return "[\"*\"]: any browser origin (development only)";
+  std::string out;
+  for (const auto& origin : config.http.allowed_origins) out += (out.empty() ? "" : ", ") + origin;
+  return "[" + out + "]";
+}
+
 void print_development_banner(const Config& config, std::uint16_t port) {
   std::string token = make_token(config, "demo", "1", {"tenant_admin"}, 24 * 3600);
   std::cout
       << "neo-events development setup (no " << kDefaultConfig << " found):\n"
-      << "  memory engine, allowed_origins [\"*\"] (any browser origin: development only)\n"
+      << "  memory engine; allowed_origins " << describe_origins(config) << "\n"
       << "  WebSocket:   ws://127.0.0.1:" << port << "/connection/websocket\n"
       << "  Server API:  http://127.0.0.1:" << port << "/api   (X-API-Key below)\n"
       << "  API key:     " << config.api.key << "\n"
@@ -76,9 +84,17 @@ void print_development_banner(const Config& config, std::uint16_t port) {
 
 int serve(const std::string& path) {
   bool development = path.empty() && !std::filesystem::exists(kDefaultConfig);
-  Config config = development
-                      ? neo::config::development_config(neo::random_secret(), neo::random_secret())
-                      : load_or_exit(path.empty() ? kDefaultConfig : path);
+  Config config;
+  try {
+    auto env = neo::config::process_environment();
+    config = development
+                 ? neo::config::development_config(neo::random_secret(), neo::random_secret(), env)
+                 : neo::config::load_from_file(path.empty() ? kDefaultConfig : path, env);
+  } catch (const neo::config::ConfigError& error) {
+    std::cerr << "config problems:\n";
+    for (const auto& problem : error.problems) std::cerr << "  " << problem << "\n";
+    return 1;
+  }
   neo::cli::setup_logging(config.log);
   try {
     neo::node::Node node(config);

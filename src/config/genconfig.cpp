@@ -136,16 +136,21 @@ std::string generate_config_yaml(const std::string& hmac_secret, const std::stri
   return text;
 }
 
-Config development_config(const std::string& hmac_secret, const std::string& api_key) {
+Config development_config(const std::string& hmac_secret, const std::string& api_key,
+                          const Environment& env) {
   detail::Problems problems;
   Config config =
-      detail::decode_text(generate_config_yaml("", ""), {}, "development config", problems);
-  if (!problems.empty()) throw ConfigError(problems.take());  // a broken template; tests guard
-  // Secrets are set directly rather than through YAML so any bytes survive.
-  config.http.listen = "127.0.0.1:8000";
-  config.http.allowed_origins = {"*"};
-  config.client.token.hmac_secret = hmac_secret;
-  config.api.key = api_key;
+      detail::decode_text(generate_config_yaml("", ""), env, "development config", problems);
+  if (!problems.empty()) throw ConfigError(problems.take());
+  // Development defaults, unless the environment says otherwise. Secrets are set directly
+  // rather than through YAML so any bytes survive.
+  auto unset = [&env](const char* name) { return env.find(name) == env.end(); };
+  if (unset("NEO_EVENTS_HTTP_LISTEN")) config.http.listen = "127.0.0.1:8000";
+  if (unset("NEO_EVENTS_HTTP_ALLOWED_ORIGINS")) config.http.allowed_origins = {"*"};
+  if (unset("NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET")) config.client.token.hmac_secret = hmac_secret;
+  if (unset("NEO_EVENTS_API_KEY")) config.api.key = api_key;
+  auto invalid = validate(config);
+  if (!invalid.empty()) throw ConfigError(std::move(invalid));
   return config;
 }
 

@@ -33,8 +33,10 @@ std::vector<std::string> validate(const Config& config);
 std::optional<Duration> parse_duration(std::string_view text);
 
 // The development setup: memory engine, 127.0.0.1:8000, allowed_origins ["*"], the NEO_STACK
-// namespaces and roles of the spec, with the given fresh secrets.
-Config development_config(const std::string& hmac_secret, const std::string& api_key);
+// namespaces and roles of the spec, with the given fresh secrets; `env` overrides apply on top
+// (e.g. NEO_EVENTS_HTTP_LISTEN). Throws ConfigError for a bad override.
+Config development_config(const std::string& hmac_secret, const std::string& api_key,
+                          const Environment& env = {});
 
 // A commented YAML config with the given secrets and the NEO_STACK namespaces and roles
 // (what `neo-events genconfig` writes). Loading it back gives a valid Config.
