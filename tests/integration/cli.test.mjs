@@ -1,0 +1,125 @@
+// The command line (spec §2): genconfig, checkconfig, gentoken, publish, --version, and a
+// server started from a generated config with environment overrides.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import { BIN, TEST_TIMEOUT, assertCleanExit, freePort, rawWs } from './harness.mjs';
+
+const T = { timeout: TEST_TIMEOUT };
+const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-cli-'));
+const configFile = path.join(dir, 'neo-events.yaml');
+
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NEO_EVENTS_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function run(args, env = {}) {
+  const r = spawnSync(BIN, args, { cwd: dir, env: cleanEnv(env), encoding: 'utf8', timeout: 15000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('neo-events CLI', () => {
+  it('--version and --help', T, () => {
+    const version = run(['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^neo-events \d+\.\d+\.\d+/);
+    const help = run(['--help']);
+    assert.equal(help.code, 0);
+    for (const sub of ['serve', 'checkconfig', 'genconfig', 'gentoken', 'publish']) assert.match(help.stdout, new RegExp(sub));
+  });
+
+  it('genconfig writes a config that checkconfig accepts, and never overwrites', T, () => {
+    const gen = run(['genconfig', configFile]);
+    assert.equal(gen.code, 0, gen.stderr);
+    const text = readFileSync(configFile, 'utf8');
+    assert.match(text, /^#/m, 'the generated config is commented');
+    for (const ns of ['tenant', 'admin', 'system', 'user', 'certification']) assert.match(text, new RegExp(`name: ${ns}`));
+    assert.equal(run(['checkconfig', '-c', configFile]).code, 0);
+    const again = run(['genconfig', configFile]);
+    assert.equal(again.code, 1);
+    assert.equal(readFileSync(configFile, 'utf8'), text);
+    const toStdout = run(['genconfig', '-']);
+    assert.equal(toStdout.code, 0);
+    assert.match(toStdout.stdout, /hmac_secret:/);
+  });
+
+  it('checkconfig names every bad key path and exits 1', T, () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'client:\n  ping_interval: soon\n  tokne: {}\nengine:\n  type: mongo\n');
+    const r = run(['checkconfig', '-c', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /client\.ping_interval/);
+    assert.match(r.stderr, /client\.tokne/);
+    assert.match(r.stderr, /engine\.type/);
+    const missing = run(['checkconfig', '-c', path.join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read/);
+  });
+
+  it('an environment override with a bad value is refused, naming the variable', T, () => {
+    const r = run(['checkconfig', '-c', configFile], { NEO_EVENTS_CLIENT_PING_INTERVAL: 'often' });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /NEO_EVENTS_CLIENT_PING_INTERVAL/);
+  });
+
+  it('gentoken refuses identities with forbidden characters', T, () => {
+    const r = run(['gentoken', '-c', configFile, '--user', 'u1', '--tenant', 'a:b']);
+    assert.equal(r.code, 1);
+    assert.equal(run(['gentoken', '-c', configFile, '--user', 'u1', '--ttl', 'forever']).code, 1);
+  });
+
+  describe('with a server from the generated config', () => {
+    let server;
+    let port;
+    let exited;
+    before(async () => {
+      port = await freePort();
+      server = spawn(BIN, ['serve', '-c', configFile], {
+        cwd: dir,
+        env: cleanEnv({ NEO_EVENTS_HTTP_LISTEN: `127.0.0.1:${port}`, NEO_EVENTS_HTTP_ALLOWED_ORIGINS: '*' }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      server.stderr.on('data', (d) => (stderr += d));
+      exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+      for (let i = 0; i < 150; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('server did not become healthy');
+    });
+    after(async () => {
+      server.kill('SIGTERM');
+      const result = await exited;
+      assertCleanExit({ ...result, output: result.stderr, exitedBeforeStop: false, killed: false });
+    });
+
+    it('a gentoken token connects; `publish` reaches the subscriber', T, async () => {
+      const env = { NEO_EVENTS_HTTP_LISTEN: `127.0.0.1:${port}` };
+      const token = run(['gentoken', '-c', configFile, '--user', 'cli-user', '--tenant', '7', '--role', 'tenant_user'], env);
+      assert.equal(token.code, 0, token.stderr);
+      const r = rawWs(`ws://127.0.0.1:${port}/connection/websocket`);
+      await r.opened;
+      const connected = await r.connect(token.stdout.trim());
+      assert.ok(connected.connect.client, JSON.stringify(connected));
+      const sub = await r.request('subscribe', { channel: 'tenant:7:deployments' });
+      assert.ok(sub.subscribe, JSON.stringify(sub));
+      const published = run(['publish', '-c', configFile, '--channel', 'tenant:7:deployments', '--data', '{"via":"cli"}'], env);
+      assert.equal(published.code, 0, published.stdout + published.stderr);
+      assert.match(published.stdout, /"offset":1/);
+      const push = await r.message((m) => m.push && m.push.pub);
+      assert.deepEqual(push.push.pub.data, { via: 'cli' });
+      const refused = run(['publish', '-c', configFile, '--channel', 'nope:x', '--data', '{}'], env);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout, /"code":102/);
+      r.ws.close();
+    });
+  });
+});
