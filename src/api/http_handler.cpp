@@ -92,7 +92,9 @@ void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
       return respond({200, "application/json", "{}"});
     return respond({503, "application/json", R"({"error":"engine unavailable"})"});
   }
-  if (path == "/metrics") return respond({200, "text/plain; version=0.0.4", metrics_()});
+  if (path == "/metrics" && services_.config.metrics.enabled) {
+    return respond({200, "text/plain; version=0.0.4", metrics_()});
+  }
   if (path != kApiPrefix && path.substr(0, kApiPrefix.size() + 1) != "/api/")
     return respond({404, "text/plain", "Not Found\n"});
   if (request.method != "POST") return respond({405, "text/plain", ""});

@@ -45,6 +45,18 @@ std::string hostname() {
   return name;
 }
 
+// Settings this build reads but cannot honour yet are refused or announced, never ignored
+// silently: a TLS setting must not fall back to plain text.
+void check_supported(const config::Config& config) {
+  if (!config.http.tls.cert_file.empty() || !config.http.tls.key_file.empty()) {
+    throw std::runtime_error(
+        "http.tls: TLS is not served directly by this build; terminate TLS in a proxy in front");
+  }
+  if (!config.rate_limits.empty()) {
+    spdlog::warn("rate_limits and tenants.* quotas are not enforced by this build yet");
+  }
+}
+
 std::unique_ptr<engine::Engine> make_engine(const config::Config& config) {
   if (config.engine.type != "memory") {
     throw std::runtime_error("engine.type: only \"memory\" is available in this build");
@@ -82,6 +94,7 @@ struct Node::Parts {
 };
 
 Node::Node(config::Config config) : config_(std::move(config)) {
+  check_supported(config_);
   parts_ = std::make_unique<Parts>(config_);
   auto& p = *parts_;
   std::size_t n = thread_count(config_);
