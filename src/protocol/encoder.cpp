@@ -70,7 +70,8 @@ void write_subscribe_result(JsonWriter& w, const SubscribeResult& r) {
 }
 
 void write_connect_result(JsonWriter& w, const ConnectResult& r) {
-  w.begin_object().field("client", r.client).field("version", r.version);
+  w.begin_object().field("client", r.client);
+  if (!r.version.empty()) w.field("version", r.version);
   if (r.expires) w.field_bool("expires", true).field_u64("ttl", r.ttl);
   if (!r.data.empty()) w.field_raw("data", r.data);
   if (!r.subs.empty()) {

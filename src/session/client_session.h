@@ -66,6 +66,7 @@ class ClientSession final : public transport::SessionHandler {
   void handle_refresh(Command& cmd);
   void handle_pong();
   struct PendingConnect;
+  bool add_client_listed_channels(const Command& cmd, std::vector<std::string>& channels);
   void add_server_subscriptions(const std::vector<std::string>& channels, const Command& cmd,
                                 const std::shared_ptr<PendingConnect>& pending);
   void finish_connect(PendingConnect& pending);
@@ -102,7 +103,8 @@ class ClientSession final : public transport::SessionHandler {
   State state_ = State::connecting;
   std::string client_id_;
   auth::Identity identity_;
-  std::optional<std::int64_t> expire_at_;  // unix seconds
+  std::optional<std::int64_t> expire_at_;    // unix seconds
+  std::vector<std::string> token_channels_;  // sorted `channels` claim, compared on refresh
   std::unordered_map<std::string, std::unique_ptr<Subscription>> subs_;
   std::size_t expiring_subs_ = 0;
   bool registered_ = false;  // listed in shard_.users

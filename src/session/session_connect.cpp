@@ -1,4 +1,5 @@
 // Connect, refresh and ping handling of ClientSession.
+#include <algorithm>
 #include <random>
 
 #include "protocol/encoder.h"
@@ -45,9 +46,17 @@ void ClientSession::handle_connect(Command& cmd) {
     state_ = State::failed;  // the client closes and comes back with a new token
     return;
   }
+  if (verified.token.expire_at && *verified.token.expire_at <= unix_seconds()) {
+    reply_error(cmd.id, code::expired);
+    state_ = State::failed;
+    return;
+  }
   identity_ = std::move(verified.token.identity);
   expire_at_ = verified.token.expire_at;
-  const auto& channels = verified.token.channels;
+  token_channels_ = verified.token.channels;
+  std::sort(token_channels_.begin(), token_channels_.end());
+  std::vector<std::string> channels = verified.token.channels;
+  if (!add_client_listed_channels(cmd, channels)) return;
   if (channels.size() > services_.config.client.channel_limit) return close(dc::channel_limit);
   for (const auto& channel : channels) {
     auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe, true);
@@ -60,6 +69,24 @@ void ClientSession::handle_connect(Command& cmd) {
   pending->id = cmd.id;
   add_server_subscriptions(channels, cmd, pending);
   if (--pending->waiting == 0) finish_connect(*pending);
+}
+
+// Channels a reconnecting client lists in connect.subs (positions of its server-side
+// subscriptions): an unknown namespace closes with 3501; channels it may subscribe to on its
+// own become server-side subscriptions; anything else is ignored, as Centrifugo does.
+bool ClientSession::add_client_listed_channels(const Command& cmd,
+                                               std::vector<std::string>& channels) {
+  for (const auto& [channel, request] : cmd.subs) {
+    if (!namespace_for(services_.config, channel)) {
+      close(dc::bad_request);
+      return false;
+    }
+    if (std::find(channels.begin(), channels.end(), channel) != channels.end()) continue;
+    if (services_.policy.check(identity_, channel, auth::Action::subscribe) ==
+        auth::Decision::allow)
+      channels.push_back(channel);
+  }
+  return true;
 }
 
 void ClientSession::add_server_subscriptions(const std::vector<std::string>& channels,
@@ -140,6 +167,9 @@ void ClientSession::handle_refresh(Command& cmd) {
   if (fresh.user != identity_.user || fresh.tenant != identity_.tenant) {
     return close(dc::invalid_token);
   }
+  auto channels = verified.token.channels;
+  std::sort(channels.begin(), channels.end());
+  if (channels != token_channels_) return close(dc::insufficient_state);
   identity_.roles = fresh.roles;
   identity_.info = fresh.info;
   expire_at_ = verified.token.expire_at;

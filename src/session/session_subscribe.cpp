@@ -90,6 +90,8 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
       close(dc::invalid_token);
       return kClosed;
     }
+    if (verified.token.expire_at && *verified.token.expire_at <= unix_seconds())
+      return code::expired;
     has_token = true;
     sub.chan_info = std::move(verified.token.info);
     sub.chan_info_data = std::move(verified.token.data);

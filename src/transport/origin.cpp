@@ -8,7 +8,8 @@ namespace {
 
 char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 
-// Case-insensitive glob where '*' matches any run; iterative with one backtrack point.
+// Case-insensitive glob where '*' matches any run without '/' (an origin has no path, so a '/'
+// can only be an attempt to smuggle another host past a wildcard); iterative, one backtrack.
 bool glob_match(std::string_view pattern, std::string_view text) {
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
@@ -18,7 +19,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
     } else if (p < pattern.size() && lower(pattern[p]) == lower(text[t])) {
       ++p;
       ++t;
-    } else if (star != std::string_view::npos) {
+    } else if (star != std::string_view::npos && text[mark] != '/') {
       p = star + 1;
       t = ++mark;
     } else {
