@@ -498,7 +498,7 @@ TEST(EncodeConnectResult, SubsAndNode) {
 }
 
 // §1: empty fields are omitted; `version` is not among the always-written exceptions.
-// BUG: write_connect_result always writes "version", even when empty.
+// Regression: before 0f58f8c write_connect_result wrote "version" even when empty.
 TEST(EncodeConnectResult, EmptyVersionIsOmitted) {
   ConnectResult r;
   r.client = "c";

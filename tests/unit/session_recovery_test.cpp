@@ -648,7 +648,7 @@ TEST_F(SessionTest, PingsRepeatEveryInterval) {
 }
 
 // tokens.md §2: a connection token whose `expire_at` is already past gets error 110.
-// BUG: ClientSession::handle_connect accepts it (connect reply with expires:true, ttl 0).
+// Regression: before 0f58f8c ClientSession::handle_connect accepted it (expires:true, ttl 0).
 TEST_F(SessionTest, ConnectTokenWithPastExpireAtIsError110) {
   TestClient& c = new_client();
   std::string jwt =
@@ -662,7 +662,7 @@ TEST_F(SessionTest, ConnectTokenWithPastExpireAtIsError110) {
 }
 
 // tokens.md §3 / errors §1: a subscription token whose `expire_at` is already past gets 110.
-// BUG: ClientSession::authorize_subscribe accepts it (subscribe reply with expires:true, ttl 0).
+// Regression: before 0f58f8c ClientSession::authorize_subscribe accepted it (ttl 0).
 TEST_F(SessionTest, SubscriptionTokenWithPastExpireAtIsError110) {
   TestClient& c = connected_client();
   std::string jwt =
@@ -677,7 +677,7 @@ TEST_F(SessionTest, SubscriptionTokenWithPastExpireAtIsError110) {
 
 // behaviour-notes §4, errors §3: an unknown-namespace channel among connect `subs` keys
 // closes with 3501.
-// BUG: ClientSession::handle_connect ignores connect.subs keys that are not token channels.
+// Regression: before 0f58f8c ClientSession::handle_connect ignored such connect.subs keys.
 TEST_F(SessionTest, ConnectSubsWithUnknownNamespaceClosesWith3501) {
   TestClient& c = new_client();
   feed(c, R"({"connect":{"token":")" + token("u1", "1", "tenant_admin") +
@@ -839,7 +839,7 @@ TEST_F(ServerSideTest, GapOnServerSideSubscriptionClosesWith3010) {
 
 // tokens.md §4 step 2, errors §3 (3010): a refresh token whose `channels` differ from the
 // current server-side subscriptions closes the connection with 3010.
-// BUG: ClientSession::handle_refresh never compares the channels; it replies and keeps going.
+// Regression: before 0f58f8c ClientSession::handle_refresh ignored the channels and replied.
 TEST_F(ServerSideTest, RefreshWithDifferentChannelsClosesWith3010) {
   TestClient& c = connect_with_channel();
   c.connection.sent.clear();

@@ -212,9 +212,9 @@ TEST(OriginAllowed, TrailingStarMatchesAnyPort) {
   EXPECT_FALSE(origin_allowed("http://localhost.evil.com", list));
 }
 
-// The '*' of "https://*.neo-stack.com" stands for a subdomain label run, but the glob lets it
-// span '/' too, so an origin whose host is x.evil.com passes.
-// BUG: origin_allowed("https://x.evil.com/.neo-stack.com", {"https://*.neo-stack.com"}) is true.
+// The '*' of "https://*.neo-stack.com" stands for a subdomain label run; the glob must not let it
+// span '/', so an origin whose host is x.evil.com must not pass.
+// Regression: before 0f58f8c origin_allowed let "https://x.evil.com/.neo-stack.com" through.
 TEST(OriginAllowed, WildcardDoesNotSpanPathSeparator) {
   EXPECT_FALSE(origin_allowed("https://x.evil.com/.neo-stack.com", {"https://*.neo-stack.com"}));
 }
