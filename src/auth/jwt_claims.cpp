@@ -126,9 +126,10 @@ std::optional<std::int64_t> effective_expiry(const Validity& validity) {
   return validity.expire_at;
 }
 
-Step check_validity(const Validity& validity, std::int64_t now) {
-  if (validity.exp && now >= *validity.exp) return Fault{TokenStatus::expired, "token expired"};
-  if (validity.nbf && now < *validity.nbf)
+Step check_validity(const Validity& validity, std::int64_t now, std::int64_t leeway) {
+  if (validity.exp && now - leeway >= *validity.exp)
+    return Fault{TokenStatus::expired, "token expired"};
+  if (validity.nbf && now + leeway < *validity.nbf)
     return Fault{TokenStatus::expired, "token not valid yet"};
   return std::nullopt;
 }

@@ -53,6 +53,7 @@ Step get_validity(const simdjson::dom::object& claims, Validity& out);
 // `expire_at` when present (0 = never), else `exp`.
 std::optional<std::int64_t> effective_expiry(const Validity& validity);
 // A passed `exp` or a future `nbf` is `expired` (error 109).
-Step check_validity(const Validity& validity, std::int64_t now);
+// `leeway` (seconds) tolerates clock skew between the token issuer and this node.
+Step check_validity(const Validity& validity, std::int64_t now, std::int64_t leeway = 0);
 
 }  // namespace neo::auth::detail

@@ -19,9 +19,6 @@ using detail::Step;
 using simdjson::dom::object;
 using simdjson::dom::parser;
 
-// Far above any real token; bounds the work an unauthenticated peer can cause.
-constexpr std::size_t kMaxTokenBytes = 16 * 1024;
-
 struct Parts {
   std::string_view header, payload, signature;
   std::string_view signing_input;  // "header.payload", what the signature covers
@@ -64,7 +61,7 @@ Step check_signature(const detail::KeySet& keys, parser& json, const Parts& part
 // The steps both token kinds share: format, signature, payload, audience, issuer.
 Step open(const detail::KeySet& keys, const config::TokenOptions& options, std::string_view jwt,
           parser& json, object& claims) {
-  if (jwt.size() > kMaxTokenBytes) return invalid("token too long");
+  if (jwt.size() > options.max_bytes) return invalid("token too long");
   const auto parts = split(jwt);
   if (!parts) return invalid("not a compact JWS");
   if (auto f = check_signature(keys, json, *parts)) return f;
@@ -128,7 +125,8 @@ Verified<T> verify(const detail::KeySet& keys, const config::TokenOptions& optio
   detail::Validity validity;
   Step step = open(keys, options, jwt, json, claims);
   if (!step) step = read(claims, out.token, validity);
-  if (!step) step = detail::check_validity(validity, now);
+  auto leeway = std::chrono::duration_cast<std::chrono::seconds>(options.leeway).count();
+  if (!step) step = detail::check_validity(validity, now, leeway);
   if (!step) {
     out.status = TokenStatus::ok;
     return out;

@@ -38,6 +38,8 @@ struct TokenOptions {
   std::string issuer;            // checked when non-empty
   std::string tenant_claim = "tenantId";
   std::string roles_claim = "roles";
+  Duration leeway{0};              // clock skew tolerated on exp and nbf
+  std::uint32_t max_bytes = 8192;  // longer tokens are refused before any parsing
 
   bool operator==(const TokenOptions&) const = default;
 };
@@ -53,6 +55,10 @@ struct ClientOptions {
   Duration expired_close_delay = std::chrono::seconds(25);  // grace after token expiry: 3005
   std::uint32_t history_max_publication_limit = 300;
   std::uint32_t recovery_max_publication_limit = 300;
+  // Commands one connection may send per second (a token bucket refilled at this rate that
+  // holds up to command_burst); commands over it get error 111. 0 = no limit.
+  std::uint32_t command_rate_per_second = 100;
+  std::uint32_t command_burst = 200;
 
   bool operator==(const ClientOptions&) const = default;
 };
@@ -119,11 +125,29 @@ struct RateLimit {
   bool operator==(const RateLimit&) const = default;
 };
 
+// Limits for one tenant, replacing the global ones. 0 = no limit.
+struct TenantOverride {
+  std::string tenant;
+  std::uint32_t max_connections = 0;
+  std::uint32_t max_publish_per_second = 0;
+
+  bool operator==(const TenantOverride&) const = default;
+};
+
 struct TenantLimits {
-  std::uint32_t max_connections = 10000;
-  std::uint32_t max_publish_per_second = 1000;
+  std::uint32_t max_connections = 10000;        // per tenant across the node; 0 = no limit
+  std::uint32_t max_publish_per_second = 1000;  // per tenant, API and clients; 0 = no limit
+  std::vector<TenantOverride> overrides;
 
   bool operator==(const TenantLimits&) const = default;
+};
+
+// The audit log: one JSON line per denial, tenant-key API call and quota hit.
+struct AuditOptions {
+  bool enabled = true;
+  std::string file;  // "" = stdout; otherwise appended to this file
+
+  bool operator==(const AuditOptions&) const = default;
 };
 
 struct MetricsOptions {
@@ -158,6 +182,7 @@ struct Config {
   MetricsOptions metrics;
   LogOptions log;
   NodeOptions node;
+  AuditOptions audit;
 
   const NamespaceOptions* find_namespace(std::string_view name) const {
     for (const auto& ns : namespaces)

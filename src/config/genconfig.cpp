@@ -33,6 +33,8 @@ client:
     issuer: ""                   # checked when set
     tenant_claim: tenantId       # NEO_STACK claim names
     roles_claim: roles
+    leeway: 0s                   # clock skew tolerated on exp / nbf
+    max_bytes: 8192              # longer tokens are refused (3500 / 103)
   channel_limit: 100             # subscriptions per connection
   max_message_bytes: 65536       # largest client frame / publication
   ping_interval: 25s
@@ -42,6 +44,8 @@ client:
   expired_close_delay: 25s       # grace after token expiry before closing
   history_max_publication_limit: 300
   recovery_max_publication_limit: 300
+  command_rate_per_second: 100   # per connection; commands over it get error 111
+  command_burst: 200
 
 # Server HTTP API (cent.js). The master key may do anything; a tenant key only
 # publishes into tenant:{tenant}:*.
@@ -92,8 +96,14 @@ rate_limits:
 
 # Per-tenant limits.
 tenants:
-  max_connections: 10000         # across the node (the cluster with redis)
-  max_publish_per_second: 1000
+  max_connections: 10000         # per tenant across the node (the cluster with redis); 0 = off
+  max_publish_per_second: 1000   # per tenant, API and client publishes alike; 0 = off
+  overrides: []                  # e.g. - { tenant: "123", max_connections: 50, max_publish_per_second: 20 }
+
+# One JSON line per denied connect/subscribe/publish, tenant-key API call and quota hit.
+audit:
+  enabled: true
+  file: ""                       # "" = stdout; or a path to append to
 
 metrics: { enabled: true }       # Prometheus text at /metrics
 log: { level: info, format: json }   # level: trace debug info warn error critical off; format: json | text

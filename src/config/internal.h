@@ -40,6 +40,8 @@ void visit_fields(TokenOptions& o, V&& v) {
   v("issuer", o.issuer);
   v("tenant_claim", o.tenant_claim);
   v("roles_claim", o.roles_claim);
+  v("leeway", o.leeway);
+  v("max_bytes", o.max_bytes);
 }
 template <class V>
 void visit_fields(ClientOptions& o, V&& v) {
@@ -53,6 +55,8 @@ void visit_fields(ClientOptions& o, V&& v) {
   v("expired_close_delay", o.expired_close_delay);
   v("history_max_publication_limit", o.history_max_publication_limit);
   v("recovery_max_publication_limit", o.recovery_max_publication_limit);
+  v("command_rate_per_second", o.command_rate_per_second);
+  v("command_burst", o.command_burst);
 }
 template <class V>
 void visit_fields(TenantKey& o, V&& v) {
@@ -100,9 +104,21 @@ void visit_fields(RateLimit& o, V&& v) {
   v("per_second", o.per_second);
 }
 template <class V>
+void visit_fields(TenantOverride& o, V&& v) {
+  v("tenant", o.tenant);
+  v("max_connections", o.max_connections);
+  v("max_publish_per_second", o.max_publish_per_second);
+}
+template <class V>
 void visit_fields(TenantLimits& o, V&& v) {
   v("max_connections", o.max_connections);
   v("max_publish_per_second", o.max_publish_per_second);
+  v("overrides", o.overrides);
+}
+template <class V>
+void visit_fields(AuditOptions& o, V&& v) {
+  v("enabled", o.enabled);
+  v("file", o.file);
 }
 template <class V>
 void visit_fields(MetricsOptions& o, V&& v) {
@@ -131,6 +147,7 @@ void visit_fields(Config& o, V&& v) {
   v("metrics", o.metrics);
   v("log", o.log);
   v("node", o.node);
+  v("audit", o.audit);
 }
 
 struct IgnoreFields {

@@ -116,6 +116,29 @@ void check_tenant_key(const Config& c, std::size_t i, std::map<std::string, std:
     p.invalid(path + ".key", "same key as " + index_path("api.tenant_keys", it->second) + ".key");
 }
 
+void check_tenants(const Config& c, Problems& p) {
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < c.tenants.overrides.size(); ++i) {
+    const TenantOverride& o = c.tenants.overrides[i];
+    const std::string path = index_path("tenants.overrides", i);
+    if (!valid_tenant(o.tenant))
+      p.invalid(path + ".tenant",
+                "must be non-empty without ':', '*', '{', '}', '#' or whitespace, got " +
+                    quoted(o.tenant));
+    auto [it, fresh] = seen.emplace(o.tenant, i);
+    if (!fresh)
+      p.invalid(path + ".tenant",
+                "same tenant as " + index_path("tenants.overrides", it->second) + ".tenant");
+  }
+}
+
+void check_token_limits(const Config& c, Problems& p) {
+  if (c.client.token.max_bytes < 256) p.invalid("client.token.max_bytes", "must be at least 256");
+  if (c.client.command_rate_per_second > 0 &&
+      c.client.command_burst < c.client.command_rate_per_second)
+    p.invalid("client.command_burst", "must be at least client.command_rate_per_second");
+}
+
 void check_api(const Config& c, Problems& p) {
   if (c.api.key.empty()) p.invalid("api.key", "must be set");
   std::map<std::string, std::size_t> seen;
@@ -211,8 +234,9 @@ namespace detail {
 
 void check_config(const Config& config, Problems& problems) {
   using Check = void (*)(const Config&, Problems&);
-  for (Check check : {check_http, check_client, check_api, check_engine, check_namespaces,
-                      check_roles, check_rate_limits, check_log_and_node})
+  for (Check check :
+       {check_http, check_client, check_api, check_engine, check_namespaces, check_roles,
+        check_rate_limits, check_log_and_node, check_tenants, check_token_limits})
     check(config, problems);
 }
 

@@ -32,14 +32,16 @@ bool LocalHub::remove(std::string_view channel, Subscriber* subscriber) {
 void LocalHub::deliver(std::string_view channel, const Delivery& delivery) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
-  // Index-based: a subscriber added during the loop may grow the vector (and is skipped).
-  ++it->second.delivering;
-  const std::size_t count = it->second.subscribers.size();
+  // A reference, not the iterator: element references survive a rehash if a subscriber
+  // subscribes somewhere else during the loop. Index-based because the vector may grow.
+  Entry& entry = it->second;
+  ++entry.delivering;
+  const std::size_t count = entry.subscribers.size();
   for (std::size_t i = 0; i < count; ++i) {
-    if (Subscriber* subscriber = it->second.subscribers[i]) subscriber->deliver(delivery);
+    if (Subscriber* subscriber = entry.subscribers[i]) subscriber->deliver(delivery);
   }
-  --it->second.delivering;
-  compact(it);
+  --entry.delivering;
+  compact(channels_.find(channel));
 }
 
 void LocalHub::compact(std::unordered_map<std::string, Entry>::iterator it) {

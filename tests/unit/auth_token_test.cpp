@@ -356,13 +356,33 @@ TEST(TokenTest, RejectsNonObjectOrNonJsonPayloadEvenWhenSigned) {
   }
 }
 
-TEST(TokenTest, RejectsTokensOver16KiB) {
-  const TokenVerifier verifier(hmac_options());
-  const std::string small = hs256(R"({"info":")" + std::string(8000, 'a') + "\"}");
+TEST(TokenTest, RejectsTokensOverMaxBytes) {
+  config::TokenOptions options = hmac_options();
+  options.max_bytes = 2048;
+  const TokenVerifier verifier(options);
+  const std::string small = hs256(R"({"info":")" + std::string(1000, 'a') + "\"}");
+  ASSERT_LT(small.size(), 2048u);
   EXPECT_EQ(verifier.verify_connection(small, kNow).status, TokenStatus::ok);
-  const std::string big = hs256(R"({"info":")" + std::string(13000, 'a') + "\"}");
-  ASSERT_GT(big.size(), 16u * 1024);
+  const std::string big = hs256(R"({"info":")" + std::string(1600, 'a') + "\"}");
+  ASSERT_GT(big.size(), 2048u);
+  EXPECT_EQ(verifier.verify_connection(big, kNow).status, TokenStatus::invalid);
   EXPECT_EQ(verifier.verify_connection(big, kNow).reason, "token too long");
+  EXPECT_EQ(verifier.verify_subscription(big, kNow).reason, "token too long");
+}
+
+TEST(TokenTest, LeewayToleratesClockSkewOnExpAndNbf) {
+  config::TokenOptions options = hmac_options();
+  options.leeway = std::chrono::seconds(30);
+  const TokenVerifier lenient(options);
+  const TokenVerifier strict(hmac_options());
+  const std::string expired_20s_ago = hs256(R"({"exp":)" + std::to_string(kNow - 20) + "}");
+  const std::string valid_in_20s = hs256(R"({"nbf":)" + std::to_string(kNow + 20) + "}");
+  const std::string expired_40s_ago = hs256(R"({"exp":)" + std::to_string(kNow - 40) + "}");
+  EXPECT_EQ(lenient.verify_connection(expired_20s_ago, kNow).status, TokenStatus::ok);
+  EXPECT_EQ(lenient.verify_connection(valid_in_20s, kNow).status, TokenStatus::ok);
+  EXPECT_EQ(lenient.verify_connection(expired_40s_ago, kNow).status, TokenStatus::expired);
+  EXPECT_EQ(strict.verify_connection(expired_20s_ago, kNow).status, TokenStatus::expired);
+  EXPECT_EQ(strict.verify_connection(valid_in_20s, kNow).status, TokenStatus::expired);
 }
 
 // ---- expiry ----

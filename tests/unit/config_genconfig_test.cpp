@@ -62,7 +62,7 @@ TEST(DevelopmentConfig, NeoStackRolesAndLimits) {
                               {"tenant:{tenant_id}:notifications"}}));
   EXPECT_THAT(c.rate_limits, ElementsAre(RateLimit{"tenant:*:dashboard", 10},
                                          RateLimit{"tenant:*:notifications", 5}));
-  EXPECT_EQ(c.tenants, (TenantLimits{10000, 1000}));
+  EXPECT_EQ(c.tenants, (TenantLimits{10000, 1000, {}}));
 }
 
 TEST(DevelopmentConfig, SecretsAreKeptByteForByte) {

@@ -144,7 +144,7 @@ TEST(ConfigLoad, SpecExampleLandsInEveryField) {
   EXPECT_THAT(c.roles[2].publish, ElementsAre("tenant:{tenant_id}:notifications"));
   EXPECT_THAT(c.rate_limits, ElementsAre(RateLimit{"tenant:*:dashboard", 10},
                                          RateLimit{"tenant:*:notifications", 5}));
-  EXPECT_EQ(c.tenants, (TenantLimits{10000, 1000}));
+  EXPECT_EQ(c.tenants, (TenantLimits{10000, 1000, {}}));
   EXPECT_TRUE(c.metrics.enabled);
   EXPECT_EQ(c.log, (LogOptions{"info", "json"}));
   EXPECT_EQ(c.node, (NodeOptions{"node-a", 4}));
