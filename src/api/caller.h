@@ -10,6 +10,7 @@ namespace neo::api {
 struct Caller {
   bool master = false;
   std::string tenant;  // set for a tenant key
+  std::string remote;  // the client address, for the audit log
   bool may_use(std::string_view channel) const;
 };
 

@@ -79,9 +79,10 @@ ApiHttpHandler::ApiHttpHandler(session::Services& services, MetricsText metrics)
 std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) const {
   auto key = presented_key(request);
   if (!key) return std::nullopt;
-  if (same_key(*key, services_.config.api.key)) return Caller{true, {}};
+  if (same_key(*key, services_.config.api.key)) return Caller{true, {}, request.remote_address};
   for (const auto& tenant_key : services_.config.api.tenant_keys)
-    if (same_key(*key, tenant_key.key)) return Caller{false, tenant_key.tenant};
+    if (same_key(*key, tenant_key.key))
+      return Caller{false, tenant_key.tenant, request.remote_address};
   return std::nullopt;
 }
 

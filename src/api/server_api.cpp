@@ -40,8 +40,44 @@ void ServerApi::call(const Caller& caller, std::string_view method, dom::element
   action.value()(std::move(done));
 }
 
+namespace {
+
+// The channel(s) a request names, for the audit log.
+std::string channels_named(dom::object obj) {
+  std::string_view channel;
+  if (!obj["channel"].get(channel)) return std::string(channel);
+  dom::array list;
+  std::string joined;
+  if (obj["channels"].get(list)) return joined;
+  for (dom::element item : list) {
+    std::string_view name;
+    if (item.get(name)) continue;
+    if (!joined.empty()) joined += ',';
+    joined += name;
+  }
+  return joined;
+}
+
+}  // namespace
+
+// Every call made with a tenant key goes to the audit log, allowed or not.
 Result<Action> ServerApi::prepare(const Caller& caller, std::string_view method,
                                   dom::element params) {
+  Result<Action> prepared = prepare_method(caller, method, params);
+  if (!caller.master) {
+    dom::object obj;
+    std::string channel = params.get(obj) ? std::string() : channels_named(obj);
+    std::string action = "api:" + std::string(method);
+    std::uint32_t error = prepared.ok() ? 0 : prepared.error().code;
+    services_.record(audit::Event{action, "", caller.tenant, channel,
+                                  prepared.ok() ? "allowed" : prepared.error().message,
+                                  caller.remote, error});
+  }
+  return prepared;
+}
+
+Result<Action> ServerApi::prepare_method(const Caller& caller, std::string_view method,
+                                         dom::element params) {
   dom::object obj;
   if (params.get(obj)) return api_error(code::bad_request);
   if (method == "publish") return publish(caller, obj);
@@ -58,6 +94,17 @@ Result<Action> ServerApi::prepare(const Caller& caller, std::string_view method,
   if (method == "info") return info(caller);
   if (method == "batch") return batch(caller, obj);
   return api_error(code::method_not_found);
+}
+
+// Publication data must be present and at most client.max_message_bytes (as client frames).
+bool ServerApi::data_acceptable(const std::string& data) const {
+  return !data.empty() && data.size() <= services_.config.client.max_message_bytes;
+}
+
+// Per-tenant and per-channel publication rates: 0, or 111 (written to the audit log).
+std::uint32_t ServerApi::admit(const Caller& caller, std::string_view channel) const {
+  return services_.admit_publication(
+      channel, audit::Event{"publish", "", caller.tenant, channel, "", caller.remote, 0});
 }
 
 Result<const config::NamespaceOptions*> ServerApi::channel_namespace(
@@ -103,7 +150,8 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
     return api_error(code::bad_request);
   auto ns = channel_namespace(caller, channel);
   if (!ns.ok()) return ns.error();
-  if (params.data.empty()) return api_error(code::bad_request);
+  if (!data_acceptable(params.data)) return api_error(code::bad_request);
+  if (auto error = admit(caller, channel)) return api_error(error);
   engine::HistoryOptions history =
       params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
   return Action(
@@ -124,14 +172,16 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
   if (obj["channels"].get(list)) return api_error(code::bad_request);
   PublishParams params;
   if (!read_publish_params(obj, params)) return api_error(code::bad_request);
-  if (list.size() == 0 || params.data.empty()) return api_error(code::bad_request);
+  if (list.size() == 0 || !data_acceptable(params.data)) return api_error(code::bad_request);
   std::vector<Action> actions;
   for (dom::element item : list) {
     std::string_view channel;
     if (item.get(channel)) return api_error(code::bad_request);
     auto ns = channel_namespace(caller, channel);
-    if (!ns.ok()) {
-      actions.push_back([error = ns.error()](Done done) { done(error); });
+    std::uint32_t rate_error = ns.ok() ? admit(caller, channel) : 0;
+    if (!ns.ok() || rate_error) {
+      actions.push_back(
+          [error = ns.ok() ? api_error(rate_error) : ns.error()](Done done) { done(error); });
       continue;
     }
     engine::HistoryOptions history =

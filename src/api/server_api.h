@@ -34,6 +34,10 @@ class ServerApi {
             Done done);
 
  private:
+  Result<Action> prepare_method(const Caller& caller, std::string_view method,
+                                simdjson::dom::element params);
+  bool data_acceptable(const std::string& data) const;
+  std::uint32_t admit(const Caller& caller, std::string_view channel) const;
   Result<Action> publish(const Caller& caller, simdjson::dom::object params);
   Result<Action> broadcast(const Caller& caller, simdjson::dom::object params);
   Result<Action> subscribe(const Caller& caller, simdjson::dom::object params);

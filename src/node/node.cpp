@@ -52,9 +52,6 @@ void check_supported(const config::Config& config) {
     throw std::runtime_error(
         "http.tls: TLS is not served directly by this build; terminate TLS in a proxy in front");
   }
-  if (!config.rate_limits.empty()) {
-    spdlog::warn("rate_limits and tenants.* quotas are not enforced by this build yet");
-  }
 }
 
 std::unique_ptr<engine::Engine> make_engine(const config::Config& config) {
@@ -74,7 +71,12 @@ struct Node::Parts {
         services{config, *engine,       policy, verifier,          interest,
                  {},     random_uuid(), "",     NEO_EVENTS_VERSION},
         dispatcher(services),
-        sessions(services) {}
+        sessions(services),
+        quotas(config),
+        audit(config.audit, config.node.name.empty() ? hostname() : config.node.name) {
+    services.limits = &quotas;
+    services.audit = &audit;
+  }
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -88,6 +90,8 @@ struct Node::Parts {
   session::Services services;
   session::Dispatcher dispatcher;
   session::ClientSessionFactory sessions;
+  limits::Limits quotas;
+  audit::AuditLog audit;
   std::unique_ptr<api::ApiHttpHandler> http;
   transport::HttpLimits limits;
   std::unique_ptr<transport::Listener> listener;
@@ -163,6 +167,7 @@ void Node::start_maintenance() {
   *loop = [this, weak = std::weak_ptr(loop)](boost::system::error_code ec) {
     if (ec) return;
     parts_->engine->maintain();
+    parts_->quotas.sweep(Clock::now());
     parts_->maintenance->expires_after(std::chrono::seconds(1));
     if (auto self = weak.lock()) parts_->maintenance->async_wait([self](auto e) { (*self)(e); });
   };

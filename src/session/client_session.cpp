@@ -19,7 +19,9 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
       shard_(shard),
       connection_(connection),
       client_id_(random_uuid()),
-      created_at_(SteadyClock::now()) {
+      created_at_(SteadyClock::now()),
+      commands_(services.config.client.command_rate_per_second,
+                services.config.client.command_burst, SteadyClock::now()) {
   shard_.sessions.insert(this);
   ++shard_.connections;
 }
@@ -66,7 +68,24 @@ void ClientSession::handle(Command& cmd) {
   if (cmd.id == 0 || cmd.method == Method::unknown || cmd.method == Method::connect) {
     return close(dc::bad_request);
   }
+  if (!take_command_token()) {
+    reply_error(cmd.id, code::too_many_requests);
+    return finish_command();
+  }
   handle_connected(cmd);
+}
+
+// One client must not starve its thread: commands beyond client.command_rate_per_second get
+// error 111 (temporary, so centrifuge-js retries with backoff).
+bool ClientSession::take_command_token() {
+  if (services_.config.client.command_rate_per_second == 0) return true;
+  if (commands_.take(SteadyClock::now())) {
+    rate_limited_ = false;
+    return true;
+  }
+  if (!rate_limited_) audit("quota:command_rate", "", "too many requests", code::too_many_requests);
+  rate_limited_ = true;
+  return false;
 }
 
 void ClientSession::handle_connected(Command& cmd) {
@@ -130,6 +149,8 @@ void ClientSession::on_close() {
   while (!subs_.empty()) remove_subscription(subs_.begin()->first, true);
   shard_.sessions.erase(this);
   --shard_.connections;
+  if (counted_connection_ && services_.limits)
+    services_.limits->release_connection(identity_.tenant);
   auto it = shard_.users.find(identity_.user);
   if (registered_ && it != shard_.users.end()) {
     std::erase(it->second, this);

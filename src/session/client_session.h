@@ -63,6 +63,11 @@ class ClientSession final : public transport::SessionHandler {
 
   // Connect, refresh, ping (session_connect.cpp).
   void handle_connect(Command& cmd);
+  void refuse_connect(const Command& cmd, auth::TokenStatus status, std::string_view reason);
+  bool admit_tenant_connection();
+  void audit(std::string_view action, std::string_view channel, std::string_view reason,
+             std::uint32_t code) const;
+  bool take_command_token();
   void handle_refresh(Command& cmd);
   void handle_pong();
   struct PendingConnect;
@@ -107,7 +112,9 @@ class ClientSession final : public transport::SessionHandler {
   std::vector<std::string> token_channels_;  // sorted `channels` claim, compared on refresh
   std::unordered_map<std::string, std::unique_ptr<Subscription>> subs_;
   std::size_t expiring_subs_ = 0;
-  bool registered_ = false;  // listed in shard_.users
+  bool registered_ = false;          // listed in shard_.users
+  bool counted_connection_ = false;  // counted in the tenant's connection quota
+  bool rate_limited_ = false;        // the current episode of 111s is already in the audit log
 
   std::deque<Command> backlog_;
   std::vector<Command> decoded_;
@@ -115,6 +122,7 @@ class ClientSession final : public transport::SessionHandler {
   bool draining_ = false;
 
   SteadyClock::time_point created_at_;
+  limits::TokenBucket commands_;  // client.command_rate_per_second
   SteadyClock::time_point next_ping_{};
   SteadyClock::time_point pong_deadline_{};
   bool awaiting_pong_ = false;

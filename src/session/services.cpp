@@ -25,6 +25,20 @@ std::uint32_t error_code_for(auth::Decision decision) {
   return 103;
 }
 
+std::uint32_t Services::admit_publication(std::string_view channel, const audit::Event& who) const {
+  if (!limits) return 0;
+  auto verdict = limits->admit_publication(channel, std::chrono::steady_clock::now());
+  if (verdict == limits::Verdict::allow) return 0;
+  audit::Event event = who;
+  event.action =
+      verdict == limits::Verdict::tenant_rate ? "quota:tenant_publish_rate" : "quota:channel_rate";
+  event.channel = channel;
+  event.reason = "too many requests";
+  event.code = 111;
+  record(event);
+  return 111;
+}
+
 const config::NamespaceOptions* namespace_for(const config::Config& config,
                                               std::string_view channel) {
   return config.find_namespace(auth::namespace_of(channel));

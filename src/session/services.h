@@ -10,12 +10,14 @@
 #include <unordered_set>
 #include <vector>
 
+#include "audit/audit_log.h"
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "config/config.h"
 #include "engine/engine.h"
 #include "hub/interest_map.h"
 #include "hub/local_hub.h"
+#include "limits/limits.h"
 
 namespace neo::session {
 
@@ -45,6 +47,15 @@ struct Services {
   std::string node_name;
   std::string version;
   std::atomic<bool> shutting_down{false};
+  // Quotas and the audit log; the node always sets them, unit tests may leave them out.
+  limits::Limits* limits = nullptr;
+  audit::AuditLog* audit = nullptr;
+
+  void record(const audit::Event& event) const {
+    if (audit) audit->record(event);
+  }
+  // 0 when allowed, else the error code (111) after writing the quota hit to the audit log.
+  std::uint32_t admit_publication(std::string_view channel, const audit::Event& who) const;
 };
 
 // Options that a channel's namespace gives its subscriptions and publications.

@@ -13,6 +13,13 @@ void ClientSession::handle_publish(Command& cmd) {
   const config::NamespaceOptions* ns = namespace_for(services_.config, cmd.channel);
   if (!error && !ns) error = code::unknown_channel;
   if (error) {
+    audit("publish", cmd.channel, protocol::make_error(error).message, error);
+  } else {
+    error = services_.admit_publication(
+        cmd.channel, audit::Event{"publish", identity_.user, identity_.tenant, cmd.channel, "",
+                                  connection_.remote_address(), 0});
+  }
+  if (error) {
     reply_error(cmd.id, error);
     return finish_command();
   }

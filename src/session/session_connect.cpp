@@ -38,37 +38,72 @@ struct ClientSession::PendingConnect {
 
 void ClientSession::handle_connect(Command& cmd) {
   if (services_.shutting_down) return close(dc::shutdown);
-  if (cmd.token.empty()) return close(dc::bad_request);  // no anonymous connections
+  if (cmd.token.empty()) {  // no anonymous connections
+    audit("connect", "", "no token", dc::bad_request.code);
+    return close(dc::bad_request);
+  }
   auto verified = services_.verifier.verify_connection(cmd.token, unix_seconds());
-  if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
-  if (verified.status == auth::TokenStatus::expired) {
-    reply_error(cmd.id, code::token_expired);
-    state_ = State::failed;  // the client closes and comes back with a new token
-    return;
-  }
+  identity_ = std::move(verified.token.identity);  // empty when invalid; kept for the audit
+  if (verified.status != auth::TokenStatus::ok)
+    return refuse_connect(cmd, verified.status, verified.reason);
   if (verified.token.expire_at && *verified.token.expire_at <= unix_seconds()) {
-    reply_error(cmd.id, code::expired);
-    state_ = State::failed;
-    return;
+    return refuse_connect(cmd, auth::TokenStatus::expired, "expire_at passed");
   }
-  identity_ = std::move(verified.token.identity);
   expire_at_ = verified.token.expire_at;
   token_channels_ = verified.token.channels;
   std::sort(token_channels_.begin(), token_channels_.end());
   std::vector<std::string> channels = verified.token.channels;
   if (!add_client_listed_channels(cmd, channels)) return;
-  if (channels.size() > services_.config.client.channel_limit) return close(dc::channel_limit);
+  if (channels.size() > services_.config.client.channel_limit) {
+    audit("quota:channel_limit", "", "channel limit", dc::channel_limit.code);
+    return close(dc::channel_limit);
+  }
   for (const auto& channel : channels) {
     auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe, true);
     if (decision == auth::Decision::allow) continue;
-    reply_error(cmd.id, error_code_for(decision));
+    std::uint32_t error = error_code_for(decision);
+    audit("subscribe", channel, protocol::make_error(error).message, error);
+    reply_error(cmd.id, error);
     state_ = State::failed;
     return;
   }
+  if (!admit_tenant_connection()) return;
   auto pending = std::make_shared<PendingConnect>();
   pending->id = cmd.id;
   add_server_subscriptions(channels, cmd, pending);
   if (--pending->waiting == 0) finish_connect(*pending);
+}
+
+// Invalid: close 3500, no reply. Expired: error 109 (or 110 for a past expire_at), and the
+// client comes back with a fresh token.
+void ClientSession::refuse_connect(const Command& cmd, auth::TokenStatus status,
+                                   std::string_view reason) {
+  if (status == auth::TokenStatus::invalid) {
+    audit("connect", "", reason, dc::invalid_token.code);
+    return close(dc::invalid_token);
+  }
+  std::uint32_t error = reason == "expire_at passed" ? code::expired : code::token_expired;
+  audit("connect", "", reason, error);
+  reply_error(cmd.id, error);
+  state_ = State::failed;
+}
+
+// The tenant's connection quota (tenants.max_connections, or its override): over it, 3504.
+bool ClientSession::admit_tenant_connection() {
+  if (!services_.limits) return true;
+  if (!services_.limits->acquire_connection(identity_.tenant)) {
+    audit("quota:tenant_connections", "", "connection limit", dc::connection_limit.code);
+    close(dc::connection_limit);
+    return false;
+  }
+  counted_connection_ = true;
+  return true;
+}
+
+void ClientSession::audit(std::string_view action, std::string_view channel,
+                          std::string_view reason, std::uint32_t code) const {
+  services_.record(audit::Event{action, identity_.user, identity_.tenant, channel, reason,
+                                connection_.remote_address(), code});
 }
 
 // Channels a reconnecting client lists in connect.subs (positions of its server-side

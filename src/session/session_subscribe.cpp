@@ -37,6 +37,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
     return finish_command();
   }
   if (subs_.size() >= services_.config.client.channel_limit) {
+    audit("quota:channel_limit", req.channel, "limit exceeded", code::limit_exceeded);
     reply_error(cmd.id, code::limit_exceeded);
     return finish_command();
   }
@@ -45,6 +46,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
   std::uint32_t error = authorize_subscribe(req, ns, *sub);
   if (error == kClosed) return;
   if (error) {
+    audit("subscribe", req.channel, protocol::make_error(error).message, error);
     reply_error(cmd.id, error);
     return finish_command();
   }
@@ -87,6 +89,8 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
     if (verified.status == auth::TokenStatus::invalid) return code::permission_denied;
     if (verified.status == auth::TokenStatus::expired) return code::token_expired;
     if (verified.token.channel != req.channel || verified.token.user != identity_.user) {
+      audit("subscribe", req.channel, "subscription token for another channel or user",
+            dc::invalid_token.code);
       close(dc::invalid_token);
       return kClosed;
     }

@@ -1,0 +1,93 @@
+#include "limits/limits.h"
+
+#include <functional>
+
+#include "auth/policy.h"
+
+namespace neo::limits {
+
+namespace {
+constexpr auto kIdle = std::chrono::seconds(60);
+}  // namespace
+
+Limits::Limits(const config::Config& config) : config_(config) {
+  for (const auto& o : config.tenants.overrides)
+    overrides_[o.tenant] = Quota{o.max_connections, o.max_publish_per_second};
+}
+
+Limits::Quota Limits::quota_for(std::string_view tenant) const {
+  auto it = overrides_.find(std::string(tenant));
+  if (it != overrides_.end()) return it->second;
+  return Quota{config_.tenants.max_connections, config_.tenants.max_publish_per_second};
+}
+
+Limits::Shard& Limits::shard(std::string_view key) const {
+  return shards_[std::hash<std::string_view>{}(key) % kShards];
+}
+
+bool Limits::acquire_connection(std::string_view tenant) {
+  if (tenant.empty()) return true;
+  std::uint32_t max = quota_for(tenant).max_connections;
+  auto& s = shard(tenant);
+  std::lock_guard lock(s.mutex);
+  std::uint32_t& count = s.connections[std::string(tenant)];
+  if (max && count >= max) {
+    if (count == 0) s.connections.erase(std::string(tenant));
+    return false;
+  }
+  ++count;
+  return true;
+}
+
+void Limits::release_connection(std::string_view tenant) {
+  if (tenant.empty()) return;
+  auto& s = shard(tenant);
+  std::lock_guard lock(s.mutex);
+  auto it = s.connections.find(std::string(tenant));
+  if (it == s.connections.end()) return;
+  if (--it->second == 0) s.connections.erase(it);
+}
+
+std::uint32_t Limits::connections(std::string_view tenant) const {
+  auto& s = shard(tenant);
+  std::lock_guard lock(s.mutex);
+  auto it = s.connections.find(std::string(tenant));
+  return it == s.connections.end() ? 0 : it->second;
+}
+
+// A bucket holds one second's worth of tokens: bursts above the rate are refused at once.
+bool Limits::take(const std::string& key, double rate, SteadyTime now) {
+  auto& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.buckets.find(key);
+  if (it == s.buckets.end()) {
+    it = s.buckets.emplace(key, TokenBucket(rate, std::max(1.0, rate), now)).first;
+  }
+  return it->second.take(now);
+}
+
+Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
+  std::string_view tenant = auth::tenant_of(channel);
+  if (!tenant.empty()) {
+    std::uint32_t rate = quota_for(tenant).max_publish_per_second;
+    if (rate && !take("t\x1f" + std::string(tenant), rate, now)) return Verdict::tenant_rate;
+  }
+  for (std::size_t i = 0; i < config_.rate_limits.size(); ++i) {
+    const auto& limit = config_.rate_limits[i];
+    if (!auth::match_pattern(limit.channel, channel)) continue;
+    std::string key = "c\x1f" + std::to_string(i) + "\x1f" + std::string(channel);
+    if (!take(key, limit.per_second, now)) return Verdict::channel_rate;
+  }
+  return Verdict::allow;
+}
+
+void Limits::sweep(SteadyTime now) {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto it = s.buckets.begin(); it != s.buckets.end();) {
+      it = it->second.idle_since(now, kIdle) ? s.buckets.erase(it) : std::next(it);
+    }
+  }
+}
+
+}  // namespace neo::limits

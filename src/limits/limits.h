@@ -1,0 +1,58 @@
+// Limits: the node-wide quotas of spec §4 — per-tenant connections, per-tenant publish rate,
+// per-channel publication rates (`rate_limits`) — with per-tenant overrides. Called from any
+// thread; state lives in sharded, locked maps whose entries are created on a key's first use
+// (never per publication) and swept when idle.
+#pragma once
+
+#include <array>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "limits/token_bucket.h"
+
+namespace neo::limits {
+
+enum class Verdict { allow, tenant_rate, channel_rate };
+
+class Limits {
+ public:
+  explicit Limits(const config::Config& config);
+
+  // Counts a connection of `tenant` (empty tenant: not counted). False when the tenant is at
+  // its limit; then nothing was counted.
+  bool acquire_connection(std::string_view tenant);
+  void release_connection(std::string_view tenant);
+  std::uint32_t connections(std::string_view tenant) const;
+
+  // One publication into `channel`: the tenant's rate (for tenant:X:* channels), then every
+  // matching `rate_limits` entry.
+  Verdict admit_publication(std::string_view channel, SteadyTime now);
+
+  // Forgets idle buckets; called about once a second.
+  void sweep(SteadyTime now);
+
+ private:
+  struct Quota {
+    std::uint32_t max_connections;
+    std::uint32_t max_publish_per_second;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, std::uint32_t> connections;
+    std::unordered_map<std::string, TokenBucket> buckets;
+  };
+  static constexpr std::size_t kShards = 32;
+
+  Quota quota_for(std::string_view tenant) const;
+  Shard& shard(std::string_view key) const;
+  bool take(const std::string& key, double rate, SteadyTime now);
+
+  const config::Config& config_;
+  std::unordered_map<std::string, Quota> overrides_;
+  mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace neo::limits
