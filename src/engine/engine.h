@@ -64,6 +64,11 @@ class Engine {
   virtual bool healthy() const = 0;
   // Periodic housekeeping (expiry sweeps); called about once a second from one thread.
   virtual void maintain() = 0;
+  // How often sessions must re-add their presence entries (remote engines expire entries of
+  // nodes that stopped refreshing them); 0 = never.
+  virtual std::chrono::milliseconds presence_refresh_interval() const {
+    return std::chrono::milliseconds(0);
+  }
 
   // Broker. publish assigns the offset when history is on and returns the new position
   // (offset 0 and empty epoch when it is off).

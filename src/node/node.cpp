@@ -11,6 +11,7 @@
 #include "api/http_handler.h"
 #include "core/ids.h"
 #include "engine/memory/memory_engine.h"
+#include "engine/redis/redis_engine.h"
 #include "protocol/codes.h"
 #include "session/client_session.h"
 #include "session/dispatcher.h"
@@ -55,8 +56,8 @@ void check_supported(const config::Config& config) {
 }
 
 std::unique_ptr<engine::Engine> make_engine(const config::Config& config) {
-  if (config.engine.type != "memory") {
-    throw std::runtime_error("engine.type: only \"memory\" is available in this build");
+  if (config.engine.type == "redis") {
+    return std::make_unique<engine::redis::RedisEngine>(config.engine.redis);
   }
   return std::make_unique<engine::MemoryEngine>();
 }

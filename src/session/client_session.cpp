@@ -175,6 +175,7 @@ void ClientSession::tick(SteadyClock::time_point now, std::int64_t unix_now) {
       std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.expired_close_delay)
           .count();
   if (expire_at_ && unix_now > *expire_at_ + grace) return close(dc::connection_expired);
+  refresh_presence(now);
   if (expiring_subs_ == 0) return;
   std::vector<Subscription*> expired;
   for (auto& [channel, sub] : subs_) {
@@ -184,6 +185,20 @@ void ClientSession::tick(SteadyClock::time_point now, std::int64_t unix_now) {
     if (sub->server_side) return close(protocol::Disconnect{3006, "subscription expired"});
     push(protocol::encode_unsubscribe_push(sub->channel, protocol::unsubscribe::expired));
     remove_subscription(sub->channel, true);
+  }
+}
+
+// Remote engines expire presence entries that their node stops refreshing, so a crashed
+// node's clients vanish; live ones are re-added on the engine's interval.
+void ClientSession::refresh_presence(SteadyClock::time_point now) {
+  auto interval = services_.engine.presence_refresh_interval();
+  if (interval.count() == 0 || now < next_presence_refresh_) return;
+  bool first = next_presence_refresh_ == SteadyClock::time_point{};
+  next_presence_refresh_ = now + interval;
+  if (first) return;  // just added by the subscribe itself
+  for (auto& [channel, sub] : subs_) {
+    if (sub->subscribed && sub->presence)
+      services_.engine.add_presence(channel, client_info(sub.get()));
   }
 }
 

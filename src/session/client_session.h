@@ -70,6 +70,7 @@ class ClientSession final : public transport::SessionHandler {
   bool take_command_token();
   void handle_refresh(Command& cmd);
   void handle_pong();
+  void refresh_presence(SteadyClock::time_point now);
   struct PendingConnect;
   bool add_client_listed_channels(const Command& cmd, std::vector<std::string>& channels);
   void add_server_subscriptions(const std::vector<std::string>& channels, const Command& cmd,
@@ -126,6 +127,7 @@ class ClientSession final : public transport::SessionHandler {
   SteadyClock::time_point next_ping_{};
   SteadyClock::time_point pong_deadline_{};
   bool awaiting_pong_ = false;
+  SteadyClock::time_point next_presence_refresh_{};
 };
 
 // Engine callbacks may come back on another thread; hop home and make sure we still exist.

@@ -1,0 +1,389 @@
+#include "engine/redis/redis_engine.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <charconv>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "engine/redis/codec.h"
+#include "engine/redis/scripts.h"
+
+namespace neo::engine::redis {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Error unavailable() { return Error{100, "internal server error", true}; }
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
+
+std::string_view str(const redisReply* r) { return {r->str, r->len}; }
+
+bool failed(const redisReply* r) { return !r || r->type == REDIS_REPLY_ERROR; }
+
+std::uint64_t to_u64(const redisReply* r) {
+  if (r->type == REDIS_REPLY_INTEGER) return static_cast<std::uint64_t>(r->integer);
+  std::uint64_t value = 0;
+  if (r->type == REDIS_REPLY_STRING) std::from_chars(r->str, r->str + r->len, value);
+  return value;
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::max<long long>(1, (d.count() + 999) / 1000));
+}
+
+// Stream entries [[id, [field, value]], ...] -> publications with offset = id's first part.
+std::vector<Publication> read_entries(const redisReply* entries) {
+  std::vector<Publication> out;
+  if (!entries || entries->type != REDIS_REPLY_ARRAY) return out;
+  for (std::size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* entry = entries->element[i];
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements < 2) continue;
+    const redisReply* fields = entry->element[1];
+    if (fields->type != REDIS_REPLY_ARRAY || fields->elements < 2) continue;
+    auto pub = decode_publication(str(fields->element[1]));
+    if (!pub) continue;
+    std::string_view id = str(entry->element[0]);
+    std::from_chars(id.data(), id.data() + id.size(), pub->offset);
+    out.push_back(std::move(*pub));
+  }
+  return out;
+}
+
+}  // namespace
+
+RedisEngine::RedisEngine(const config::RedisOptions& options) : options_(options) {
+  for (const auto& url : options.addresses) {
+    auto address = parse_address(url);
+    if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
+    addresses_.push_back(*address);
+  }
+  publish_sha_ = sha1_hex(scripts::kPublish);
+  history_sha_ = sha1_hex(scripts::kHistory);
+  presence_add_sha_ = sha1_hex(scripts::kPresenceAdd);
+  presence_get_sha_ = sha1_hex(scripts::kPresenceGet);
+}
+
+RedisEngine::~RedisEngine() { stop(); }
+
+template <typename Fn>
+void RedisEngine::on_engine_thread(Fn&& fn) {
+  asio::post(io_, std::forward<Fn>(fn));
+}
+
+void RedisEngine::start(EventHandler& handler) {
+  handler_ = &handler;
+  work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      io_.get_executor());
+  for (const auto& address : addresses_) {
+    auto s = std::make_unique<Shard>();
+    Shard* raw = s.get();
+    s->commands = std::make_unique<RedisClient>(
+        io_, address,
+        RedisClient::Hooks{[this, raw] {
+                             load_scripts(*raw);
+                             update_health(*raw, true, "");
+                           },
+                           [this, raw](std::string why) { update_health(*raw, false, why); },
+                           {}});
+    s->pubsub = std::make_unique<RedisClient>(
+        io_, address,
+        RedisClient::Hooks{[this, raw] {
+                             resubscribe(*raw);
+                             update_health(*raw, true, "");
+                           },
+                           [this, raw](std::string why) { update_health(*raw, false, why); },
+                           [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
+    shards_.push_back(std::move(s));
+  }
+  on_engine_thread([this] {
+    for (auto& s : shards_) {
+      s->commands->start();
+      s->pubsub->start();
+    }
+  });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void RedisEngine::stop() {
+  if (!thread_.joinable()) return;
+  on_engine_thread([this] {
+    for (auto& s : shards_) {
+      s->commands->stop();
+      s->pubsub->stop();
+    }
+    work_.reset();
+  });
+  thread_.join();
+}
+
+bool RedisEngine::healthy() const {
+  for (const auto& s : shards_)
+    if (!s->up.load(std::memory_order_relaxed)) return false;
+  return !shards_.empty();
+}
+
+// One log line per outage and one per recovery, however many commands fail in between.
+void RedisEngine::update_health(Shard& s, bool up, const std::string& why) {
+  bool both = s.commands->connected() && s.pubsub->connected();
+  s.up.store(up && both, std::memory_order_relaxed);
+  if (!up && !s.reported_down) {
+    s.reported_down = true;
+    spdlog::error("redis {} unreachable: {}; publishes fail with 100 until it is back",
+                  s.commands->address().text, why);
+  } else if (up && both && s.reported_down) {
+    s.reported_down = false;
+    spdlog::info("redis {} is back; subscriptions restored", s.commands->address().text);
+  }
+}
+
+RedisEngine::Shard& RedisEngine::shard(std::string_view channel) {
+  return *shards_[shard_of(channel, shards_.size())];
+}
+
+std::string RedisEngine::key(std::string_view kind, std::string_view channel) const {
+  std::string k = options_.prefix;
+  k += '.';
+  k += kind;
+  k += '.';
+  k += channel;
+  return k;
+}
+
+void RedisEngine::load_scripts(Shard& s) {
+  for (auto script :
+       {scripts::kPublish, scripts::kHistory, scripts::kPresenceAdd, scripts::kPresenceGet}) {
+    s.commands->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
+  }
+}
+
+void RedisEngine::eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
+                       std::vector<std::string> args, ReplyHandler handler) {
+  std::string count = std::to_string(keys.size());
+  std::vector<std::string_view> argv{"EVALSHA", sha, count};
+  for (const auto& k : keys) argv.push_back(k);
+  for (const auto& a : args) argv.push_back(a);
+  s.commands->command(argv, std::move(handler));
+}
+
+void RedisEngine::publish(std::string_view channel, Publication pub, const HistoryOptions& history,
+                          Callback<StreamPosition> done) {
+  on_engine_thread([this, channel = std::string(channel), payload = encode_publication(pub),
+                    history, done = std::move(done)]() mutable {
+    Shard& s = shard(channel);
+    if (!history.enabled()) {
+      std::string message = "p0::" + payload;
+      return s.commands->command({"PUBLISH", key("client", channel), message},
+                                 [done = std::move(done)](redisReply* r) {
+                                   if (failed(r)) return done(unavailable());
+                                   done(StreamPosition{});
+                                 });
+    }
+    eval(s, publish_sha_,
+         {key("stream", channel), key("stream.meta", channel), key("client", channel)},
+         {payload, std::to_string(history.size), seconds(history.ttl), seconds(history.meta_ttl),
+          random_epoch()},
+         [done = std::move(done)](redisReply* r) {
+           if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+             return done(unavailable());
+           done(StreamPosition{to_u64(r->element[0]), std::string(str(r->element[1]))});
+         });
+  });
+}
+
+void RedisEngine::publish_join(std::string_view channel, const ClientInfo& info) {
+  on_engine_thread(
+      [this, channel = std::string(channel), message = "j" + encode_client_info(info)] {
+        shard(channel).commands->command({"PUBLISH", key("client", channel), message},
+                                         [](redisReply*) {});
+      });
+}
+
+void RedisEngine::publish_leave(std::string_view channel, const ClientInfo& info) {
+  on_engine_thread(
+      [this, channel = std::string(channel), message = "l" + encode_client_info(info)] {
+        shard(channel).commands->command({"PUBLISH", key("client", channel), message},
+                                         [](redisReply*) {});
+      });
+}
+
+void RedisEngine::subscribe(std::string_view channel) {
+  on_engine_thread([this, channel = std::string(channel)] {
+    Shard& s = shard(channel);
+    s.channels[channel] = ChannelState{};
+    s.pubsub->pubsub("SUBSCRIBE", key("client", channel));  // if down, resubscribe() does it
+  });
+}
+
+void RedisEngine::unsubscribe(std::string_view channel) {
+  on_engine_thread([this, channel = std::string(channel)] {
+    Shard& s = shard(channel);
+    auto it = s.channels.find(channel);
+    if (it == s.channels.end()) return;
+    for (auto& run : it->second.waiting) run();
+    s.channels.erase(it);
+    s.pubsub->pubsub("UNSUBSCRIBE", key("client", channel));
+  });
+}
+
+void RedisEngine::resubscribe(Shard& s) {
+  for (auto& [channel, state] : s.channels) {
+    state.confirmed = false;
+    s.pubsub->pubsub("SUBSCRIBE", key("client", channel));
+  }
+}
+
+void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
+  if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
+  std::string_view kind = str(r->element[0]);
+  std::string_view redis_channel = str(r->element[1]);
+  if (kind == "message") return on_message(redis_channel, str(r->element[2]));
+  if (kind != "subscribe") return;
+  std::string prefix = key("client", "");
+  if (!redis_channel.starts_with(prefix)) return;
+  auto it = s.channels.find(std::string(redis_channel.substr(prefix.size())));
+  if (it == s.channels.end()) return;
+  it->second.confirmed = true;
+  auto waiting = std::move(it->second.waiting);
+  for (auto& run : waiting) run();
+}
+
+// "p<offset>:<epoch>:<publication>", "j<client info>", "l<client info>".
+void RedisEngine::on_message(std::string_view redis_channel, std::string_view payload) {
+  std::string prefix = key("client", "");
+  if (!handler_ || payload.empty() || !redis_channel.starts_with(prefix)) return;
+  std::string_view channel = redis_channel.substr(prefix.size());
+  char kind = payload.front();
+  payload.remove_prefix(1);
+  if (kind == 'j' || kind == 'l') {
+    auto info = decode_client_info(payload);
+    if (!info) return;
+    return kind == 'j' ? handler_->on_join(channel, *info) : handler_->on_leave(channel, *info);
+  }
+  if (kind != 'p') return;
+  auto colon = payload.find(':');
+  auto second = colon == std::string_view::npos ? colon : payload.find(':', colon + 1);
+  if (second == std::string_view::npos) return;
+  StreamPosition position;
+  std::from_chars(payload.data(), payload.data() + colon, position.offset);
+  position.epoch = std::string(payload.substr(colon + 1, second - colon - 1));
+  auto pub = decode_publication(payload.substr(second + 1));
+  if (!pub) return;
+  pub->offset = position.offset;
+  handler_->on_publication(channel, *pub, position);
+}
+
+void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
+                          const HistoryOptions& options, Callback<HistoryResult> done) {
+  on_engine_thread([this, channel = std::string(channel), query, options,
+                    done = std::move(done)]() mutable {
+    Shard& s = shard(channel);
+    std::string from = query.reverse ? "+" : "-";
+    if (query.since) {
+      if (query.reverse && query.since->offset <= 1) {
+        from.clear();  // nothing lies below offset 1
+      } else {
+        from = std::to_string(query.reverse ? query.since->offset - 1 : query.since->offset + 1) +
+               "-0";
+      }
+    }
+    auto read = [this, &s, channel, query, options, from, done = std::move(done)]() mutable {
+      std::string limit = from.empty() ? "0" : std::to_string(query.limit < 0 ? -1 : query.limit);
+      eval(s, history_sha_, {key("stream", channel), key("stream.meta", channel)},
+           {limit, query.reverse ? "1" : "0", from.empty() ? "+" : from, seconds(options.meta_ttl),
+            random_epoch()},
+           [query, done = std::move(done)](redisReply* r) {
+             if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 3)
+               return done(unavailable());
+             HistoryResult result;
+             result.position =
+                 StreamPosition{to_u64(r->element[0]), std::string(str(r->element[1]))};
+             if (query.since && !query.since->epoch.empty() &&
+                 query.since->epoch != result.position.epoch)
+               return done(Error{112, "unrecoverable position"});
+             result.publications = read_entries(r->element[2]);
+             done(std::move(result));
+           });
+    };
+    // A subscriber reads history only once its SUBSCRIBE is active, so no publication can fall
+    // between the two (see engine.h).
+    auto it = s.channels.find(channel);
+    if (it != s.channels.end() && !it->second.confirmed && s.pubsub->connected()) {
+      it->second.waiting.push_back(std::move(read));
+    } else {
+      read();
+    }
+  });
+}
+
+void RedisEngine::remove_history(std::string_view channel, Callback<Unit> done) {
+  on_engine_thread([this, channel = std::string(channel), done = std::move(done)]() mutable {
+    shard(channel).commands->command({"DEL", key("stream", channel)},
+                                     [done = std::move(done)](redisReply* r) {
+                                       if (failed(r)) return done(unavailable());
+                                       done(Unit{});
+                                     });
+  });
+}
+
+void RedisEngine::add_presence(std::string_view channel, const ClientInfo& info) {
+  on_engine_thread([this, channel = std::string(channel), info] {
+    auto expire_at = std::to_string(unix_seconds() + kPresenceTtl.count());
+    eval(shard(channel), presence_add_sha_,
+         {key("presence.data", channel), key("presence.expire", channel)},
+         {info.client, encode_client_info(info), expire_at, std::to_string(kPresenceTtl.count())},
+         [](redisReply*) {});
+  });
+}
+
+void RedisEngine::remove_presence(std::string_view channel, std::string_view client_id) {
+  on_engine_thread([this, channel = std::string(channel), client = std::string(client_id)] {
+    Shard& s = shard(channel);
+    s.commands->command({"HDEL", key("presence.data", channel), client}, [](redisReply*) {});
+    s.commands->command({"ZREM", key("presence.expire", channel), client}, [](redisReply*) {});
+  });
+}
+
+void RedisEngine::presence(std::string_view channel, Callback<std::vector<ClientInfo>> done) {
+  on_engine_thread([this, channel = std::string(channel), done = std::move(done)]() mutable {
+    eval(shard(channel), presence_get_sha_,
+         {key("presence.data", channel), key("presence.expire", channel)},
+         {std::to_string(unix_seconds())}, [done = std::move(done)](redisReply* r) {
+           if (failed(r) || r->type != REDIS_REPLY_ARRAY) return done(unavailable());
+           std::vector<ClientInfo> clients;
+           for (std::size_t i = 0; i < r->elements; ++i)
+             if (auto info = decode_client_info(str(r->element[i])))
+               clients.push_back(std::move(*info));
+           done(std::move(clients));
+         });
+  });
+}
+
+void RedisEngine::presence_stats(std::string_view channel, Callback<PresenceStats> done) {
+  presence(channel, [done = std::move(done)](Result<std::vector<ClientInfo>> r) {
+    if (!r.ok()) return done(r.error());
+    std::unordered_set<std::string> users;
+    for (const auto& info : r.value()) users.insert(info.user);
+    done(PresenceStats{static_cast<std::uint32_t>(r.value().size()),
+                       static_cast<std::uint32_t>(users.size())});
+  });
+}
+
+}  // namespace neo::engine::redis

@@ -1,0 +1,94 @@
+// RedisEngine: several nodes as one service. History lives in Redis streams with offsets and
+// an epoch (one Lua script publishes, appends, trims and sets TTLs atomically), fan-out between
+// nodes uses PUB/SUB with one node-level subscription per channel that has local subscribers,
+// and presence entries expire unless their node refreshes them. Channels are spread over the
+// configured addresses by a consistent hash (codec.h shard_of).
+//
+// Threading: all Redis I/O runs on the engine's own thread (one io_context); public methods
+// post to it, so a client I/O thread never blocks on Redis. Callbacks and EventHandler calls
+// run on the engine thread; per channel they come in PUB/SUB order, which is offset order.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "engine/engine.h"
+#include "engine/redis/redis_client.h"
+
+namespace neo::engine::redis {
+
+class RedisEngine final : public Engine {
+ public:
+  // Throws std::runtime_error for a malformed address.
+  explicit RedisEngine(const config::RedisOptions& options);
+  ~RedisEngine() override;
+
+  void start(EventHandler& handler) override;
+  void stop() override;
+  bool healthy() const override;
+  void maintain() override {}
+  std::chrono::milliseconds presence_refresh_interval() const override {
+    return std::chrono::seconds(20);
+  }
+
+  void publish(std::string_view channel, Publication pub, const HistoryOptions& history,
+               Callback<StreamPosition> done) override;
+  void publish_join(std::string_view channel, const ClientInfo& info) override;
+  void publish_leave(std::string_view channel, const ClientInfo& info) override;
+  void subscribe(std::string_view channel) override;
+  void unsubscribe(std::string_view channel) override;
+
+  void history(std::string_view channel, const HistoryQuery& query, const HistoryOptions& options,
+               Callback<HistoryResult> done) override;
+  void remove_history(std::string_view channel, Callback<Unit> done) override;
+
+  void add_presence(std::string_view channel, const ClientInfo& info) override;
+  void remove_presence(std::string_view channel, std::string_view client_id) override;
+  void presence(std::string_view channel, Callback<std::vector<ClientInfo>> done) override;
+  void presence_stats(std::string_view channel, Callback<PresenceStats> done) override;
+
+  static constexpr std::chrono::seconds kPresenceTtl{60};
+
+ private:
+  struct ChannelState {
+    bool confirmed = false;                      // Redis acknowledged our SUBSCRIBE
+    std::vector<std::function<void()>> waiting;  // history reads that must follow it
+  };
+  struct Shard {
+    std::unique_ptr<RedisClient> commands;
+    std::unique_ptr<RedisClient> pubsub;
+    std::unordered_map<std::string, ChannelState> channels;  // engine thread only
+    std::atomic<bool> up{false};
+    bool reported_down = false;
+  };
+
+  Shard& shard(std::string_view channel);
+  std::string key(std::string_view kind, std::string_view channel) const;
+  void load_scripts(Shard& s);
+  void on_pubsub(Shard& s, struct redisReply* reply);
+  void on_message(std::string_view redis_channel, std::string_view payload);
+  void resubscribe(Shard& s);
+  void update_health(Shard& s, bool up, const std::string& why);
+  void eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
+            std::vector<std::string> args, ReplyHandler handler);
+  template <typename Fn>
+  void on_engine_thread(Fn&& fn);
+
+  config::RedisOptions options_;
+  std::vector<Address> addresses_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  EventHandler* handler_ = nullptr;
+  std::string publish_sha_, history_sha_, presence_add_sha_, presence_get_sha_;
+};
+
+}  // namespace neo::engine::redis

@@ -1,0 +1,68 @@
+// Lua scripts run atomically inside Redis (loaded with SCRIPT LOAD on every connect).
+#pragma once
+
+#include <string_view>
+
+namespace neo::engine::redis::scripts {
+
+// KEYS: stream, meta, pubsub channel. ARGV: payload, size, ttl s, meta ttl s, new epoch.
+// Offset and epoch come from the meta hash; the publication is appended (exact MAXLEN), both
+// keys get their TTL, and the message "p<offset>:<epoch>:<payload>" is published, all at once,
+// so no node can see history and PUB/SUB disagree. Returns {offset, epoch}.
+inline constexpr std::string_view kPublish = R"lua(
+local epoch = redis.call('hget', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[5]
+  redis.call('hset', KEYS[2], 'e', epoch)
+end
+local offset = redis.call('hincrby', KEYS[2], 's', 1)
+if offset == 1 then redis.call('del', KEYS[1]) end
+redis.call('expire', KEYS[2], ARGV[4])
+redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[2], offset .. '-0', 'd', ARGV[1])
+redis.call('expire', KEYS[1], ARGV[3])
+redis.call('publish', KEYS[3], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
+return {offset, epoch}
+)lua";
+
+// KEYS: stream, meta. ARGV: limit (0 none, -1 all), reverse (0/1), from id ('-', '+' or
+// '<n>-0'), meta ttl s, new epoch. Returns {top, epoch, entries}.
+inline constexpr std::string_view kHistory = R"lua(
+local epoch = redis.call('hget', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[5]
+  redis.call('hset', KEYS[2], 'e', epoch)
+end
+redis.call('expire', KEYS[2], ARGV[4])
+local top = redis.call('hget', KEYS[2], 's') or '0'
+local limit = tonumber(ARGV[1])
+if limit == 0 then return {top, epoch, {}} end
+local entries
+if ARGV[2] == '1' then
+  if limit > 0 then entries = redis.call('xrevrange', KEYS[1], ARGV[3], '-', 'COUNT', limit)
+  else entries = redis.call('xrevrange', KEYS[1], ARGV[3], '-') end
+else
+  if limit > 0 then entries = redis.call('xrange', KEYS[1], ARGV[3], '+', 'COUNT', limit)
+  else entries = redis.call('xrange', KEYS[1], ARGV[3], '+') end
+end
+return {top, epoch, entries}
+)lua";
+
+// KEYS: data hash, expire zset. ARGV: client id, info json, expire-at (unix s), ttl s.
+inline constexpr std::string_view kPresenceAdd = R"lua(
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
+redis.call('expire', KEYS[1], ARGV[4])
+redis.call('expire', KEYS[2], ARGV[4])
+return 1
+)lua";
+
+// KEYS: data hash, expire zset. ARGV: now (unix s). Drops entries whose node stopped
+// refreshing them (a crashed node's clients vanish), then returns every entry's info.
+inline constexpr std::string_view kPresenceGet = R"lua(
+local expired = redis.call('zrangebyscore', KEYS[2], '-inf', ARGV[1])
+for _, id in ipairs(expired) do redis.call('hdel', KEYS[1], id) end
+redis.call('zremrangebyscore', KEYS[2], '-inf', ARGV[1])
+return redis.call('hvals', KEYS[1])
+)lua";
+
+}  // namespace neo::engine::redis::scripts
