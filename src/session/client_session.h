@@ -58,8 +58,8 @@ class ClientSession final : public transport::SessionHandler {
   void reply_error(std::uint32_t id, std::uint32_t code);
   void push(std::string message);
   void close(const protocol::Disconnect& reason);
-  template <typename Fn>
-  void on_own_thread(Fn&& fn);
+  struct Home;
+  Home home();
 
   // Connect, refresh, ping (session_connect.cpp).
   void handle_connect(Command& cmd);
@@ -68,6 +68,11 @@ class ClientSession final : public transport::SessionHandler {
   void audit(std::string_view action, std::string_view channel, std::string_view reason,
              std::uint32_t code) const;
   bool take_command_token();
+  // client.token.leeway in seconds: the clock skew tolerated on every expiry check.
+  std::int64_t leeway_seconds() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.token.leeway)
+        .count();
+  }
   void handle_refresh(Command& cmd);
   void handle_pong();
   void refresh_presence(SteadyClock::time_point now);
@@ -130,14 +135,26 @@ class ClientSession final : public transport::SessionHandler {
   SteadyClock::time_point next_presence_refresh_{};
 };
 
-// Engine callbacks may come back on another thread; hop home and make sure we still exist.
-template <typename Fn>
-void ClientSession::on_own_thread(Fn&& fn) {
-  boost::asio::dispatch(connection_.executor(),
-                        [life = connection_.lifetime(), this, fn = std::forward<Fn>(fn)]() mutable {
-                          if (life.expired() || state_ == State::closed) return;
-                          fn();
-                        });
+// Engine callbacks may come back on another thread, after the session is gone. Everything
+// they need to get home is captured here, on the session's own thread, so the callback never
+// touches the session until the connection's lifetime token proves it still exists.
+struct ClientSession::Home {
+  boost::asio::any_io_executor executor;
+  std::weak_ptr<void> life;
+  ClientSession* session;
+
+  template <typename Fn>
+  void run(Fn&& fn) const {
+    boost::asio::dispatch(executor,
+                          [life = life, session = session, fn = std::forward<Fn>(fn)]() mutable {
+                            if (life.expired() || session->state_ == State::closed) return;
+                            fn();
+                          });
+  }
+};
+
+inline ClientSession::Home ClientSession::home() {
+  return Home{connection_.executor(), connection_.lifetime(), this};
 }
 
 }  // namespace neo::session

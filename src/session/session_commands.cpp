@@ -28,8 +28,8 @@ void ClientSession::handle_publish(Command& cmd) {
   pub.data = std::move(cmd.data);
   pub.info = client_info(sub == subs_.end() ? nullptr : sub->second.get());
   services_.engine.publish(cmd.channel, std::move(pub), history_options(*ns),
-                           [this, id = cmd.id](Result<StreamPosition> r) {
-                             on_own_thread([this, id, ok = r.ok()] {
+                           [home = home(), this, id = cmd.id](Result<StreamPosition> r) {
+                             home.run([this, id, ok = r.ok()] {
                                if (ok)
                                  reply(id, "publish", "{}");
                                else
@@ -58,8 +58,8 @@ void ClientSession::handle_presence(Command& cmd, bool stats) {
     reply_error(cmd.id, error);
     return finish_command();
   }
-  auto answer = [this, id = cmd.id, stats](std::uint32_t failure, std::string body) {
-    on_own_thread([this, id, stats, failure, body = std::move(body)] {
+  auto answer = [home = home(), this, id = cmd.id, stats](std::uint32_t failure, std::string body) {
+    home.run([this, id, stats, failure, body = std::move(body)] {
       if (failure)
         reply_error(id, failure);
       else
@@ -101,14 +101,14 @@ void ClientSession::handle_history(Command& cmd) {
   query.reverse = cmd.reverse;
   if (cmd.has_since) query.since = cmd.since;
   services_.engine.history(cmd.channel, query, history_options(*ns),
-                           [this, id = cmd.id](Result<HistoryResult> r) {
+                           [home = home(), this, id = cmd.id](Result<HistoryResult> r) {
                              std::uint32_t failure = r.ok() ? 0 : r.error().code;
                              std::string body;
                              if (r.ok()) {
                                JsonWriter w(body);
                                protocol::write_history(w, r.value());
                              }
-                             on_own_thread([this, id, failure, body = std::move(body)] {
+                             home.run([this, id, failure, body = std::move(body)] {
                                if (failure)
                                  reply_error(id, failure == 112 ? failure : code::internal);
                                else

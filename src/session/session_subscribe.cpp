@@ -94,7 +94,7 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
       close(dc::invalid_token);
       return kClosed;
     }
-    if (verified.token.expire_at && *verified.token.expire_at <= unix_seconds())
+    if (verified.token.expire_at && *verified.token.expire_at + leeway_seconds() <= unix_seconds())
       return code::expired;
     has_token = true;
     sub.chan_info = std::move(verified.token.info);
@@ -140,10 +140,10 @@ void ClientSession::position_subscription(
     query.limit = services_.config.client.recovery_max_publication_limit;
   }
   services_.engine.history(sub.channel, query, history_options(ns),
-                           [this, channel = sub.channel, req, recoverable, recovering,
-                            done = std::move(done)](Result<HistoryResult> r) mutable {
-                             on_own_thread([this, channel, req, recoverable, recovering,
-                                            done = std::move(done), r = std::move(r)]() mutable {
+                           [home = home(), this, channel = sub.channel, req, recoverable,
+                            recovering, done = std::move(done)](Result<HistoryResult> r) mutable {
+                             home.run([this, channel, req, recoverable, recovering,
+                                       done = std::move(done), r = std::move(r)]() mutable {
                                auto it = subs_.find(channel);
                                if (it == subs_.end() || !r.ok())
                                  return done(protocol::make_error(code::internal));

@@ -15,6 +15,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { startRedis } from './redis.mjs';
 import { after, afterEach, before, beforeEach } from 'node:test';
 
 import { CentClient } from 'cent.js';
@@ -135,6 +137,12 @@ export async function startServer(overrides = {}) {
   const secret = randomBytes(24).toString('hex');
   const apiKey = randomBytes(24).toString('hex');
   const config = deepMerge(baseConfig({ port, secret, apiKey }), overrides);
+  // NEO_TEST_ENGINE=redis runs the same suite on the Redis engine, one redis-server per server.
+  let redis = null;
+  if (process.env.NEO_TEST_ENGINE === 'redis' && !(overrides.engine && overrides.engine.type)) {
+    redis = await startRedis();
+    config.engine = { type: 'redis', redis: { addresses: [redis.url], prefix: 'it' } };
+  }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-it-'));
   const configFile = path.join(dir, 'neo-events.yaml');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -229,6 +237,7 @@ export async function startServer(overrides = {}) {
         stderr,
         output,
       };
+      if (redis) await redis.stop();
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch {

@@ -81,7 +81,10 @@ RedisEngine::RedisEngine(const config::RedisOptions& options) : options_(options
   presence_get_sha_ = sha1_hex(scripts::kPresenceGet);
 }
 
-RedisEngine::~RedisEngine() { stop(); }
+RedisEngine::~RedisEngine() {
+  stop();
+  shards_.clear();  // their sockets and timers belong to io_, which is destroyed next
+}
 
 template <typename Fn>
 void RedisEngine::on_engine_thread(Fn&& fn) {
