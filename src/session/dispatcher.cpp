@@ -30,10 +30,18 @@ void Dispatcher::fan_out(std::string_view channel, hub::Delivery delivery) {
   for (std::size_t i = 0; i < services_.shards.size(); ++i) {
     if (!threads.test(i)) continue;
     Shard* shard = services_.shards[i];
-    boost::asio::post(shard->io, [shard, channel = std::string(channel), delivery] {
-      shard->hub.deliver(channel, delivery);
-    });
+    if (shard->inbox.push(std::string(channel), delivery)) {
+      boost::asio::post(shard->io, [shard] { drain(*shard); });
+    }
   }
+}
+
+// Runs on the shard's thread: every delivery queued so far, in the order it was queued.
+void Dispatcher::drain(Shard& shard) {
+  thread_local std::vector<std::pair<std::string, hub::Delivery>> batch;
+  shard.inbox.take(batch);
+  for (const auto& [channel, delivery] : batch) shard.hub.deliver(channel, delivery);
+  batch.clear();  // keeps its capacity for the next burst
 }
 
 }  // namespace neo::session

@@ -19,6 +19,7 @@ class Dispatcher final : public engine::EventHandler {
 
  private:
   void fan_out(std::string_view channel, hub::Delivery delivery);
+  static void drain(Shard& shard);
   Services& services_;
 };
 

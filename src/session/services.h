@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,11 +24,39 @@ namespace neo::session {
 
 class ClientSession;
 
+// Deliveries handed to one I/O thread, in the order they were handed over. Asio's post is not
+// FIFO across posting threads (a post made inside a running handler is held back until the
+// handler returns), so per-channel offset order is kept by this queue instead, and a burst of
+// deliveries costs one post, not one each.
+class DeliveryInbox {
+ public:
+  // Returns true when the caller must post a drain (the inbox was idle).
+  bool push(std::string channel, hub::Delivery delivery) {
+    std::lock_guard lock(mutex_);
+    items_.emplace_back(std::move(channel), std::move(delivery));
+    if (drain_scheduled_) return false;
+    drain_scheduled_ = true;
+    return true;
+  }
+  // Owner thread: takes everything queued so far.
+  void take(std::vector<std::pair<std::string, hub::Delivery>>& out) {
+    std::lock_guard lock(mutex_);
+    out.swap(items_);
+    drain_scheduled_ = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<std::string, hub::Delivery>> items_;
+  bool drain_scheduled_ = false;
+};
+
 struct Shard {
   Shard(std::size_t index, boost::asio::io_context& io) : index(index), io(io) {}
   std::size_t index;
   boost::asio::io_context& io;
   hub::LocalHub hub;
+  DeliveryInbox inbox;
   std::unordered_set<ClientSession*> sessions;  // every live session on this thread
   std::unordered_map<std::string, std::vector<ClientSession*>, hub::StringHash, std::equal_to<>>
       users;  // authenticated sessions by user id, for server API actions
