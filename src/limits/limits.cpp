@@ -1,5 +1,6 @@
 #include "limits/limits.h"
 
+#include <boost/container/small_vector.hpp>
 #include <functional>
 
 #include "auth/policy.h"
@@ -56,28 +57,50 @@ std::uint32_t Limits::connections(std::string_view tenant) const {
 }
 
 // A bucket holds one second's worth of tokens: bursts above the rate are refused at once.
-bool Limits::take(const std::string& key, double rate, SteadyTime now) {
-  auto& s = shard(key);
-  std::lock_guard lock(s.mutex);
+TokenBucket& Limits::bucket(Shard& s, const std::string& key, double rate, SteadyTime now) {
   auto it = s.buckets.find(key);
   if (it == s.buckets.end()) {
     it = s.buckets.emplace(key, TokenBucket(rate, std::max(1.0, rate), now)).first;
   }
-  return it->second.take(now);
+  return it->second;
 }
 
+bool Limits::available(const std::string& key, double rate, SteadyTime now) {
+  auto& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  return bucket(s, key, rate, now).available(now);
+}
+
+void Limits::take(const std::string& key, double rate, SteadyTime now) {
+  auto& s = shard(key);
+  std::lock_guard lock(s.mutex);
+  bucket(s, key, rate, now).take(now);
+}
+
+// Every bucket the publication needs is checked before any is charged, so a publication
+// refused by one limit costs nothing against the others (a flooded channel must not drain
+// its tenant's budget). Check-then-take races between threads can let a few extra through.
 Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
+  struct Need {
+    std::string key;
+    double rate;
+    Verdict verdict;
+  };
+  boost::container::small_vector<Need, 4> needs;  // inline: no allocation per publication
   std::string_view tenant = auth::tenant_of(channel);
   if (!tenant.empty()) {
-    std::uint32_t rate = quota_for(tenant).max_publish_per_second;
-    if (rate && !take("t\x1f" + std::string(tenant), rate, now)) return Verdict::tenant_rate;
+    if (std::uint32_t rate = quota_for(tenant).max_publish_per_second)
+      needs.push_back({"t\x1f" + std::string(tenant), double(rate), Verdict::tenant_rate});
   }
   for (std::size_t i = 0; i < config_.rate_limits.size(); ++i) {
     const auto& limit = config_.rate_limits[i];
     if (!auth::match_pattern(limit.channel, channel)) continue;
-    std::string key = "c\x1f" + std::to_string(i) + "\x1f" + std::string(channel);
-    if (!take(key, limit.per_second, now)) return Verdict::channel_rate;
+    needs.push_back({"c\x1f" + std::to_string(i) + "\x1f" + std::string(channel), limit.per_second,
+                     Verdict::channel_rate});
   }
+  for (const auto& need : needs)
+    if (!available(need.key, need.rate, now)) return need.verdict;
+  for (const auto& need : needs) take(need.key, need.rate, now);
   return Verdict::allow;
 }
 

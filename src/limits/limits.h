@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "config/config.h"
 #include "limits/token_bucket.h"
@@ -48,7 +49,9 @@ class Limits {
 
   Quota quota_for(std::string_view tenant) const;
   Shard& shard(std::string_view key) const;
-  bool take(const std::string& key, double rate, SteadyTime now);
+  static TokenBucket& bucket(Shard& s, const std::string& key, double rate, SteadyTime now);
+  bool available(const std::string& key, double rate, SteadyTime now);
+  void take(const std::string& key, double rate, SteadyTime now);
 
   const config::Config& config_;
   std::unordered_map<std::string, Quota> overrides_;
