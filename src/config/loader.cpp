@@ -47,16 +47,41 @@ ConfigError::ConfigError(std::vector<std::string> problems_)
 
 namespace detail {
 
+// Documents in a YAML stream: one per "---" marker line, plus one for content before the first.
+std::size_t count_documents(std::string_view text) {
+  std::size_t markers = 0;
+  bool content_before_marker = false;
+  while (!text.empty()) {
+    auto newline = text.find('\n');
+    std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    if (line == "---" || line.starts_with("--- ") || line.starts_with("---\t") ||
+        line.starts_with("---\r")) {
+      ++markers;
+      continue;
+    }
+    auto first = line.find_first_not_of(" \t\r");
+    bool blank_or_comment =
+        first == std::string_view::npos || line[first] == '#' || line[first] == '%';
+    if (!blank_or_comment && markers == 0) content_before_marker = true;
+  }
+  return markers + (content_before_marker ? 1 : 0);
+}
+
 Config decode_text(const std::string& text, const Environment& env, const std::string& source,
                    Problems& problems) {
   Config config;
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    if (documents.size() > 1)
+    // YAML::LoadAll (yaml-cpp 0.7) never returns on some inputs, e.g. ",": load one document
+    // and count the document markers ourselves.
+    std::size_t documents = count_documents(text);
+    if (documents > 1) {
       problems.bad_value("(top level)", "",
-                         "expected one YAML document, got " + std::to_string(documents.size()));
-    else if (documents.size() == 1)
-      decode_document(documents.front(), config, problems);
+                         "expected one YAML document, got " + std::to_string(documents));
+    } else {
+      YAML::Node document = YAML::Load(text);
+      if (document.IsDefined() && !document.IsNull()) decode_document(document, config, problems);
+    }
   } catch (const YAML::Exception& e) {
     // A syntax error leaves nothing reliable to validate: it is the only problem reported.
     throw ConfigError({syntax_error(source, e)});
