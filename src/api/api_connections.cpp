@@ -44,11 +44,11 @@ Action for_target_sessions(session::Services& services, Target target, Act act) 
   };
 }
 
-Error api_error(std::uint32_t c) { return protocol::make_api_error(c); }
-
 }  // namespace
 
-Result<Action> ServerApi::subscribe(const Caller& caller, dom::object obj) {
+// subscribe / unsubscribe: a user (optionally one client) and a channel the caller may use.
+template <typename Act>
+Result<Action> ServerApi::channel_target_action(const Caller& caller, dom::object obj, Act act) {
   Target target;
   std::string channel;
   if (!read_target(obj, target) || !read_string(obj, "channel", channel))
@@ -56,18 +56,18 @@ Result<Action> ServerApi::subscribe(const Caller& caller, dom::object obj) {
   auto ns = channel_namespace(caller, channel);
   if (!ns.ok()) return ns.error();
   return for_target_sessions(services_, std::move(target),
-                             [channel](session::ClientSession& s) { s.server_subscribe(channel); });
+                             [channel, act](session::ClientSession& s) { act(s, channel); });
+}
+
+Result<Action> ServerApi::subscribe(const Caller& caller, dom::object obj) {
+  return channel_target_action(caller, obj, [](session::ClientSession& s, const std::string& ch) {
+    s.server_subscribe(ch);
+  });
 }
 
 Result<Action> ServerApi::unsubscribe(const Caller& caller, dom::object obj) {
-  Target target;
-  std::string channel;
-  if (!read_target(obj, target) || !read_string(obj, "channel", channel))
-    return api_error(code::bad_request);
-  auto ns = channel_namespace(caller, channel);
-  if (!ns.ok()) return ns.error();
-  return for_target_sessions(services_, std::move(target), [channel](session::ClientSession& s) {
-    s.server_unsubscribe(channel);
+  return channel_target_action(caller, obj, [](session::ClientSession& s, const std::string& ch) {
+    s.server_unsubscribe(ch);
   });
 }
 

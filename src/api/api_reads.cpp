@@ -21,8 +21,6 @@ using json::read_string;
 
 namespace {
 
-Error api_error(std::uint32_t c) { return protocol::make_api_error(c); }
-
 template <typename T, typename Write>
 std::function<void(Result<T>)> encode_with(Done done, Write write) {
   return [done = std::move(done), write](Result<T> r) {
@@ -203,10 +201,7 @@ Result<Action> ServerApi::batch(const Caller& caller, dom::object obj) {
               w.begin_object().key("replies").begin_array();
               for (std::size_t i = 0; i < rs.size(); ++i) {
                 w.begin_object();
-                if (rs[i].ok())
-                  w.field_raw(methods[i], rs[i].value());
-                else
-                  protocol::write_error(w.key("error"), rs[i].error(), false);
+                write_outcome(w, methods[i], rs[i]);
                 w.end_object();
               }
               w.end_array().end_object();

@@ -63,10 +63,7 @@ std::string result_body(const Result<std::string>& r) {
   std::string body;
   JsonWriter w(body);
   w.begin_object();
-  if (r.ok())
-    w.field_raw("result", r.value());
-  else
-    protocol::write_error(w.key("error"), r.error(), false);
+  write_outcome(w, "result", r);
   w.end_object();
   return body;
 }
@@ -156,10 +153,7 @@ void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& cal
               JsonWriter w(body);
               w.begin_object();
               if (ids[i]) w.field_u64("id", ids[i]);
-              if (rs[i].ok())
-                w.field_raw("result", rs[i].value());
-              else
-                protocol::write_error(w.key("error"), rs[i].error(), false);
+              write_outcome(w, "result", rs[i]);
               w.end_object();
             }
             respond({200, "application/json", std::move(body)});

@@ -19,8 +19,6 @@ using json::read_string;
 
 namespace {
 
-Error api_error(std::uint32_t c) { return protocol::make_api_error(c); }
-
 std::string encode_position(const StreamPosition& position) {
   if (position.epoch.empty()) return "{}";
   std::string body;
@@ -30,6 +28,16 @@ std::string encode_position(const StreamPosition& position) {
 }
 
 }  // namespace
+
+Error api_error(std::uint32_t code) { return protocol::make_api_error(code); }
+
+void write_outcome(JsonWriter& w, std::string_view result_key, const Result<std::string>& r) {
+  if (r.ok()) {
+    w.field_raw(result_key, r.value());
+  } else {
+    protocol::write_error(w.key("error"), r.error(), false);
+  }
+}
 
 ServerApi::ServerApi(session::Services& services) : services_(services) {}
 
@@ -202,10 +210,7 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
       w.begin_object().key("responses").begin_array();
       for (const auto& r : rs) {
         w.begin_object();
-        if (r.ok())
-          w.field_raw("result", r.value());
-        else
-          protocol::write_error(w.key("error"), r.error(), false);
+        write_outcome(w, "result", r);
         w.end_object();
       }
       w.end_array().end_object();

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "api/caller.h"
+#include "core/json_writer.h"
 #include "core/result.h"
 #include "session/services.h"
 
@@ -19,6 +20,13 @@ namespace neo::api {
 
 // A JSON result body ("{...}") or an API error.
 using Done = std::function<void(Result<std::string>)>;
+
+// The API error for a code, with the server API's wording.
+Error api_error(std::uint32_t code);
+
+// One reply object's members: `"<result_key>":{...}` on success, `"error":{...}` otherwise
+// (the shape of /api results, broadcast responses, batch and pipeline replies).
+void write_outcome(JsonWriter& w, std::string_view result_key, const Result<std::string>& r);
 using Action = std::function<void(Done)>;
 
 class ServerApi {
@@ -40,6 +48,8 @@ class ServerApi {
   std::uint32_t admit(const Caller& caller, std::string_view channel) const;
   Result<Action> publish(const Caller& caller, simdjson::dom::object params);
   Result<Action> broadcast(const Caller& caller, simdjson::dom::object params);
+  template <typename Act>
+  Result<Action> channel_target_action(const Caller& caller, simdjson::dom::object params, Act act);
   Result<Action> subscribe(const Caller& caller, simdjson::dom::object params);
   Result<Action> unsubscribe(const Caller& caller, simdjson::dom::object params);
   Result<Action> disconnect(const Caller& caller, simdjson::dom::object params);
