@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Builds one flavour: `release` (optimised) or `asan` (ASan + UBSan, what the tests use).
+# Builds one flavour: `release` (optimised), `asan` (ASan + UBSan, what the tests use) or `fuzz`
+# (clang-14, libFuzzer + ASan + UBSan; only the targets of tests/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
   release) flags=(-DCMAKE_BUILD_TYPE=Release -DNEO_SANITIZE=OFF) ;;
   asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DNEO_SANITIZE=ON) ;;
-  *) echo "usage: $0 release|asan" >&2; exit 2 ;;
+  fuzz) flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DNEO_FUZZ=ON
+               -DCMAKE_CXX_COMPILER=clang++-14) ;;
+  *) echo "usage: $0 release|asan|fuzz" >&2; exit 2 ;;
 esac
+targets=()
+if [[ "$flavour" == fuzz ]]; then targets=(--target fuzz); fi  # only the fuzzers, not the rest again
 cmake -S . -B "build/$flavour" -G Ninja "${flags[@]}" >/dev/null
-cmake --build "build/$flavour" -j "$(nproc)"
+cmake --build "build/$flavour" -j "$(nproc)" "${targets[@]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is needed, builds with ASan + UBSan, runs the unit tests
 # and the integration suites (real binary, real redis-server, real centrifuge-js and cent.js,
-# real Chromium) through ctest.
+# real Chromium) through ctest; then, for the whole suite (no ctest arguments given), builds the
+# libFuzzer targets with clang (build/fuzz) and runs each for a short while on its corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -9,3 +10,8 @@ scripts/build.sh asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build/asan --output-on-failure -j "$(nproc)" "$@"
+if (($# == 0)); then
+  scripts/build.sh fuzz
+  # All four at once (each for NEO_FUZZ_SECONDS, 20 s): the stage takes ~20 s, whatever the cores.
+  ctest --test-dir build/fuzz -L fuzz --output-on-failure -j 4
+fi
