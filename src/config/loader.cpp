@@ -1,12 +1,14 @@
 // Entry points: text or file -> decoded Config -> environment overrides -> validation.
 #include "config/loader.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
 #include "config/internal.h"
 
@@ -47,37 +49,39 @@ ConfigError::ConfigError(std::vector<std::string> problems_)
 
 namespace detail {
 
-// Documents in a YAML stream: one per "---" marker line, plus one for content before the first.
-std::size_t count_documents(std::string_view text) {
-  std::size_t markers = 0;
-  bool content_before_marker = false;
-  while (!text.empty()) {
-    auto newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
-    if (line == "---" || line.starts_with("--- ") || line.starts_with("---\t") ||
-        line.starts_with("---\r")) {
-      ++markers;
-      continue;
-    }
-    auto first = line.find_first_not_of(" \t\r");
-    bool blank_or_comment =
-        first == std::string_view::npos || line[first] == '#' || line[first] == '%';
-    if (!blank_or_comment && markers == 0) content_before_marker = true;
-  }
-  return markers + (content_before_marker ? 1 : 0);
+// Counts the documents of a YAML stream with yaml-cpp's own parser, stopping at `cap`:
+// YAML::LoadAll (yaml-cpp 0.7) keeps finding empty documents forever on input such as ",".
+// Anything after the first document (a second one, or junk after a flow mapping) counts.
+std::size_t count_documents(const std::string& text, std::size_t cap) {
+  struct Ignore final : YAML::EventHandler {
+    void OnDocumentStart(const YAML::Mark&) override {}
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  } ignore;
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  std::size_t documents = 0;
+  while (documents < cap && parser.HandleNextDocument(ignore)) ++documents;
+  return documents;
 }
 
 Config decode_text(const std::string& text, const Environment& env, const std::string& source,
                    Problems& problems) {
   Config config;
   try {
-    // YAML::LoadAll (yaml-cpp 0.7) never returns on some inputs, e.g. ",": load one document
-    // and count the document markers ourselves.
-    std::size_t documents = count_documents(text);
-    if (documents > 1) {
-      problems.bad_value("(top level)", "",
-                         "expected one YAML document, got " + std::to_string(documents));
+    constexpr std::size_t kCap = 16;
+    if (std::size_t documents = count_documents(text, kCap); documents > 1) {
+      std::string got = documents < kCap ? std::to_string(documents) : "16 or more";
+      problems.bad_value("(top level)", "", "expected one YAML document, got " + got);
     } else {
       YAML::Node document = YAML::Load(text);
       if (document.IsDefined() && !document.IsNull()) decode_document(document, config, problems);

@@ -324,6 +324,9 @@ INSTANTIATE_TEST_SUITE_P(
                    "(top level): expected a mapping of sections, got a list"},
         ProblemRow{"duplicate", "log: { level: info, level: debug }", "log.level: duplicate key"},
         ProblemRow{"two_documents", "log: {}\n---\nlog: {}\n",
+                   "(top level): expected one YAML document, got 2"},
+        // Found by fuzz_config: content after a flow mapping must not be dropped silently.
+        ProblemRow{"junk_after_flow_mapping", "{log: {}}\nnamespaces: []\n",
                    "(top level): expected one YAML document, got 2"}),
     [](const auto& info) { return std::string(info.param.name); });
 
