@@ -1,6 +1,7 @@
 #include "limits/limits.h"
 
 #include <boost/container/small_vector.hpp>
+#include <charconv>
 #include <functional>
 
 #include "auth/policy.h"
@@ -17,7 +18,7 @@ Limits::Limits(const config::Config& config) : config_(config) {
 }
 
 Limits::Quota Limits::quota_for(std::string_view tenant) const {
-  auto it = overrides_.find(std::string(tenant));
+  auto it = overrides_.find(tenant);
   if (it != overrides_.end()) return it->second;
   return Quota{config_.tenants.max_connections, config_.tenants.max_publish_per_second};
 }
@@ -57,50 +58,78 @@ std::uint32_t Limits::connections(std::string_view tenant) const {
 }
 
 // A bucket holds one second's worth of tokens: bursts above the rate are refused at once.
-TokenBucket& Limits::bucket(Shard& s, const std::string& key, double rate, SteadyTime now) {
+// Found by a string_view key (no allocation); a key's bytes are copied only when its bucket is
+// created.
+TokenBucket& Limits::bucket(Shard& s, std::string_view key, double rate, SteadyTime now) {
   auto it = s.buckets.find(key);
   if (it == s.buckets.end()) {
-    it = s.buckets.emplace(key, TokenBucket(rate, std::max(1.0, rate), now)).first;
+    it = s.buckets.emplace(std::string(key), TokenBucket(rate, std::max(1.0, rate), now)).first;
   }
   return it->second;
 }
 
-bool Limits::available(const std::string& key, double rate, SteadyTime now) {
+bool Limits::available(std::string_view key, double rate, SteadyTime now) {
   auto& s = shard(key);
   std::lock_guard lock(s.mutex);
   return bucket(s, key, rate, now).available(now);
 }
 
-void Limits::take(const std::string& key, double rate, SteadyTime now) {
+void Limits::take(std::string_view key, double rate, SteadyTime now) {
   auto& s = shard(key);
   std::lock_guard lock(s.mutex);
   bucket(s, key, rate, now).take(now);
 }
 
+namespace {
+
+// One bucket a publication needs: its tenant's, or one per matching rate_limits entry.
+struct Need {
+  std::size_t rule;          // index into rate_limits; kTenantRule for the tenant's bucket
+  std::string_view subject;  // the tenant or the channel
+  double rate;
+};
+constexpr std::size_t kTenantRule = static_cast<std::size_t>(-1);
+
+// "t\x1f<tenant>" or "c\x1f<rule>\x1f<channel>", written into a reused buffer.
+std::string_view key_of(const Need& need, std::string& buffer) {
+  buffer.clear();
+  if (need.rule == kTenantRule) {
+    buffer += "t\x1f";
+  } else {
+    buffer += "c\x1f";
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, need.rule);
+    buffer.append(digits, end);
+    buffer += '\x1f';
+  }
+  buffer += need.subject;
+  return buffer;
+}
+
+}  // namespace
+
 // Every bucket the publication needs is checked before any is charged, so a publication
 // refused by one limit costs nothing against the others (a flooded channel must not drain
 // its tenant's budget). Check-then-take races between threads can let a few extra through.
+// Nothing here allocates once the buckets exist.
 Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
-  struct Need {
-    std::string key;
-    double rate;
-    Verdict verdict;
-  };
-  boost::container::small_vector<Need, 4> needs;  // inline: no allocation per publication
+  boost::container::small_vector<Need, 4> needs;
   std::string_view tenant = auth::tenant_of(channel);
   if (!tenant.empty()) {
     if (std::uint32_t rate = quota_for(tenant).max_publish_per_second)
-      needs.push_back({"t\x1f" + std::string(tenant), double(rate), Verdict::tenant_rate});
+      needs.push_back({kTenantRule, tenant, double(rate)});
   }
   for (std::size_t i = 0; i < config_.rate_limits.size(); ++i) {
     const auto& limit = config_.rate_limits[i];
-    if (!auth::match_pattern(limit.channel, channel)) continue;
-    needs.push_back({"c\x1f" + std::to_string(i) + "\x1f" + std::string(channel), limit.per_second,
-                     Verdict::channel_rate});
+    if (auth::match_pattern(limit.channel, channel))
+      needs.push_back({i, channel, limit.per_second});
   }
-  for (const auto& need : needs)
-    if (!available(need.key, need.rate, now)) return need.verdict;
-  for (const auto& need : needs) take(need.key, need.rate, now);
+  thread_local std::string buffer;
+  for (const auto& need : needs) {
+    if (!available(key_of(need, buffer), need.rate, now))
+      return need.rule == kTenantRule ? Verdict::tenant_rate : Verdict::channel_rate;
+  }
+  for (const auto& need : needs) take(key_of(need, buffer), need.rate, now);
   return Verdict::allow;
 }
 

@@ -40,21 +40,28 @@ class Limits {
     std::uint32_t max_connections;
     std::uint32_t max_publish_per_second;
   };
+  // Transparent: maps are searched with string_views, without building a std::string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::uint32_t> connections;
-    std::unordered_map<std::string, TokenBucket> buckets;
+    std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> connections;
+    std::unordered_map<std::string, TokenBucket, KeyHash, std::equal_to<>> buckets;
   };
   static constexpr std::size_t kShards = 32;
 
   Quota quota_for(std::string_view tenant) const;
   Shard& shard(std::string_view key) const;
-  static TokenBucket& bucket(Shard& s, const std::string& key, double rate, SteadyTime now);
-  bool available(const std::string& key, double rate, SteadyTime now);
-  void take(const std::string& key, double rate, SteadyTime now);
+  static TokenBucket& bucket(Shard& s, std::string_view key, double rate, SteadyTime now);
+  bool available(std::string_view key, double rate, SteadyTime now);
+  void take(std::string_view key, double rate, SteadyTime now);
 
   const config::Config& config_;
-  std::unordered_map<std::string, Quota> overrides_;
+  std::unordered_map<std::string, Quota, KeyHash, std::equal_to<>> overrides_;
   mutable std::array<Shard, kShards> shards_;
 };
 
