@@ -20,50 +20,15 @@
 #include "session/client_session.h"
 #include "session/dispatcher.h"
 #include "session/services.h"
+#include "support/fake_connection.h"
 
 namespace neo::session {
 namespace {
 
+using fakes::FakeConnection;
+using fakes::TestClient;
+
 constexpr std::string_view kChannel = "tenant:1:deployments";
-
-class FakeConnection final : public transport::Connection {
- public:
-  explicit FakeConnection(boost::asio::io_context& io) : io_(io) {}
-
-  bool send(FrameRef message) override {
-    if (!accept_sends) return false;
-    sent.emplace_back(message.view());
-    return true;
-  }
-  void close(std::uint16_t code, std::string_view reason) override {
-    closes.push_back(code);
-    close_reason = reason;
-  }
-  void abort(std::uint16_t code, std::string_view reason) override {
-    aborts.push_back(code);
-    close_reason = reason;
-  }
-  const std::string& remote_address() const override { return address_; }
-  boost::asio::any_io_executor executor() override { return io_.get_executor(); }
-  std::weak_ptr<void> lifetime() override { return life_; }
-
-  bool accept_sends = true;
-  std::vector<std::string> sent;
-  std::vector<std::uint16_t> closes;
-  std::vector<std::uint16_t> aborts;
-  std::string close_reason;
-
- private:
-  boost::asio::io_context& io_;
-  std::string address_ = "127.0.0.1:50000";
-  std::shared_ptr<int> life_ = std::make_shared<int>(0);
-};
-
-struct TestClient {
-  explicit TestClient(boost::asio::io_context& io) : connection(io) {}
-  FakeConnection connection;
-  std::unique_ptr<ClientSession> session;  // destroyed before its connection
-};
 
 // The value at a JSON pointer, minified ("\"text\"", "3", "true", "{...}"), or nullopt.
 std::optional<std::string> field(const std::string& json, std::string_view pointer) {

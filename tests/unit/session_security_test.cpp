@@ -31,51 +31,17 @@
 #include "session/client_session.h"
 #include "session/dispatcher.h"
 #include "session/services.h"
+#include "support/fake_connection.h"
 
 namespace neo::session {
 namespace {
 
+using fakes::FakeConnection;
+using fakes::TestClient;
+
 namespace fs = std::filesystem;
 
 constexpr std::string_view kAttackerAddress = "203.0.113.9:4444";
-
-class FakeConnection final : public transport::Connection {
- public:
-  FakeConnection(boost::asio::io_context& io, std::string address)
-      : io_(io), address_(std::move(address)) {}
-
-  bool send(FrameRef message) override {
-    sent.emplace_back(message.view());
-    return true;
-  }
-  void close(std::uint16_t code, std::string_view reason) override {
-    closes.push_back(code);
-    close_reason = reason;
-  }
-  void abort(std::uint16_t code, std::string_view reason) override {
-    aborts.push_back(code);
-    close_reason = reason;
-  }
-  const std::string& remote_address() const override { return address_; }
-  boost::asio::any_io_executor executor() override { return io_.get_executor(); }
-  std::weak_ptr<void> lifetime() override { return life_; }
-
-  std::vector<std::string> sent;
-  std::vector<std::uint16_t> closes;
-  std::vector<std::uint16_t> aborts;
-  std::string close_reason;
-
- private:
-  boost::asio::io_context& io_;
-  std::string address_;
-  std::shared_ptr<int> life_ = std::make_shared<int>(0);
-};
-
-struct TestClient {
-  TestClient(boost::asio::io_context& io, std::string address) : connection(io, address) {}
-  FakeConnection connection;
-  std::unique_ptr<ClientSession> session;  // destroyed before its connection
-};
 
 // The value at a JSON pointer, minified, or nullopt.
 std::optional<std::string> field(const std::string& json, std::string_view pointer) {
