@@ -1,6 +1,7 @@
 #include "session/client_session.h"
 
 #include "core/ids.h"
+#include "core/json_writer.h"
 #include "protocol/encoder.h"
 
 namespace neo::session {
@@ -127,10 +128,27 @@ void ClientSession::reply_error(std::uint32_t id, std::uint32_t error) {
 
 void ClientSession::push(std::string message) {
   if (state_ == State::closed) return;
-  if (!connection_.send(FrameRef(message))) {
-    state_ = State::failed;
-    connection_.abort(dc::slow.code, dc::slow.reason);
-  }
+  send(FrameRef(message));
+}
+
+void ClientSession::send(FrameRef frame) {
+  if (connection_.send(std::move(frame))) return;
+  state_ = State::failed;
+  connection_.abort(dc::slow.code, dc::slow.reason);
+}
+
+std::uint32_t ClientSession::ttl_until(std::int64_t expire_at) {
+  std::int64_t now = unix_seconds();
+  return expire_at > now ? static_cast<std::uint32_t>(expire_at - now) : 0;
+}
+
+std::string ClientSession::encode_expiry(const std::optional<std::int64_t>& expire_at) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  if (expire_at) w.field_bool("expires", true).field_u64("ttl", ttl_until(*expire_at));
+  w.end_object();
+  return body;
 }
 
 void ClientSession::close(const protocol::Disconnect& reason) {

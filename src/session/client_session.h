@@ -57,6 +57,8 @@ class ClientSession final : public transport::SessionHandler {
   void reply(std::uint32_t id, std::string_view field, std::string_view body);
   void reply_error(std::uint32_t id, std::uint32_t code);
   void push(std::string message);
+  // Queues a frame; a full queue disconnects the client as slow (3008).
+  void send(FrameRef frame);
   void close(const protocol::Disconnect& reason);
   struct Home;
   Home home();
@@ -68,6 +70,11 @@ class ClientSession final : public transport::SessionHandler {
   void audit(std::string_view action, std::string_view channel, std::string_view reason,
              std::uint32_t code) const;
   bool take_command_token();
+  // Seconds from now until `expire_at` (0 once passed): the ttl of connect, refresh and
+  // subscribe results.
+  static std::uint32_t ttl_until(std::int64_t expire_at);
+  // {"expires":true,"ttl":N} for an expiry, {} without one (refresh and sub_refresh replies).
+  static std::string encode_expiry(const std::optional<std::int64_t>& expire_at);
   // client.token.leeway in seconds: the clock skew tolerated on every expiry check.
   std::int64_t leeway_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.token.leeway)

@@ -10,24 +10,6 @@ namespace neo::session {
 namespace code = protocol::error_code;
 namespace dc = protocol::disconnect;
 
-namespace {
-
-std::uint32_t ttl_from(std::int64_t expire_at, std::int64_t now) {
-  return expire_at > now ? static_cast<std::uint32_t>(expire_at - now) : 0;
-}
-
-std::string encode_refresh_result(const std::optional<std::int64_t>& expire_at) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object();
-  if (expire_at)
-    w.field_bool("expires", true).field_u64("ttl", ttl_from(*expire_at, unix_seconds()));
-  w.end_object();
-  return body;
-}
-
-}  // namespace
-
 // The connect reply waits for the positions of the token's server-side subscriptions.
 struct ClientSession::PendingConnect {
   std::uint32_t id = 0;
@@ -160,7 +142,7 @@ void ClientSession::finish_connect(PendingConnect& pending) {
   result.version = services_.version;
   if (expire_at_) {
     result.expires = true;
-    result.ttl = ttl_from(*expire_at_, unix_seconds());
+    result.ttl = ttl_until(*expire_at_);
   }
   result.ping = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.ping_interval)
@@ -208,7 +190,7 @@ void ClientSession::handle_refresh(Command& cmd) {
   identity_.roles = fresh.roles;
   identity_.info = fresh.info;
   expire_at_ = verified.token.expire_at;
-  reply(cmd.id, "refresh", encode_refresh_result(expire_at_));
+  reply(cmd.id, "refresh", encode_expiry(expire_at_));
   finish_command();
 }
 
@@ -219,7 +201,7 @@ void ClientSession::server_refresh(bool expired, std::optional<std::int64_t> exp
   if (expire_at) expire_at_ = *expire_at > 0 ? expire_at : std::nullopt;
   if (!info.empty()) identity_.info = std::move(info);
   bool expires = expire_at_.has_value();
-  push(protocol::encode_refresh_push(expires, expires ? ttl_from(*expire_at_, unix_seconds()) : 0));
+  push(protocol::encode_refresh_push(expires, expires ? ttl_until(*expire_at_) : 0));
 }
 
 }  // namespace neo::session

@@ -67,8 +67,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
         result.data = token_data;
         if (it->second->expire_at) {
           result.expires = true;
-          result.ttl = static_cast<std::uint32_t>(
-              std::max<std::int64_t>(0, *it->second->expire_at - unix_seconds()));
+          result.ttl = ttl_until(*it->second->expire_at);
         }
         std::string body;
         JsonWriter w(body);
@@ -197,10 +196,7 @@ void ClientSession::deliver(Subscription& sub, const hub::Delivery& delivery) {
     if (delivery.offset != sub.offset + 1) return insufficient_state(sub);
     sub.offset = delivery.offset;
   }
-  if (!connection_.send(delivery.frame)) {
-    state_ = State::failed;
-    connection_.abort(dc::slow.code, dc::slow.reason);
-  }
+  send(delivery.frame);
 }
 
 // A gap or a new epoch: make the client recover (Centrifugo 2500 / 3010).
@@ -257,16 +253,7 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
   sub.expire_at = verified.token.expire_at;
   if (sub.expire_at) ++expiring_subs_;
   if (!verified.token.info.empty()) sub.chan_info = std::move(verified.token.info);
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object();
-  if (sub.expire_at) {
-    w.field_bool("expires", true)
-        .field_u64("ttl", static_cast<std::uint64_t>(
-                              std::max<std::int64_t>(0, *sub.expire_at - unix_seconds())));
-  }
-  w.end_object();
-  reply(cmd.id, "sub_refresh", body);
+  reply(cmd.id, "sub_refresh", encode_expiry(sub.expire_at));
   finish_command();
 }
 
