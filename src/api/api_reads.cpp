@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "api/local_node.h"
 #include "api/run_all.h"
 #include "api/server_api.h"
 #include "auth/policy.h"
@@ -91,82 +92,64 @@ Result<Action> ServerApi::history_remove(const Caller& caller, dom::object obj) 
   });
 }
 
+namespace {
+
+std::string channels_body(const ChannelCounts& total) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("channels").begin_object();
+  for (const auto& [name, n] : total) {
+    w.key(name).begin_object();
+    if (n) w.field_u64("num_clients", n);
+    w.end_object();
+  }
+  w.end_object().end_object();
+  return body;
+}
+
+void write_node(JsonWriter& w, const cluster::NodeInfo& n) {
+  w.begin_object().field("uid", n.uid).field("name", n.name).field("version", n.version);
+  w.field_u64("num_clients", n.num_clients).field_u64("num_users", n.num_users);
+  w.field_u64("num_channels", n.num_channels).field_u64("uptime", n.uptime);
+  w.field_u64("num_subs", n.num_subs).end_object();
+}
+
+}  // namespace
+
+// This node's channels plus, in a cluster, every other live node's (a survey).
 Result<Action> ServerApi::channels(const Caller& caller, dom::object obj) {
   if (!caller.master) return api_error(code::permission_denied);
   std::string pattern;
   if (!read_string(obj, "pattern", pattern)) return api_error(code::bad_request);
-  using Counts = std::map<std::string, std::uint64_t>;
-  return Action([this, pattern](Done done) {
-    session::gather_from_shards<Counts>(
-        services_.shards,
-        [pattern](session::Shard& shard) {
-          Counts counts;
-          shard.hub.for_each_channel([&](const std::string& name, std::uint32_t live) {
-            if (pattern.empty() || auth::match_pattern(pattern, name)) counts[name] += live;
+  bool ask_others = services_.cluster && !caller.relayed;
+  return Action([this, pattern, ask_others, params = simdjson::minify(obj)](Done done) {
+    local_channel_counts(services_, pattern, [this, ask_others, params, done](ChannelCounts own) {
+      if (!ask_others) return done(channels_body(own));
+      services_.cluster->survey(
+          "channels", params,
+          [own = std::move(own), done](std::vector<std::string> replies) mutable {
+            for (const auto& reply : replies)
+              if (!add_channel_counts(reply, own)) return done(api_error(code::internal));
+            done(channels_body(own));
           });
-          return counts;
-        },
-        [done](std::vector<Counts> parts) {
-          Counts total;
-          for (const auto& part : parts)
-            for (const auto& [name, n] : part) total[name] += n;
-          std::string body;
-          JsonWriter w(body);
-          w.begin_object().key("channels").begin_object();
-          for (const auto& [name, n] : total) {
-            w.key(name).begin_object();
-            if (n) w.field_u64("num_clients", n);
-            w.end_object();
-          }
-          w.end_object().end_object();
-          done(std::move(body));
-        });
+    });
   });
 }
 
+// This node first, then every other live node of the cluster as last announced.
 Result<Action> ServerApi::info(const Caller& caller) {
   if (!caller.master) return api_error(code::permission_denied);
-  struct Counts {
-    std::uint64_t clients = 0, subs = 0;
-    std::set<std::string> users, channels;
-  };
   return Action([this](Done done) {
-    session::gather_from_shards<Counts>(
-        services_.shards,
-        [](session::Shard& shard) {
-          Counts c;
-          c.subs = shard.subscriptions.load(std::memory_order_relaxed);
-          for (const auto& [user, list] : shard.users) {
-            c.users.insert(user);
-            c.clients += list.size();
-          }
-          shard.hub.for_each_channel(
-              [&](const std::string& name, std::uint32_t) { c.channels.insert(name); });
-          return c;
-        },
-        [this, done](std::vector<Counts> parts) {
-          Counts total;
-          for (auto& part : parts) {
-            total.clients += part.clients;
-            total.subs += part.subs;
-            total.users.merge(part.users);
-            total.channels.merge(part.channels);
-          }
-          auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::steady_clock::now() - started_)
-                            .count();
-          std::string body;
-          JsonWriter w(body);
-          w.begin_object().key("nodes").begin_array().begin_object();
-          w.field("uid", services_.node_id).field("name", services_.node_name);
-          w.field("version", services_.version).field_u64("num_clients", total.clients);
-          w.field_u64("num_users", total.users.size());
-          w.field_u64("num_channels", total.channels.size());
-          w.field_u64("uptime", static_cast<std::uint64_t>(uptime));
-          w.field_u64("num_subs", total.subs);
-          w.end_object().end_array().end_object();
-          done(std::move(body));
-        });
+    describe_node(services_, started_, [this, done](cluster::NodeInfo self) {
+      std::string body;
+      JsonWriter w(body);
+      w.begin_object().key("nodes").begin_array();
+      write_node(w, self);
+      if (services_.cluster)
+        for (const auto& other : services_.cluster->other_nodes()) write_node(w, other);
+      w.end_array().end_object();
+      done(std::move(body));
+    });
   });
 }
 

@@ -11,6 +11,8 @@ struct Caller {
   bool master = false;
   std::string tenant;  // set for a tenant key
   std::string remote;  // the client address, for the audit log
+  // A command another node accepted and broadcast: run it here only, never broadcast again.
+  bool relayed = false;
   bool may_use(std::string_view channel) const;
 };
 

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include "api/run_all.h"
+#include "cluster/cluster.h"
 #include "core/json_read.h"
 #include "core/json_writer.h"
 #include "protocol/codes.h"
@@ -90,10 +91,10 @@ Result<Action> ServerApi::prepare_method(const Caller& caller, std::string_view 
   if (params.get(obj)) return api_error(code::bad_request);
   if (method == "publish") return publish(caller, obj);
   if (method == "broadcast") return broadcast(caller, obj);
-  if (method == "subscribe") return subscribe(caller, obj);
-  if (method == "unsubscribe") return unsubscribe(caller, obj);
-  if (method == "disconnect") return disconnect(caller, obj);
-  if (method == "refresh") return refresh(caller, obj);
+  if (method == "subscribe") return everywhere(caller, method, obj, subscribe(caller, obj));
+  if (method == "unsubscribe") return everywhere(caller, method, obj, unsubscribe(caller, obj));
+  if (method == "disconnect") return everywhere(caller, method, obj, disconnect(caller, obj));
+  if (method == "refresh") return everywhere(caller, method, obj, refresh(caller, obj));
   if (method == "presence") return presence(caller, obj, false);
   if (method == "presence_stats") return presence(caller, obj, true);
   if (method == "history") return history(caller, obj);
@@ -102,6 +103,23 @@ Result<Action> ServerApi::prepare_method(const Caller& caller, std::string_view 
   if (method == "info") return info(caller);
   if (method == "batch") return batch(caller, obj);
   return api_error(code::method_not_found);
+}
+
+// Commands on connections reach every node: this one runs them, the others receive them over
+// the cluster's control plane. The reply waits until the broker took the command.
+Result<Action> ServerApi::everywhere(const Caller& caller, std::string_view method,
+                                     dom::object params, Result<Action> local) {
+  if (!local.ok() || !services_.cluster || caller.relayed) return local;
+  return Action([cluster = services_.cluster, here = std::move(local.value()),
+                 method = std::string(method), params = simdjson::minify(params)](Done done) {
+    here([cluster, method, params, done](Result<std::string> r) {
+      if (!r.ok()) return done(std::move(r));
+      cluster->broadcast_command(method, params, [done, body = r.value()](Result<Unit> sent) {
+        if (!sent.ok()) return done(api_error(code::internal));
+        done(body);
+      });
+    });
+  });
 }
 
 // Publication data must be present and at most client.max_message_bytes (as client frames).

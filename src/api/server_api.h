@@ -44,6 +44,8 @@ class ServerApi {
  private:
   Result<Action> prepare_method(const Caller& caller, std::string_view method,
                                 simdjson::dom::element params);
+  Result<Action> everywhere(const Caller& caller, std::string_view method,
+                            simdjson::dom::object params, Result<Action> local);
   bool data_acceptable(const std::string& data) const;
   std::uint32_t admit(const Caller& caller, std::string_view channel) const;
   Result<Action> publish(const Caller& caller, simdjson::dom::object params);

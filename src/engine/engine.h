@@ -53,6 +53,9 @@ class EventHandler {
                               const StreamPosition& position) = 0;
   virtual void on_join(std::string_view channel, const ClientInfo& info) = 0;
   virtual void on_leave(std::string_view channel, const ClientInfo& info) = 0;
+  // A cluster control message (node announcements, server API commands, surveys); broadcasts
+  // reach the sending node too. Single-node engines never call it.
+  virtual void on_control(std::string_view message) { (void)message; }
 };
 
 class Engine {
@@ -79,6 +82,14 @@ class Engine {
   // The node gained its first / lost its last local subscriber of a channel.
   virtual void subscribe(std::string_view channel) = 0;
   virtual void unsubscribe(std::string_view channel) = 0;
+
+  // Cluster control plane: `message` goes to every node (`to_node` empty) or to one node's
+  // direct channel. A single-node engine has nobody to tell and reports success at once.
+  virtual void publish_control(std::string_view to_node, std::string message, Callback<Unit> done) {
+    (void)to_node;
+    (void)message;
+    done(Unit{});
+  }
 
   // History. Reading a channel that has no stream yet creates its epoch at offset 0.
   virtual void history(std::string_view channel, const HistoryQuery& query,

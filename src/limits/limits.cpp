@@ -33,7 +33,9 @@ bool Limits::acquire_connection(std::string_view tenant) {
   auto& s = shard(tenant);
   std::lock_guard lock(s.mutex);
   std::uint32_t& count = s.connections[std::string(tenant)];
-  if (max && count >= max) {
+  auto remote = s.remote_connections.find(tenant);
+  std::uint64_t elsewhere = remote == s.remote_connections.end() ? 0 : remote->second;
+  if (max && count + elsewhere >= max) {
     if (count == 0) s.connections.erase(std::string(tenant));
     return false;
   }
@@ -55,6 +57,27 @@ std::uint32_t Limits::connections(std::string_view tenant) const {
   std::lock_guard lock(s.mutex);
   auto it = s.connections.find(std::string(tenant));
   return it == s.connections.end() ? 0 : it->second;
+}
+
+// Each shard's figures are swapped in at once, so a check never sees a half-updated tenant.
+void Limits::set_remote_connections(const TenantCounts& counts) {
+  std::array<decltype(Shard::remote_connections), kShards> split;
+  for (const auto& [tenant, n] : counts) {
+    split[std::hash<std::string_view>{}(tenant) % kShards].emplace(tenant, n);
+  }
+  for (std::size_t i = 0; i < kShards; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    shards_[i].remote_connections.swap(split[i]);
+  }
+}
+
+Limits::TenantCounts Limits::local_connections() const {
+  TenantCounts out;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [tenant, n] : s.connections) out.emplace(tenant, n);
+  }
+  return out;
 }
 
 // A bucket holds one second's worth of tokens: bursts above the rate are refused at once.

@@ -23,10 +23,18 @@ class Limits {
   explicit Limits(const config::Config& config);
 
   // Counts a connection of `tenant` (empty tenant: not counted). False when the tenant is at
-  // its limit; then nothing was counted.
+  // its limit (this node's connections plus those other nodes announced); then nothing was
+  // counted.
   bool acquire_connection(std::string_view tenant);
   void release_connection(std::string_view tenant);
   std::uint32_t connections(std::string_view tenant) const;
+
+  // Cluster: the tenants' connections on every other live node, as last announced (replaces
+  // the previous figures; a tenant not listed has none elsewhere).
+  using TenantCounts = std::unordered_map<std::string, std::uint32_t>;
+  void set_remote_connections(const TenantCounts& counts);
+  // This node's connections per tenant, for its own announcement.
+  TenantCounts local_connections() const;
 
   // One publication into `channel`: the tenant's rate (for tenant:X:* channels), then every
   // matching `rate_limits` entry.
@@ -50,6 +58,7 @@ class Limits {
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> connections;
+    std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> remote_connections;
     std::unordered_map<std::string, TokenBucket, KeyHash, std::equal_to<>> buckets;
   };
   static constexpr std::size_t kShards = 32;

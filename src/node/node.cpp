@@ -9,6 +9,8 @@
 #include <future>
 
 #include "api/http_handler.h"
+#include "api/local_node.h"
+#include "cluster/cluster.h"
 #include "core/ids.h"
 #include "engine/memory/memory_engine.h"
 #include "engine/redis/redis_engine.h"
@@ -46,6 +48,15 @@ std::string hostname() {
   return name;
 }
 
+// The other nodes forget this one at once instead of after Cluster::kNodeExpiry (its tenants'
+// connections stop counting against their quotas). Bounded: a broker that is down must not
+// hold the shutdown up.
+void say_goodbye(cluster::Cluster& cluster) {
+  auto sent = std::make_shared<std::promise<void>>();
+  cluster.leave([sent](Result<Unit>) { sent->set_value(); });
+  sent->get_future().wait_for(std::chrono::seconds(1));
+}
+
 // Settings this build reads but cannot honour yet are refused or announced, never ignored
 // silently: a TLS setting must not fall back to plain text.
 void check_supported(const config::Config& config) {
@@ -55,22 +66,48 @@ void check_supported(const config::Config& config) {
   }
 }
 
-std::unique_ptr<engine::Engine> make_engine(const config::Config& config) {
+std::unique_ptr<engine::Engine> make_engine(const config::Config& config,
+                                            const std::string& node_id) {
   if (config.engine.type == "redis") {
-    return std::make_unique<engine::redis::RedisEngine>(config.engine.redis);
+    return std::make_unique<engine::redis::RedisEngine>(config.engine.redis, node_id);
   }
   return std::make_unique<engine::MemoryEngine>();
 }
+
+// What the engine hands the node: deliveries to the dispatcher, control messages to the
+// cluster (when there is one).
+class EngineEvents final : public engine::EventHandler {
+ public:
+  EngineEvents(session::Dispatcher& dispatcher, cluster::Cluster* cluster)
+      : dispatcher_(dispatcher), cluster_(cluster) {}
+  void on_publication(std::string_view channel, const Publication& pub,
+                      const StreamPosition& position) override {
+    dispatcher_.on_publication(channel, pub, position);
+  }
+  void on_join(std::string_view channel, const ClientInfo& info) override {
+    dispatcher_.on_join(channel, info);
+  }
+  void on_leave(std::string_view channel, const ClientInfo& info) override {
+    dispatcher_.on_leave(channel, info);
+  }
+  void on_control(std::string_view message) override {
+    if (cluster_) cluster_->receive(message);
+  }
+
+ private:
+  session::Dispatcher& dispatcher_;
+  cluster::Cluster* cluster_;
+};
 
 }  // namespace
 
 struct Node::Parts {
   explicit Parts(const config::Config& config)
-      : engine(make_engine(config)),
+      : node_id(random_uuid()),
+        engine(make_engine(config, node_id)),
         policy(config),
         verifier(config.client.token),
-        services{config, *engine,       policy, verifier,          interest,
-                 {},     random_uuid(), "",     NEO_EVENTS_VERSION},
+        services{config, *engine, policy, verifier, interest, {}, node_id, "", NEO_EVENTS_VERSION},
         dispatcher(services),
         sessions(services),
         quotas(config),
@@ -84,6 +121,7 @@ struct Node::Parts {
   std::vector<std::unique_ptr<session::Shard>> shards;
   std::vector<std::unique_ptr<asio::steady_timer>> tickers;
   std::unique_ptr<asio::steady_timer> maintenance;
+  std::string node_id;
   std::unique_ptr<engine::Engine> engine;
   auth::Policy policy;
   auth::TokenVerifier verifier;
@@ -93,6 +131,9 @@ struct Node::Parts {
   session::ClientSessionFactory sessions;
   limits::Limits quotas;
   audit::AuditLog audit;
+  std::unique_ptr<cluster::Cluster> cluster;  // only when the engine joins several nodes
+  std::unique_ptr<api::ClusterBridge> bridge;
+  std::unique_ptr<EngineEvents> events;
   std::unique_ptr<api::ApiHttpHandler> http;
   transport::HttpLimits limits;
   std::unique_ptr<transport::Listener> listener;
@@ -117,7 +158,19 @@ Node::Node(config::Config config) : config_(std::move(config)) {
   for (auto& c : p.contexts) raw.push_back(c.get());
   p.listener = std::make_unique<transport::Listener>(
       raw, p.limits, transport::Endpoints{p.http.get(), &p.sessions});
-  p.engine->start(p.dispatcher);
+  if (config_.engine.type == "redis") start_cluster();
+  p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get());
+  p.engine->start(*p.events);
+}
+
+void Node::start_cluster() {
+  auto& p = *parts_;
+  p.cluster = std::make_unique<cluster::Cluster>(*p.engine, *p.contexts[0], p.node_id);
+  p.bridge = std::make_unique<api::ClusterBridge>(p.services);
+  p.cluster->start(*p.bridge, [&quotas = p.quotas](const cluster::TenantCounts& counts) {
+    quotas.set_remote_connections(counts);
+  });
+  p.services.cluster = p.cluster.get();
 }
 
 Node::~Node() { shutdown(); }
@@ -168,6 +221,7 @@ void Node::start_maintenance() {
   *loop = [this, weak = std::weak_ptr(loop)](boost::system::error_code ec) {
     if (ec) return;
     parts_->engine->maintain();
+    if (parts_->cluster) parts_->cluster->tick();
     parts_->quotas.sweep(Clock::now());
     parts_->maintenance->expires_after(std::chrono::seconds(1));
     if (auto self = weak.lock()) parts_->maintenance->async_wait([self](auto e) { (*self)(e); });
@@ -216,6 +270,7 @@ void Node::shutdown() {
   for (auto& context : p.contexts) context->stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  if (p.cluster) say_goodbye(*p.cluster);
   p.engine->stop();
   spdlog::info("stopped");
 }

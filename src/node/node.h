@@ -31,6 +31,7 @@ class Node {
   struct Parts;
   void start_ticker(std::size_t index);
   void start_maintenance();
+  void start_cluster();
   std::string metrics_text() const;
 
   config::Config config_;

@@ -20,6 +20,10 @@
 #include "hub/local_hub.h"
 #include "limits/limits.h"
 
+namespace neo::cluster {
+class Cluster;
+}
+
 namespace neo::session {
 
 class ClientSession;
@@ -79,6 +83,8 @@ struct Services {
   // Quotas and the audit log; the node always sets them, unit tests may leave them out.
   limits::Limits* limits = nullptr;
   audit::AuditLog* audit = nullptr;
+  // Set when the engine joins several nodes (the server API then acts on every node).
+  cluster::Cluster* cluster = nullptr;
 
   void record(const audit::Event& event) const {
     if (audit) audit->record(event);

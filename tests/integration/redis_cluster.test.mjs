@@ -32,6 +32,7 @@ import {
   waitFor,
 } from './harness.mjs';
 import { startRedis } from './redis.mjs';
+import { attemptConnect, connectOutcome } from './support/hardening.mjs';
 import { redisCommand, redisKeys } from './support/resp.mjs';
 
 const SECRET = randomBytes(24).toString('hex');
@@ -315,6 +316,92 @@ describe('redis engine: several nodes as one service', () => {
       );
       assert.deepEqual(missed.map((m) => m.offset), [3, 4, 5, 6, 7]);
 
+      await c.stopAll();
+    });
+  });
+
+  it('control plane: info lists every node, connection commands and channels reach every node, tenant quota spans nodes', { timeout: 45_000 }, async (t) => {
+    const c = cluster(t);
+    await c.run(async () => {
+      const redis = await c.redis();
+      const quota = { tenants: { max_connections: 3 } };
+      const A = await c.node('A', [redis.url], 'c9', quota);
+      const B = await c.node('B', [redis.url], 'c9', quota);
+      const infoVia = async (node) => (await cent(node).getInfo()).nodes;
+      const byName = (nodes) => Object.fromEntries(nodes.map((n) => [n.name, n]));
+
+      // --- node registry: each node lists itself first, then the other (announced every 2 s).
+      for (const [self, other] of [[A, B], [B, A]]) {
+        await until(async () => (await infoVia(self)).length === 2, 8000, `info via ${self.name} lists 2 nodes`);
+        const nodes = await infoVia(self);
+        assert.deepEqual(nodes.map((n) => n.name), [self.name, other.name]);
+        assert.notEqual(nodes[0].uid, nodes[1].uid);
+      }
+
+      // A connection on A shows in B's view of A once A announces again.
+      const channel = 'tenant:5:deployments';
+      const { r: dora, reply: doraConn } = await c.raw(A, { user: 'dora', tenant: '5', roles: ['tenant_user'] });
+      await until(async () => byName(await infoVia(B)).A.num_clients === 1, 8000, 'B sees A with 1 client');
+      assert.equal(byName(await infoVia(B)).B.num_clients, 0);
+
+      // --- subscribe through B: the client on A is subscribed and receives publications.
+      assert.deepEqual(await cent(B).subscribe({ user: 'dora', channel }), {});
+      const subPush = await dora.message((m) => m.push?.subscribe && m.push.channel === channel, 5000, 'server-side subscribe push');
+      assert.equal(subPush.push.channel, channel);
+      await cent(B).publish({ channel, data: { n: 1 } });
+      const pub = await dora.message((m) => m.push?.pub && m.push.channel === channel, 5000, 'publication');
+      assert.deepEqual(pub.push.pub.data, { n: 1 });
+
+      // --- channels through B surveys A: the channel and its subscriber count are there.
+      const chans = await cent(B).getChannels({ pattern: 'tenant:5:*' });
+      assert.deepEqual(chans.channels, { [channel]: { num_clients: 1 } });
+      assert.deepEqual((await cent(B).getChannels({ pattern: 'tenant:6:*' })).channels, {});
+      const all = await cent(A).getChannels({});
+      assert.deepEqual(all.channels[channel], { num_clients: 1 });
+
+      // --- unsubscribe through B reaches A; nothing published afterwards arrives.
+      assert.deepEqual(await cent(B).unsubscribe({ user: 'dora', channel }), {});
+      await dora.message((m) => m.push?.unsubscribe && m.push.channel === channel, 5000, 'server-side unsubscribe push');
+      await cent(B).publish({ channel, data: { n: 2 } });
+      await sleep(300);
+      assert.deepEqual(dora.pushes(channel).filter((p) => p.pub).map((p) => p.pub.data), [{ n: 1 }]);
+
+      // --- refresh through B: A's client gets the new expiry.
+      const expireAt = unixNow() + 600;
+      assert.deepEqual(await cent(B).refresh({ user: 'dora', expire_at: expireAt }), {});
+      const refresh = await dora.message((m) => m.push?.refresh, 5000, 'refresh push');
+      assert.equal(refresh.push.refresh.expires, true);
+      assert.ok(Math.abs(refresh.push.refresh.ttl - 600) <= 2, JSON.stringify(refresh));
+
+      // --- disconnect through B closes A's connection with the given code; a client of another
+      // user on A stays.
+      const { r: eve } = await c.raw(A, { user: 'eve', tenant: '6', roles: ['tenant_user'] });
+      assert.deepEqual(await cent(B).disconnect({ user: 'dora', client: doraConn.connect.client, disconnect: { code: 4001, reason: 'moved' } }), {});
+      assert.deepEqual(await dora.waitClose(5000), { code: 4001, reason: 'moved' });
+      await sleep(200);
+      assert.equal(eve.isOpen, true, 'another user is untouched');
+
+      // --- tenant quota across nodes: max 3 for tenant Q counts A's and B's connections.
+      const q = (i) => ({ user: `q-${i}`, tenant: 'Q', roles: ['tenant_user'] });
+      const { r: q1 } = await c.raw(A, q(1));
+      await c.raw(A, q(2));
+      await c.raw(B, q(3));
+      await until(async () => byName(await infoVia(B)).A.num_clients === 3, 8000, 'B sees A with 3 clients (eve, q-1, q-2)');
+      await until(async () => byName(await infoVia(A)).B.num_clients === 1, 8000, 'A sees B with 1 client (q-3)');
+      for (const node of [A, B]) {
+        const outcome = connectOutcome(await attemptConnect(node.wsUrl, c.token(q(`over-${node.name}`))));
+        assert.deepEqual(outcome, { close: 3504, reason: 'connection limit', replies: 0 }, `4th Q connection on ${node.name}`);
+      }
+      // Another tenant is not affected by Q's count.
+      assert.equal(connectOutcome(await attemptConnect(B.wsUrl, c.token({ user: 'x', tenant: 'X', roles: ['tenant_user'] }))), 'accepted');
+      // One of Q's connections on A goes away: once A announces it, B admits one more.
+      await q1.close();
+      await until(async () => byName(await infoVia(B)).A.num_clients === 2, 8000, 'B sees A with 2 clients');
+      assert.equal(connectOutcome(await attemptConnect(B.wsUrl, c.token(q('again')))), 'accepted');
+
+      // --- a node that stops says goodbye: the other forgets it at once, not after expiry.
+      await B.stop();
+      await until(async () => (await infoVia(A)).length === 1, 1500, 'A forgets B right after its graceful stop');
       await c.stopAll();
     });
   });
@@ -622,10 +709,16 @@ describe('redis engine: several nodes as one service', () => {
       const score0 = Number(await redisCommand(redis.port, 'ZSCORE', expireKey, carolOnA));
       assert.ok(score0 > now0 && score0 <= now0 + 60, `presence expiry of A's client ${score0} must lie in (now, now+60], now ${now0}`);
 
+      // B's registry lists A (announced every 2 s) before A dies.
+      const names = async () => (await cent(B).getInfo()).nodes.map((n) => n.name);
+      await until(async () => (await names()).length === 2, 8000, 'B lists A');
+
       // Node A dies.
       const killedAt = unixNow();
+      const killedAtMs = Date.now();
       process.kill(A.pid, 'SIGKILL');
       c.crashed.add(A);
+      assert.deepEqual(await names(), ['B', 'A'], 'A still listed right after the crash');
       const closeInfo = await ra.waitClose(5000);
       assert.equal(closeInfo.code, 1006, `abnormal close when the node dies: ${JSON.stringify(closeInfo)}`);
       await until(() => A.exited !== null, 5000, 'node A to exit');
@@ -669,6 +762,12 @@ describe('redis engine: several nodes as one service', () => {
       assert.equal(await redisCommand(redis.port, 'HEXISTS', dataKey, carolOnA), 0);
       const stats = await cent(B).getPresenceStats({ channel });
       assert.deepEqual(stats, { num_clients: 2, num_users: 2 });
+
+      // The registry: a node that died without a word drops out of `info` once three
+      // announcements (6 s) are missed, and not much before that.
+      await until(async () => (await names()).length === 1, 10_000, 'B forgets the crashed A');
+      assert.ok(Date.now() - killedAtMs >= 4000, 'not forgotten before its expiry');
+      assert.deepEqual(await names(), ['B']);
 
       const resultA = await A.stop();
       assert.equal(resultA.exitedBeforeStop, true);

@@ -69,7 +69,8 @@ std::vector<Publication> read_entries(const redisReply* entries) {
 
 }  // namespace
 
-RedisEngine::RedisEngine(const config::RedisOptions& options) : options_(options) {
+RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_id)
+    : options_(options), node_id_(std::move(node_id)) {
   for (const auto& url : options.addresses) {
     auto address = parse_address(url);
     if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
@@ -246,7 +247,34 @@ void RedisEngine::unsubscribe(std::string_view channel) {
   });
 }
 
+// The control plane lives on the first shard: "<prefix>.control" reaches every node,
+// "<prefix>.control.<node id>" one node.
+std::string RedisEngine::control_channel(std::string_view node) const {
+  std::string name = options_.prefix + ".control";
+  if (!node.empty()) {
+    name += '.';
+    name += node;
+  }
+  return name;
+}
+
+void RedisEngine::publish_control(std::string_view to_node, std::string message,
+                                  Callback<Unit> done) {
+  on_engine_thread([this, channel = control_channel(to_node), message = std::move(message),
+                    done = std::move(done)]() mutable {
+    shards_[0]->commands->command({"PUBLISH", channel, message},
+                                  [done = std::move(done)](redisReply* r) {
+                                    if (failed(r)) return done(unavailable());
+                                    done(Unit{});
+                                  });
+  });
+}
+
 void RedisEngine::resubscribe(Shard& s) {
+  if (is_control_shard(s)) {
+    s.pubsub->pubsub("SUBSCRIBE", control_channel(""));
+    s.pubsub->pubsub("SUBSCRIBE", control_channel(node_id_));
+  }
   for (auto& [channel, state] : s.channels) {
     state.confirmed = false;
     s.pubsub->pubsub("SUBSCRIBE", key("client", channel));
@@ -257,6 +285,10 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
   std::string_view kind = str(r->element[0]);
   std::string_view redis_channel = str(r->element[1]);
+  if (kind == "message" && is_control_shard(s) && redis_channel.starts_with(control_channel(""))) {
+    if (handler_) handler_->on_control(str(r->element[2]));
+    return;
+  }
   if (kind == "message") return on_message(redis_channel, str(r->element[2]));
   if (kind != "subscribe") return;
   std::string prefix = key("client", "");

@@ -26,8 +26,9 @@ namespace neo::engine::redis {
 
 class RedisEngine final : public Engine {
  public:
-  // Throws std::runtime_error for a malformed address.
-  explicit RedisEngine(const config::RedisOptions& options);
+  // Throws std::runtime_error for a malformed address. `node_id` names this node's direct
+  // control channel.
+  RedisEngine(const config::RedisOptions& options, std::string node_id);
   ~RedisEngine() override;
 
   void start(EventHandler& handler) override;
@@ -44,6 +45,8 @@ class RedisEngine final : public Engine {
   void publish_leave(std::string_view channel, const ClientInfo& info) override;
   void subscribe(std::string_view channel) override;
   void unsubscribe(std::string_view channel) override;
+
+  void publish_control(std::string_view to_node, std::string message, Callback<Unit> done) override;
 
   void history(std::string_view channel, const HistoryQuery& query, const HistoryOptions& options,
                Callback<HistoryResult> done) override;
@@ -75,6 +78,8 @@ class RedisEngine final : public Engine {
   void on_pubsub(Shard& s, struct redisReply* reply);
   void on_message(std::string_view redis_channel, std::string_view payload);
   void resubscribe(Shard& s);
+  std::string control_channel(std::string_view node) const;
+  bool is_control_shard(const Shard& s) const { return !shards_.empty() && &s == shards_[0].get(); }
   void update_health(Shard& s, bool up, const std::string& why);
   void eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
             std::vector<std::string> args, ReplyHandler handler);
@@ -82,6 +87,7 @@ class RedisEngine final : public Engine {
   void on_engine_thread(Fn&& fn);
 
   config::RedisOptions options_;
+  std::string node_id_;
   std::vector<Address> addresses_;
   std::vector<std::unique_ptr<Shard>> shards_;
   boost::asio::io_context io_{1};

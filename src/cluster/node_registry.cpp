@@ -1,0 +1,52 @@
+#include "cluster/node_registry.h"
+
+#include <algorithm>
+
+namespace neo::cluster {
+
+void NodeRegistry::update(NodeInfo info, TimePoint now) {
+  std::lock_guard lock(mutex_);
+  std::string uid = info.uid;
+  nodes_.insert_or_assign(std::move(uid), Entry{std::move(info), now});
+}
+
+void NodeRegistry::remove(std::string_view uid) {
+  std::lock_guard lock(mutex_);
+  nodes_.erase(std::string(uid));
+}
+
+void NodeRegistry::prune(TimePoint now) {
+  std::erase_if(nodes_, [&](const auto& item) { return now - item.second.seen > expiry_; });
+}
+
+std::vector<NodeInfo> NodeRegistry::live(TimePoint now) {
+  std::vector<NodeInfo> out;
+  {
+    std::lock_guard lock(mutex_);
+    prune(now);
+    for (const auto& [uid, entry] : nodes_) out.push_back(entry.info);
+  }
+  std::sort(out.begin(), out.end(), [](const NodeInfo& a, const NodeInfo& b) {
+    return std::tie(a.name, a.uid) < std::tie(b.name, b.uid);
+  });
+  return out;
+}
+
+std::vector<std::string> NodeRegistry::live_ids(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  prune(now);
+  std::vector<std::string> out;
+  for (const auto& [uid, entry] : nodes_) out.push_back(uid);
+  return out;
+}
+
+std::unordered_map<std::string, std::uint32_t> NodeRegistry::tenant_connections(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  prune(now);
+  std::unordered_map<std::string, std::uint32_t> out;
+  for (const auto& [uid, entry] : nodes_)
+    for (const auto& [tenant, n] : entry.info.tenants) out[tenant] += n;
+  return out;
+}
+
+}  // namespace neo::cluster
