@@ -69,6 +69,7 @@ void Cluster::handle(ControlMessage m) {
       return publish_tenant_counts();
     case Kind::bye:
       registry_.remove(m.from);
+      forget_in_surveys(m.from);
       return publish_tenant_counts();
     case Kind::command:
       if (local_) local_->run_command(m.method, m.body);
@@ -130,6 +131,14 @@ void Cluster::finish_survey(std::uint64_t id) {
     spdlog::warn("cluster: survey {} finished without {} node(s)", id, s.waiting_for.size());
   s.deadline->cancel();
   s.done(std::move(s.replies));
+}
+
+// A node that left will not answer: its open surveys stop waiting for it.
+void Cluster::forget_in_surveys(const std::string& node) {
+  std::vector<std::uint64_t> complete;
+  for (auto& [id, survey] : surveys_)
+    if (survey.waiting_for.erase(node) && survey.waiting_for.empty()) complete.push_back(id);
+  for (auto id : complete) finish_survey(id);
 }
 
 std::vector<NodeInfo> Cluster::other_nodes() { return registry_.live(SteadyClock::now()); }

@@ -81,6 +81,7 @@ class Cluster {
   void publish_tenant_counts();
   void on_reply(const ControlMessage& message);
   void finish_survey(std::uint64_t id);
+  void forget_in_surveys(const std::string& node);
 
   engine::Engine& engine_;
   boost::asio::io_context& home_;

@@ -40,6 +40,12 @@ void write_node(JsonWriter& w, const NodeInfo& n) {
   w.end_object().end_object();
 }
 
+// Surveys and replies are matched by id: it must be there (read_u64 accepts an absent field).
+bool read_id(dom::object obj, std::uint64_t& id) {
+  dom::element value;
+  return !obj["id"].get(value) && !value.get(id);
+}
+
 bool read_node(dom::object obj, NodeInfo& n) {
   using json::read_string;
   using json::read_u64;
@@ -112,12 +118,11 @@ std::optional<ControlMessage> decode(std::string_view text) {
            !m.method.empty() && !m.body.empty();
       break;
     case Kind::survey:
-      ok = json::read_u64(obj, "id", m.survey_id) && json::read_string(obj, "method", m.method) &&
+      ok = read_id(obj, m.survey_id) && json::read_string(obj, "method", m.method) &&
            json::read_raw(obj, "params", m.body) && !m.method.empty() && !m.body.empty();
       break;
     case Kind::reply:
-      ok = json::read_u64(obj, "id", m.survey_id) && json::read_raw(obj, "data", m.body) &&
-           !m.body.empty();
+      ok = read_id(obj, m.survey_id) && json::read_raw(obj, "data", m.body) && !m.body.empty();
       break;
   }
   if (!ok) return std::nullopt;

@@ -45,7 +45,11 @@ std::unordered_map<std::string, std::uint32_t> NodeRegistry::tenant_connections(
   prune(now);
   std::unordered_map<std::string, std::uint32_t> out;
   for (const auto& [uid, entry] : nodes_)
-    for (const auto& [tenant, n] : entry.info.tenants) out[tenant] += n;
+    for (const auto& [tenant, n] : entry.info.tenants) {
+      auto& total = out[tenant];  // saturates: a bogus announcement must not wrap it to 0
+      total =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{total} + n, UINT32_MAX));
+    }
   return out;
 }
 

@@ -436,5 +436,157 @@ TEST_F(LimitsTest, SweepForgetsBucketsIdleForAMinute) {
   EXPECT_GE(allocations, 2u);  // both buckets were forgotten and are created anew
 }
 
+// ---- cluster: other nodes' connections -----------------------------------------------------
+
+TEST_F(LimitsTest, RemoteConnectionsCountAgainstTheQuota) {
+  config.tenants.max_connections = 3;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 2}});
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_EQ(l.connections("a"), 1u);  // the refusal was not counted
+}
+
+TEST_F(LimitsTest, RemoteConnectionsAtTheQuotaRefuseTheFirstLocalOne) {
+  config.tenants.max_connections = 3;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 3}});
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_EQ(l.connections("a"), 0u);
+  EXPECT_TRUE(l.local_connections().empty());  // a refused first connection leaves no entry
+}
+
+TEST_F(LimitsTest, RemoteConnectionsAboveTheQuotaRefuseWithoutOverflow) {
+  config.tenants.max_connections = 3;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 4294967295u}});
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_EQ(l.connections("a"), 0u);
+}
+
+TEST_F(LimitsTest, RemoteConnectionsOnlyCountForTheirTenant) {
+  config.tenants.max_connections = 2;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 2}});
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("b"));
+  EXPECT_TRUE(l.acquire_connection("b"));
+  EXPECT_FALSE(l.acquire_connection("b"));
+}
+
+TEST_F(LimitsTest, RemoteConnectionsForManyTenantsAllApply) {
+  config.tenants.max_connections = 2;
+  Limits& l = limits();
+  Limits::TenantCounts remote;
+  for (int t = 0; t < 200; ++t) remote[std::to_string(t)] = static_cast<std::uint32_t>(t % 3);
+  l.set_remote_connections(remote);
+  for (int t = 0; t < 200; ++t) {
+    std::string tenant = std::to_string(t);
+    int allowed = 0;
+    while (allowed < 5 && l.acquire_connection(tenant)) ++allowed;
+    EXPECT_EQ(allowed, 2 - t % 3) << tenant;
+  }
+}
+
+TEST_F(LimitsTest, RemoteConnectionsRespectPerTenantOverrides) {
+  config.tenants.max_connections = 3;
+  config.tenants.overrides = {{"big", 10, 0}, {"free", 0, 0}, {"tiny", 1, 0}};
+  Limits& l = limits();
+  l.set_remote_connections({{"big", 8}, {"free", 1000}, {"tiny", 1}, {"other", 2}});
+  EXPECT_TRUE(l.acquire_connection("big"));
+  EXPECT_TRUE(l.acquire_connection("big"));
+  EXPECT_FALSE(l.acquire_connection("big"));                                // 8 + 2 = 10
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.acquire_connection("free"));  // 0 = unlimited
+  EXPECT_FALSE(l.acquire_connection("tiny"));
+  EXPECT_TRUE(l.acquire_connection("other"));  // the global 3 still applies: 2 + 1
+  EXPECT_FALSE(l.acquire_connection("other"));
+}
+
+TEST_F(LimitsTest, ReplacingRemoteCountsWithAnEmptyMapFreesTheQuota) {
+  config.tenants.max_connections = 3;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 3}, {"b", 3}});
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_FALSE(l.acquire_connection("b"));
+  l.set_remote_connections({});
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("b"));
+}
+
+TEST_F(LimitsTest, NewRemoteCountsReplaceTheOldOnesRatherThanAdding) {
+  config.tenants.max_connections = 4;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 3}, {"b", 4}});
+  l.set_remote_connections({{"a", 1}});  // b is no longer listed: none elsewhere
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_FALSE(l.acquire_connection("a"));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(l.acquire_connection("b")) << i;
+  EXPECT_FALSE(l.acquire_connection("b"));
+}
+
+TEST_F(LimitsTest, RemoteCountsDoNotEvictExistingLocalConnections) {
+  config.tenants.max_connections = 3;
+  Limits& l = limits();
+  ASSERT_TRUE(l.acquire_connection("a"));
+  ASSERT_TRUE(l.acquire_connection("a"));
+  l.set_remote_connections({{"a", 5}});  // already over: new ones refused, old ones stay
+  EXPECT_FALSE(l.acquire_connection("a"));
+  EXPECT_EQ(l.connections("a"), 2u);
+  l.release_connection("a");
+  EXPECT_EQ(l.connections("a"), 1u);
+  EXPECT_FALSE(l.acquire_connection("a"));
+}
+
+TEST_F(LimitsTest, TenantsWithoutATenantIdAreNeverLimitedByRemoteCounts) {
+  config.tenants.max_connections = 1;
+  Limits& l = limits();
+  l.set_remote_connections({{"", 1000}, {"a", 1}});
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(l.acquire_connection(""));
+  EXPECT_EQ(l.connections(""), 0u);
+  EXPECT_TRUE(l.local_connections().empty());
+  EXPECT_FALSE(l.acquire_connection("a"));  // while a listed tenant is limited
+}
+
+TEST_F(LimitsTest, LocalConnectionsReportsThisNodesCountsOnly) {
+  config.tenants.max_connections = 10;
+  Limits& l = limits();
+  EXPECT_TRUE(l.local_connections().empty());
+  l.set_remote_connections({{"a", 4}, {"remote-only", 7}});
+  ASSERT_TRUE(l.acquire_connection("a"));
+  ASSERT_TRUE(l.acquire_connection("a"));
+  ASSERT_TRUE(l.acquire_connection("b"));
+  ASSERT_TRUE(l.acquire_connection(""));
+  EXPECT_EQ(l.local_connections(), (Limits::TenantCounts{{"a", 2}, {"b", 1}}));
+  l.release_connection("b");
+  l.release_connection("a");
+  EXPECT_EQ(l.local_connections(), (Limits::TenantCounts{{"a", 1}}));
+  l.release_connection("a");
+  EXPECT_TRUE(l.local_connections().empty());
+}
+
+TEST_F(LimitsTest, LocalConnectionsCoverEveryShard) {
+  Limits& l = limits();
+  Limits::TenantCounts expected;
+  for (int t = 0; t < 300; ++t) {
+    std::string tenant = "tenant-" + std::to_string(t);
+    for (int i = 0; i <= t % 4; ++i) ASSERT_TRUE(l.acquire_connection(tenant));
+    expected[tenant] = static_cast<std::uint32_t>(t % 4 + 1);
+  }
+  EXPECT_EQ(l.local_connections(), expected);
+}
+
+TEST_F(LimitsTest, ZeroMaxConnectionsIgnoresRemoteCounts) {
+  config.tenants.max_connections = 0;
+  Limits& l = limits();
+  l.set_remote_connections({{"a", 4294967295u}});
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.acquire_connection("a"));
+  EXPECT_EQ(l.connections("a"), 100u);
+}
+
 }  // namespace
 }  // namespace neo::limits
