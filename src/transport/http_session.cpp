@@ -1,6 +1,7 @@
 #include "transport/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -79,9 +80,19 @@ void HttpSession::upgrade(Request request) {
   if (!origin_allowed(origin, limits_.allowed_origins)) {
     return reply(403, "text/plain", "Forbidden: origin not allowed\n", false);
   }
-  auto ws = std::make_shared<WsConnection>(std::move(stream_), limits_.ws, remote_address_);
+  // RFC 6455 4.2.1: version 13 and a well-formed key, else no upgrade.
+  if (request[http::field::sec_websocket_version] != "13") {
+    return reply(426, "text/plain", "Upgrade Required: Sec-WebSocket-Version 13\n", false);
+  }
+  std::string_view key = request[http::field::sec_websocket_key];
+  if (!websocket::valid_client_key(key)) {
+    return reply(400, "text/plain", "Bad Request: Sec-WebSocket-Key\n", false);
+  }
+  std::string early = beast::buffers_to_string(buffer_.data());  // frames sent right after
+  stream_.expires_never();
+  auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
   UpgradeInfo info{target, origin, remote_address_, thread_index_};
-  ws->start(std::move(request), *endpoints_.sessions, info);
+  ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info);
 }
 
 void HttpSession::dispatch(Request request) {

@@ -1,65 +1,202 @@
 #include "transport/ws_connection.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/container/static_vector.hpp>
+#include <span>
 
 namespace neo::transport {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+namespace ws = websocket;
+using boost::system::error_code;
+using ws::Opcode;
 
 namespace {
+
 constexpr std::string_view kSeparator = "\n";
-// Read buffers grow to the largest message; give the memory back after big ones.
-constexpr std::size_t kKeptReadCapacity = 4096;
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxReadsPerTurn = 4;    // then let other connections have the thread
+constexpr std::size_t kMaxBatchesPerTurn = 8;  // likewise for writes
+constexpr auto kCloseHandshakeTimeout = std::chrono::seconds(5);
+constexpr auto kAbortTimeout = std::chrono::seconds(2);
+
+// One read buffer per thread, shared by all its connections: reading is synchronous once the
+// socket is readable, so no connection needs a buffer of its own between frames.
+char* thread_read_buffer() {
+  static thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
+  return buffer.get();
+}
+
+void release(std::string& s) {
+  if (s.capacity() > 256) std::string().swap(s);
+}
+
 }  // namespace
 
-WsConnection::WsConnection(beast::tcp_stream&& stream, const WsLimits& limits,
-                           std::string remote_address)
-    : ws_(std::move(stream)),
+WsConnection::WsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address)
+    : socket_(std::move(socket)),
       queue_(limits.queue_max_bytes),
-      remote_address_(std::move(remote_address)) {
-  ws_.read_message_max(limits.max_message_bytes);
-  ws_.auto_fragment(false);
-}
+      remote_address_(std::move(remote_address)),
+      max_message_bytes_(limits.max_message_bytes) {}
 
 WsConnection::~WsConnection() = default;
 
-void WsConnection::start(Request request, SessionFactory& factory, UpgradeInfo info) {
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket layer has its own timeouts
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(5);  // upgrade and closing handshake
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;  // the protocol has its own pings
-  ws_.set_option(timeouts);
-  ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "neo-events"); }));
+void WsConnection::start(std::string_view accept, std::string early, SessionFactory& factory,
+                         const UpgradeInfo& info) {
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  control_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+  control_ += "Sec-WebSocket-Accept: ";
+  control_ += accept;
+  control_ += "\r\nServer: neo-events\r\n\r\n";
   session_ = factory.create(*this, info);
-  ws_.async_accept(request,
-                   [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  flush();
+  if (!early.empty()) take_bytes(early.data(), early.size());
+  if (input_ != Input::stopped && !finished_) wait_readable();
 }
 
-void WsConnection::on_accept(beast::error_code ec) {
-  if (ec) return finish();
-  read();
+// --- reading -----------------------------------------------------------------------------------
+
+void WsConnection::wait_readable() {
+  socket_.async_wait(Socket::wait_read,
+                     [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
 }
 
-void WsConnection::read() {
-  ws_.async_read(read_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
-}
-
-void WsConnection::on_read(beast::error_code ec, std::size_t) {
-  if (ec) return finish();  // closed by peer, too big (Beast sent 1009), or socket error
-  if (!closing_) {
-    auto data = read_buffer_.cdata();
-    session_->on_message({static_cast<const char*>(data.data()), data.size()});
+void WsConnection::on_readable(error_code ec) {
+  if (ec || finished_) return finish();
+  char* buffer = thread_read_buffer();
+  for (std::size_t i = 0; i < kMaxReadsPerTurn && input_ != Input::stopped; ++i) {
+    std::size_t n = socket_.read_some(asio::buffer(buffer, kReadChunk), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    if (ec) return finish();  // reset, or closed (after our close frame, or without one)
+    if (input_ == Input::parse) take_bytes(buffer, n);
+    if (finished_) return;
+    if (n < kReadChunk) break;
   }
-  read_buffer_.consume(read_buffer_.size());
-  if (read_buffer_.capacity() > kKeptReadCapacity) read_buffer_ = beast::flat_buffer();
-  read();
+  if (input_ != Input::stopped) wait_readable();
 }
+
+// Frames are parsed in place; only an incomplete tail is copied into partial_.
+void WsConnection::take_bytes(char* data, std::size_t size) {
+  if (partial_.empty()) {
+    std::size_t used = consume(data, size);
+    if (input_ == Input::parse && used < size) partial_.assign(data + used, size - used);
+    return;
+  }
+  partial_.append(data, size);
+  std::size_t used = consume(partial_.data(), partial_.size());
+  if (input_ != Input::parse || used == partial_.size()) {
+    partial_.clear();
+    release(partial_);
+  } else {
+    partial_.erase(0, used);
+  }
+}
+
+std::size_t WsConnection::consume(char* data, std::size_t size) {
+  std::size_t pos = 0;
+  while (input_ == Input::parse && pos < size) {
+    ws::FrameHeader header;
+    auto parsed =
+        ws::parse_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos, header);
+    if (parsed == ws::ParseResult::need_more) break;
+    if (parsed == ws::ParseResult::protocol_error) {
+      fail(1002, "protocol error");
+      return size;
+    }
+    if (header.length > max_message_bytes_) {
+      fail(1009, "message too big");
+      return size;
+    }
+    if (size - pos - header.size < header.length) break;  // the payload is still coming
+    char* payload = data + pos + header.size;
+    ws::unmask(payload, header.length, header.mask, 0);
+    pos += header.size + header.length;
+    if (!on_frame(header, payload)) return size;
+  }
+  return pos;
+}
+
+bool WsConnection::on_frame(const ws::FrameHeader& header, char* payload) {
+  std::string_view body(payload, header.length);
+  if (ws::is_control(header.opcode)) return on_control_frame(header.opcode, body);
+  return on_data_frame(header, body);
+}
+
+bool WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
+  if (opcode == Opcode::ping) {
+    if (!close_queued_) queue_control(Opcode::pong, payload);
+    return true;
+  }
+  if (opcode == Opcode::pong) return true;
+  // Close: answer with the peer's code (unless ours went first), then the socket goes.
+  std::uint16_t code = 0;
+  peer_closed_ = true;
+  input_ = Input::stopped;
+  if (close_sent_) {
+    shut();
+    return false;
+  }
+  if (!ws::parse_close_payload(payload, code)) code = 1002;
+  if (code == 1005) code = 1000;
+  if (!close_queued_) {
+    closing_ = true;
+    queue_.truncate(batching_ && !batch_control_ ? batch_messages_ : 0);
+    close_frame_ = ws::close_payload(code, "");
+    schedule_flush();
+  }
+  return false;
+}
+
+bool WsConnection::on_data_frame(const ws::FrameHeader& header, std::string_view payload) {
+  if (header.opcode == Opcode::continuation) {
+    if (!in_message_) {
+      fail(1002, "protocol error");
+      return false;
+    }
+    if (message_.size() + payload.size() > max_message_bytes_) {
+      fail(1009, "message too big");
+      return false;
+    }
+    message_.append(payload);
+    if (!header.fin) return true;
+    in_message_ = false;
+    bool ok = deliver(message_, message_text_);
+    message_.clear();
+    release(message_);
+    return ok;
+  }
+  if (in_message_) {  // a new message before the fragmented one ended
+    fail(1002, "protocol error");
+    return false;
+  }
+  bool text = header.opcode == Opcode::text;
+  if (header.fin) return deliver(payload, text);
+  in_message_ = true;
+  message_text_ = text;
+  message_.assign(payload);
+  return true;
+}
+
+bool WsConnection::deliver(std::string_view message, bool text) {
+  if (text && !ws::valid_utf8(message)) {
+    fail(1007, "invalid utf-8");
+    return false;
+  }
+  if (!closing_ && session_) session_->on_message(message);
+  return input_ == Input::parse && !finished_;
+}
+
+// A broken frame: stop reading, drop what is queued, close with `code`.
+void WsConnection::fail(std::uint16_t code, std::string_view reason) {
+  input_ = Input::discard;
+  partial_.clear();
+  release(partial_);
+  abort(code, reason);
+}
+
+// --- writing -----------------------------------------------------------------------------------
 
 bool WsConnection::send(FrameRef message) {
   if (closing_ || finished_) return true;  // going away: nothing more is delivered
@@ -70,76 +207,153 @@ bool WsConnection::send(FrameRef message) {
 
 // Deferred to the end of this loop turn so that messages queued together share one frame.
 void WsConnection::schedule_flush() {
-  if (writing_ || flush_scheduled_ || finished_) return;
+  if (write_blocked_ || flush_scheduled_ || finished_) return;
   flush_scheduled_ = true;
-  boost::asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_scheduled_ = false;
-    self->write();
+    self->flush();
   });
 }
 
-void WsConnection::write() {
-  if (writing_ || finished_) return;
-  if (queue_.empty()) {
-    if (closing_ && !close_sent_) send_close();
+void WsConnection::queue_control(Opcode opcode, std::string_view payload) {
+  std::uint8_t header[ws::kMaxHeaderSize];
+  std::size_t n = ws::write_header(header, opcode, payload.size());
+  control_.append(reinterpret_cast<const char*>(header), n);
+  control_.append(payload);
+  schedule_flush();
+}
+
+// Picks what the next send carries: control bytes first, then up to kMaxMessagesPerFrame
+// queued messages as one frame, then (closing, queue empty) our close frame.
+bool WsConnection::start_batch() {
+  if (!control_.empty()) {
+    control_out_.swap(control_);
+    control_.clear();
+    batch_control_ = true;
+    batch_has_close_ = close_queued_;
+    batch_bytes_ = control_out_.size();
+  } else if (!queue_.empty() && !close_queued_) {
+    batch_control_ = false;
+    batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), kMaxMessagesPerFrame));
+    std::size_t payload = batch_messages_ - 1;
+    for (std::size_t i = 0; i < batch_messages_; ++i) payload += queue_.at(i).size();
+    header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
+    batch_bytes_ = header_size_ + payload;
+  } else if (closing_ && !close_queued_ && !close_frame_.empty()) {
+    close_queued_ = true;
+    queue_control(Opcode::close, close_frame_);
+    return start_batch();
+  } else {
+    return false;
+  }
+  batching_ = true;
+  batch_sent_ = 0;
+  return true;
+}
+
+void WsConnection::finish_batch() {
+  batching_ = false;
+  if (batch_control_) {
+    control_out_.clear();
+    release(control_out_);
+    if (batch_has_close_ && !close_sent_) {
+      close_sent_ = true;
+      if (peer_closed_) return shut();  // we answered their close: done
+      arm_deadline(std::chrono::duration_cast<std::chrono::seconds>(kCloseHandshakeTimeout));
+    }
     return;
   }
-  messages_in_flight_ = std::min(queue_.size(), kMaxMessagesPerFrame);
-  write_buffers_.clear();
-  for (std::size_t i = 0; i < messages_in_flight_; ++i) {
-    if (i) write_buffers_.emplace_back(kSeparator.data(), kSeparator.size());
-    const FrameRef& frame = queue_.at(i);
-    write_buffers_.emplace_back(frame.data(), frame.size());
-  }
-  writing_ = true;
-  ws_.text(true);
-  ws_.async_write(write_buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    self->on_write(ec);
-  });
+  queue_.pop(batch_messages_);
+  batch_messages_ = 0;
 }
 
-void WsConnection::on_write(beast::error_code ec) {
-  writing_ = false;
-  queue_.pop(messages_in_flight_);
-  messages_in_flight_ = 0;
-  if (ec) {
-    queue_.clear();
-    beast::get_lowest_layer(ws_).socket().close(ec);
-    return;  // the pending read fails and finishes the connection
+void WsConnection::flush() {
+  if (finished_ || write_blocked_) return;
+  for (std::size_t turn = 0; turn < kMaxBatchesPerTurn; ++turn) {
+    if (!batching_ && !start_batch()) return;
+    boost::container::static_vector<asio::const_buffer, 2 * kMaxMessagesPerFrame + 1> buffers;
+    if (batch_control_) {
+      buffers.emplace_back(control_out_.data(), control_out_.size());
+    } else {
+      buffers.emplace_back(header_, header_size_);
+      for (std::size_t i = 0; i < batch_messages_; ++i) {
+        if (i) buffers.emplace_back(kSeparator.data(), kSeparator.size());
+        buffers.emplace_back(queue_.at(i).data(), queue_.at(i).size());
+      }
+    }
+    // Skip what an earlier, partial send already wrote.
+    std::size_t skip = batch_sent_, first = 0;
+    while (skip >= buffers[first].size()) skip -= buffers[first++].size();
+    buffers[first] += skip;
+    error_code ec;
+    std::size_t n =
+        socket_.write_some(std::span(buffers.data() + first, buffers.size() - first), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_blocked_ = true;
+      socket_.async_wait(Socket::wait_write, [self = shared_from_this()](error_code e) {
+        self->write_blocked_ = false;
+        if (!e) self->flush();
+      });
+      return;
+    }
+    if (ec) return shut();  // the read side notices and finishes the connection
+    batch_sent_ += n;
+    if (batch_sent_ == batch_bytes_) finish_batch();
+    if (finished_) return;
   }
-  write();
+  schedule_flush();  // more to write: continue next turn, after the other connections
+}
+
+// --- closing -----------------------------------------------------------------------------------
+
+void WsConnection::start_closing(std::uint16_t code, std::string_view reason) {
+  closing_ = true;
+  close_frame_ = ws::close_payload(code, reason);
+  schedule_flush();
 }
 
 void WsConnection::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
-  closing_ = true;
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  if (!writing_) schedule_flush();
+  start_closing(code, reason);
 }
 
 void WsConnection::abort(std::uint16_t code, std::string_view reason) {
   if (finished_) return;
-  queue_.truncate(messages_in_flight_);  // the frames being written must stay alive
-  // The write in flight may never finish for a stuck reader: bound it.
-  if (writing_) beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(2));
+  // Frames of a send in progress stay queued: their bytes are partly on the wire.
+  queue_.truncate(batching_ && !batch_control_ ? batch_messages_ : 0);
+  arm_deadline(std::chrono::duration_cast<std::chrono::seconds>(kAbortTimeout));
   if (closing_) return;
-  closing_ = true;
-  close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
-  if (!writing_) schedule_flush();
+  start_closing(code, reason);
 }
 
-void WsConnection::send_close() {
-  close_sent_ = true;
-  ws_.async_close(close_reason_, [self = shared_from_this()](beast::error_code ec) {
-    if (ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
-    // On success the pending read completes with `closed` and finishes the connection.
+// A timer exists only for connections that are closing: a peer that never answers our close or
+// never reads must not hold its socket for ever.
+void WsConnection::arm_deadline(std::chrono::seconds after) {
+  if (finished_) return;
+  if (!deadline_) deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  deadline_->expires_after(after);
+  deadline_->async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec) self->shut();
   });
+}
+
+// Closes the socket; the pending wait fails and finish() runs from there.
+void WsConnection::shut() {
+  error_code ec;
+  socket_.shutdown(Socket::shutdown_both, ec);
+  socket_.close(ec);
+  input_ = Input::stopped;
+  finish();
 }
 
 void WsConnection::finish() {
   if (finished_) return;
   finished_ = true;
-  queue_.truncate(messages_in_flight_);
+  input_ = Input::stopped;
+  error_code ec;
+  socket_.close(ec);
+  if (deadline_) deadline_->cancel();
+  queue_.clear();
   if (session_) session_->on_close();
 }
 

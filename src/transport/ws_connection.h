@@ -1,19 +1,22 @@
-// WsConnection: one WebSocket connection (Beast), living on one I/O thread for its whole life.
-// Reads messages and hands them to the session; writes what the session queues, joining up to
-// kMaxMessagesPerFrame messages with '\n' into one frame and one gathered write, with at most
-// one write in flight. Kept alive by its pending operations (shared_from_this).
+// WsConnection: one WebSocket connection, living on one I/O thread for its whole life.
+//
+// Small when idle: no read buffer and no timer while nothing is in flight. Readiness is awaited
+// with async_wait and bytes are read into a per-thread buffer; only the tail of a frame that has
+// not fully arrived is kept (partial_), and only until it completes. Writes go straight from the
+// queue of shared frames: up to kMaxMessagesPerFrame messages joined with '\n' into one text
+// frame, written with one gathered send (writev) per flush; the rest of a partial write waits
+// for the socket to become writable. Kept alive by its pending operations (shared_from_this).
 #pragma once
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <memory>
-#include <vector>
+#include <string>
 
 #include "transport/connection.h"
 #include "transport/outbound_queue.h"
+#include "transport/websocket/frame.h"
 
 namespace neo::transport {
 
@@ -24,46 +27,81 @@ struct WsLimits {
 
 class WsConnection final : public Connection, public std::enable_shared_from_this<WsConnection> {
  public:
-  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  using Socket = boost::asio::ip::tcp::socket;
 
-  WsConnection(boost::beast::tcp_stream&& stream, const WsLimits& limits,
-               std::string remote_address);
+  WsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address);
   ~WsConnection() override;
 
-  // Completes the upgrade and starts reading; `factory` creates the session once accepted.
-  void start(Request request, SessionFactory& factory, UpgradeInfo info);
+  // Sends the 101 answer for a validated upgrade (`accept` = Sec-WebSocket-Accept), creates the
+  // session and starts reading; `early` holds bytes the client sent after its request.
+  void start(std::string_view accept, std::string early, SessionFactory& factory,
+             const UpgradeInfo& info);
 
   bool send(FrameRef message) override;
   void close(std::uint16_t code, std::string_view reason) override;
   void abort(std::uint16_t code, std::string_view reason) override;
   const std::string& remote_address() const override { return remote_address_; }
-  boost::asio::any_io_executor executor() override { return ws_.get_executor(); }
+  boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
   std::weak_ptr<void> lifetime() override { return weak_from_this(); }
 
  private:
-  static constexpr std::size_t kMaxMessagesPerFrame = 16;
+  // 1 header + 31 messages + 30 separators + 1 spare: within the 64 buffers Asio gathers per
+  // send.
+  static constexpr std::size_t kMaxMessagesPerFrame = 31;
 
-  void on_accept(boost::beast::error_code ec);
-  void read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  // Reading.
+  void wait_readable();
+  void on_readable(boost::system::error_code ec);
+  void take_bytes(char* data, std::size_t size);
+  std::size_t consume(char* data, std::size_t size);
+  bool on_frame(const websocket::FrameHeader& header, char* payload);
+  bool on_control_frame(websocket::Opcode opcode, std::string_view payload);
+  bool on_data_frame(const websocket::FrameHeader& header, std::string_view payload);
+  bool deliver(std::string_view message, bool text);
+  void fail(std::uint16_t code, std::string_view reason);
+
+  // Writing.
   void schedule_flush();
-  void write();
-  void on_write(boost::beast::error_code ec);
-  void send_close();
+  void flush();
+  bool start_batch();
+  void finish_batch();
+  void queue_control(websocket::Opcode opcode, std::string_view payload);
+  void start_closing(std::uint16_t code, std::string_view reason);
+  void arm_deadline(std::chrono::seconds after);
+  void shut();
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  boost::beast::flat_buffer read_buffer_;
+  Socket socket_;
   std::unique_ptr<SessionHandler> session_;
   OutboundQueue queue_;
-  std::vector<boost::asio::const_buffer> write_buffers_;
-  std::size_t messages_in_flight_ = 0;
   std::string remote_address_;
-  boost::beast::websocket::close_reason close_reason_;
-  bool writing_ = false;
+  std::uint64_t max_message_bytes_;
+  std::string partial_;  // the start of a frame whose rest has not arrived
+  std::string message_;  // a fragmented message being assembled
+  bool message_text_ = false;
+  bool in_message_ = false;
+  std::string control_;      // control frames (and the 101 answer) waiting to be written
+  std::string control_out_;  // ... and being written
+  std::uint8_t header_[websocket::kMaxHeaderSize] = {};
+  std::uint8_t header_size_ = 0;
+  std::uint8_t batch_messages_ = 0;  // queue messages in the batch being written
+  bool batch_control_ = false;
+  bool batching_ = false;
+  std::size_t batch_bytes_ = 0;
+  std::size_t batch_sent_ = 0;
+  std::string close_frame_;  // our close, sent once the queue is written
+  std::unique_ptr<boost::asio::steady_timer> deadline_;  // only while closing
   bool flush_scheduled_ = false;
-  bool closing_ = false;  // no more messages are taken; close follows the queue
+  bool write_blocked_ = false;  // waiting for the socket to become writable
+  bool closing_ = false;        // no more messages are taken; close follows the queue
+  bool close_queued_ = false;
   bool close_sent_ = false;
+  bool peer_closed_ = false;
+  bool batch_has_close_ = false;
+  // parse: frames are read and handled; discard: after a protocol error, bytes are read and
+  // dropped until the peer answers our close (closing with unread input would reset the
+  // connection and lose the close frame); stopped: the peer sent its close.
+  enum class Input : std::uint8_t { parse, discard, stopped } input_ = Input::parse;
   bool finished_ = false;
 };
 
