@@ -70,7 +70,7 @@ void WsConnection::on_readable(error_code ec) {
     std::size_t n = socket_.read_some(asio::buffer(buffer, kReadChunk), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) break;
     if (ec) return finish();  // reset, or closed (after our close frame, or without one)
-    if (input_ == Input::parse) take_bytes(buffer, n);
+    if (input_ != Input::blind) take_bytes(buffer, n);
     if (finished_) return;
     if (n < kReadChunk) break;
   }
@@ -81,12 +81,12 @@ void WsConnection::on_readable(error_code ec) {
 void WsConnection::take_bytes(char* data, std::size_t size) {
   if (partial_.empty()) {
     std::size_t used = consume(data, size);
-    if (input_ == Input::parse && used < size) partial_.assign(data + used, size - used);
+    if (framing() && used < size) partial_.assign(data + used, size - used);
     return;
   }
   partial_.append(data, size);
   std::size_t used = consume(partial_.data(), partial_.size());
-  if (input_ != Input::parse || used == partial_.size()) {
+  if (!framing() || used == partial_.size()) {
     partial_.clear();
     release(partial_);
   } else {
@@ -96,48 +96,66 @@ void WsConnection::take_bytes(char* data, std::size_t size) {
 
 std::size_t WsConnection::consume(char* data, std::size_t size) {
   std::size_t pos = 0;
-  while (input_ == Input::parse && pos < size) {
+  while (framing() && pos < size) {
+    if (skip_ > 0) {
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, size - pos));
+      pos += n;
+      skip_ -= n;
+      continue;
+    }
     ws::FrameHeader header;
     auto parsed =
         ws::parse_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos, header);
     if (parsed == ws::ParseResult::need_more) break;
     if (parsed == ws::ParseResult::protocol_error) {
-      fail(1002, "protocol error");
-      return size;
+      if (input_ == Input::parse) fail(1002, "protocol error");
+      if (header.size == 0) {
+        input_ = Input::blind;  // no frame boundary can be trusted any more
+        return size;
+      }
+      pos += header.size;
+      skip_ = header.length;  // a refused frame of known size: skip it, stay in step
+      continue;
     }
+    pos += header.size;
     if (header.length > max_message_bytes_) {
-      fail(1009, "message too big");
-      return size;
+      if (input_ == Input::parse) fail(1009, "message too big");
+      skip_ = header.length;  // still in step with the framing: skip its payload
+      continue;
     }
-    if (size - pos - header.size < header.length) break;  // the payload is still coming
-    char* payload = data + pos + header.size;
+    if (size - pos < header.length) {  // the payload is still coming
+      pos -= header.size;
+      break;
+    }
+    char* payload = data + pos;
     ws::unmask(payload, header.length, header.mask, 0);
-    pos += header.size + header.length;
-    if (!on_frame(header, payload)) return size;
+    pos += header.length;
+    if (input_ == Input::discard) {
+      if (header.opcode == Opcode::close) on_control_frame(Opcode::close, {payload, header.length});
+      continue;
+    }
+    on_frame(header, payload);  // may stop or discard the input: the loop condition sees it
   }
   return pos;
 }
 
-bool WsConnection::on_frame(const ws::FrameHeader& header, char* payload) {
+void WsConnection::on_frame(const ws::FrameHeader& header, char* payload) {
   std::string_view body(payload, header.length);
   if (ws::is_control(header.opcode)) return on_control_frame(header.opcode, body);
   return on_data_frame(header, body);
 }
 
-bool WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
+void WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
   if (opcode == Opcode::ping) {
     if (!close_queued_) queue_control(Opcode::pong, payload);
-    return true;
+    return;
   }
-  if (opcode == Opcode::pong) return true;
+  if (opcode == Opcode::pong) return;
   // Close: answer with the peer's code (unless ours went first), then the socket goes.
   std::uint16_t code = 0;
   peer_closed_ = true;
   input_ = Input::stopped;
-  if (close_sent_) {
-    shut();
-    return false;
-  }
+  if (close_sent_) return shut();
   if (!ws::parse_close_payload(payload, code)) code = 1002;
   if (code == 1005) code = 1000;
   if (!close_queued_) {
@@ -146,53 +164,51 @@ bool WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
     close_frame_ = ws::close_payload(code, "");
     schedule_flush();
   }
-  return false;
+  arm_deadline(kAbortTimeout);  // a peer that closes but never reads must not keep us
+  return;
 }
 
-bool WsConnection::on_data_frame(const ws::FrameHeader& header, std::string_view payload) {
+void WsConnection::on_data_frame(const ws::FrameHeader& header, std::string_view payload) {
   if (header.opcode == Opcode::continuation) {
     if (!in_message_) {
       fail(1002, "protocol error");
-      return false;
+      return;
     }
     if (message_.size() + payload.size() > max_message_bytes_) {
       fail(1009, "message too big");
-      return false;
+      return;
     }
     message_.append(payload);
-    if (!header.fin) return true;
+    if (!header.fin) return;
     in_message_ = false;
-    bool ok = deliver(message_, message_text_);
+    deliver(message_, message_text_);
     message_.clear();
     release(message_);
-    return ok;
+    return;
   }
   if (in_message_) {  // a new message before the fragmented one ended
     fail(1002, "protocol error");
-    return false;
+    return;
   }
   bool text = header.opcode == Opcode::text;
   if (header.fin) return deliver(payload, text);
   in_message_ = true;
   message_text_ = text;
   message_.assign(payload);
-  return true;
+  return;
 }
 
-bool WsConnection::deliver(std::string_view message, bool text) {
+void WsConnection::deliver(std::string_view message, bool text) {
   if (text && !ws::valid_utf8(message)) {
     fail(1007, "invalid utf-8");
-    return false;
+    return;
   }
   if (!closing_ && session_) session_->on_message(message);
-  return input_ == Input::parse && !finished_;
 }
 
-// A broken frame: stop reading, drop what is queued, close with `code`.
+// A broken frame: only a close is read from now on; drop what is queued, close with `code`.
 void WsConnection::fail(std::uint16_t code, std::string_view reason) {
   input_ = Input::discard;
-  partial_.clear();
-  release(partial_);
   abort(code, reason);
 }
 
@@ -259,7 +275,7 @@ void WsConnection::finish_batch() {
     if (batch_has_close_ && !close_sent_) {
       close_sent_ = true;
       if (peer_closed_) return shut();  // we answered their close: done
-      arm_deadline(std::chrono::duration_cast<std::chrono::seconds>(kCloseHandshakeTimeout));
+      arm_deadline(kCloseHandshakeTimeout);
     }
     return;
   }
@@ -314,6 +330,7 @@ void WsConnection::start_closing(std::uint16_t code, std::string_view reason) {
 
 void WsConnection::close(std::uint16_t code, std::string_view reason) {
   if (closing_ || finished_) return;
+  arm_deadline(kCloseHandshakeTimeout);  // bounds the flush too: a peer may never read
   start_closing(code, reason);
 }
 
@@ -321,7 +338,7 @@ void WsConnection::abort(std::uint16_t code, std::string_view reason) {
   if (finished_) return;
   // Frames of a send in progress stay queued: their bytes are partly on the wire.
   queue_.truncate(batching_ && !batch_control_ ? batch_messages_ : 0);
-  arm_deadline(std::chrono::duration_cast<std::chrono::seconds>(kAbortTimeout));
+  arm_deadline(kAbortTimeout);
   if (closing_) return;
   start_closing(code, reason);
 }

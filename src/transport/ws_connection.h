@@ -54,11 +54,12 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   void on_readable(boost::system::error_code ec);
   void take_bytes(char* data, std::size_t size);
   std::size_t consume(char* data, std::size_t size);
-  bool on_frame(const websocket::FrameHeader& header, char* payload);
-  bool on_control_frame(websocket::Opcode opcode, std::string_view payload);
-  bool on_data_frame(const websocket::FrameHeader& header, std::string_view payload);
-  bool deliver(std::string_view message, bool text);
+  void on_frame(const websocket::FrameHeader& header, char* payload);
+  void on_control_frame(websocket::Opcode opcode, std::string_view payload);
+  void on_data_frame(const websocket::FrameHeader& header, std::string_view payload);
+  void deliver(std::string_view message, bool text);
   void fail(std::uint16_t code, std::string_view reason);
+  bool framing() const { return input_ == Input::parse || input_ == Input::discard; }
 
   // Writing.
   void schedule_flush();
@@ -98,10 +99,12 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   bool close_sent_ = false;
   bool peer_closed_ = false;
   bool batch_has_close_ = false;
-  // parse: frames are read and handled; discard: after a protocol error, bytes are read and
-  // dropped until the peer answers our close (closing with unread input would reset the
-  // connection and lose the close frame); stopped: the peer sent its close.
-  enum class Input : std::uint8_t { parse, discard, stopped } input_ = Input::parse;
+  // parse: frames are read and handled. discard: after an error in a frame, frames are still
+  // parsed but only a close is acted on (closing with unread input would reset the connection
+  // and lose our close frame). blind: the framing itself broke; bytes are read and dropped until
+  // EOF or the deadline. stopped: the peer sent its close.
+  enum class Input : std::uint8_t { parse, discard, blind, stopped } input_ = Input::parse;
+  std::uint64_t skip_ = 0;  // payload bytes of a refused (oversized) frame still to drop
   bool finished_ = false;
 };
 

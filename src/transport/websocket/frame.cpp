@@ -14,32 +14,41 @@ bool known_opcode(std::uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA
 
 }  // namespace
 
+// Reads the whole header first and judges it afterwards, so that even a refused frame's size
+// is known (out.size, out.length) and the reader can skip it and stay in step.
 ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out) {
+  out = FrameHeader{};
   if (size < 2) return ParseResult::need_more;
   std::uint8_t b0 = data[0], b1 = data[1];
-  if ((b0 & 0x70) != 0 || !known_opcode(b0 & 0x0F) || (b1 & 0x80) == 0)
-    return ParseResult::protocol_error;
-  out.fin = (b0 & 0x80) != 0;
-  out.opcode = static_cast<Opcode>(b0 & 0x0F);
+  bool masked = (b1 & 0x80) != 0;
   std::uint64_t length = b1 & 0x7F;
   std::size_t pos = 2;
+  bool minimal = true;
   if (length == 126) {
     if (size < pos + 2) return ParseResult::need_more;
     length = (std::uint64_t{data[2]} << 8) | data[3];
+    minimal = length >= 126;  // RFC 6455 5.2: the minimal form only
     pos += 2;
   } else if (length == 127) {
     if (size < pos + 8) return ParseResult::need_more;
     length = 0;
     for (int i = 0; i < 8; ++i) length = (length << 8) | data[pos + i];
-    if (length >> 63) return ParseResult::protocol_error;
+    if (length >> 63) return ParseResult::protocol_error;  // size unknown: out.size stays 0
+    minimal = length > 0xFFFF;
     pos += 8;
   }
-  if (is_control(out.opcode) && (!out.fin || length > 125)) return ParseResult::protocol_error;
-  if (size < pos + 4) return ParseResult::need_more;
-  std::memcpy(out.mask, data + pos, 4);
+  if (masked) {
+    if (size < pos + 4) return ParseResult::need_more;
+    std::memcpy(out.mask, data + pos, 4);
+    pos += 4;
+  }
+  out.fin = (b0 & 0x80) != 0;
+  out.opcode = static_cast<Opcode>(b0 & 0x0F);
   out.length = length;
-  out.size = pos + 4;
-  return ParseResult::ok;
+  out.size = pos;
+  bool valid = (b0 & 0x70) == 0 && known_opcode(b0 & 0x0F) && masked && minimal &&
+               !(is_control(out.opcode) && (!out.fin || length > 125));
+  return valid ? ParseResult::ok : ParseResult::protocol_error;
 }
 
 void unmask(char* data, std::size_t size, const std::uint8_t mask[4], std::uint64_t offset) {
@@ -79,7 +88,12 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
   std::string out;
   out.push_back(static_cast<char>(code >> 8));
   out.push_back(static_cast<char>(code & 0xFF));
-  out.append(reason.substr(0, 123));
+  if (reason.size() > 123) {  // cut at a character boundary: the reason must stay UTF-8
+    std::size_t cut = 123;
+    while (cut > 0 && (static_cast<unsigned char>(reason[cut]) & 0xC0) == 0x80) --cut;
+    reason = reason.substr(0, cut);
+  }
+  out.append(reason);
   return out;
 }
 

@@ -36,8 +36,9 @@ struct FrameHeader {
 enum class ParseResult { need_more, ok, protocol_error };
 
 // Parses a client frame header from the start of `data`. protocol_error: reserved bits set,
-// unknown opcode, unmasked frame, fragmented or over-long (> 125) control frame, non-minimal
-// 64-bit length with the top bit set.
+// unknown opcode, unmasked frame, fragmented or over-long (> 125) control frame, a length not
+// in its minimal form, a 64-bit length with the top bit set. Even then out.size and out.length
+// describe the frame when they could be read (out.size == 0 when not), so it can be skipped.
 ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out);
 
 // XORs `data` with the mask, `offset` being the position of data[0] within the payload.
@@ -47,7 +48,8 @@ void unmask(char* data, std::size_t size, const std::uint8_t mask[4], std::uint6
 constexpr std::size_t kMaxHeaderSize = 10;
 std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length);
 
-// Payload of a close frame: the code (network order) and the reason, cut to 123 bytes.
+// Payload of a close frame: the code (network order) and the reason, cut to at most 123 bytes
+// at a UTF-8 character boundary.
 std::string close_payload(std::uint16_t code, std::string_view reason);
 // Reads a received close payload; false when malformed (1 byte, invalid code or bad UTF-8).
 bool parse_close_payload(std::string_view payload, std::uint16_t& code);
