@@ -192,8 +192,9 @@ asio::ip::tcp::endpoint Node::start() {
   return endpoint;
 }
 
-// One timer per thread drives every session's pings, pongs and deadlines: no per-connection
-// timers.
+// One timer per thread advances the thread's timer wheel, which hands over only the sessions
+// whose next deadline (ping, pong, stale, expiry) has come: no per-connection timers, and no
+// pass over every connection.
 void Node::start_ticker(std::size_t index) {
   auto& p = *parts_;
   if (p.tickers.size() <= index) p.tickers.resize(index + 1);
@@ -205,8 +206,9 @@ void Node::start_ticker(std::size_t index) {
     if (ec) return;
     auto now = Clock::now();
     auto unix_now = unix_seconds();
-    std::vector<session::ClientSession*> sessions(shard->sessions.begin(), shard->sessions.end());
-    for (auto* s : sessions) s->tick(now, unix_now);
+    shard->wheel.advance(now, [&](TimerWheel::Hook& due) {
+      static_cast<session::ClientSession&>(due).tick(now, unix_now);
+    });
     timer->expires_after(kTickInterval);
     if (auto self = tick_weak.lock()) timer->async_wait([self](auto e) { (*self)(e); });
   };

@@ -25,6 +25,7 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
                 services.config.client.command_burst, SteadyClock::now()) {
   shard_.sessions.insert(this);
   ++shard_.connections;
+  reschedule();
 }
 
 ClientSession::~ClientSession() {
@@ -134,6 +135,7 @@ void ClientSession::push(std::string message) {
 void ClientSession::send(FrameRef frame) {
   if (connection_.send(std::move(frame))) return;
   state_ = State::failed;
+  closing_ = true;
   connection_.abort(dc::slow.code, dc::slow.reason);
 }
 
@@ -154,6 +156,7 @@ std::string ClientSession::encode_expiry(const std::optional<std::int64_t>& expi
 void ClientSession::close(const protocol::Disconnect& reason) {
   if (state_ == State::closed) return;
   if (state_ != State::failed) state_ = State::failed;  // no more commands are read
+  closing_ = true;  // the transport bounds the rest: no more deadlines here
   backlog_.clear();
   connection_.close(reason.code, reason.reason);
 }
@@ -163,6 +166,7 @@ void ClientSession::disconnect(const protocol::Disconnect& reason) { close(reaso
 void ClientSession::on_close() {
   if (state_ == State::closed) return;
   state_ = State::closed;
+  unlink();  // no deadlines for a closed session
   backlog_.clear();
   while (!subs_.empty()) remove_subscription(subs_.begin()->first, true);
   shard_.sessions.erase(this);
@@ -177,6 +181,38 @@ void ClientSession::on_close() {
 }
 
 void ClientSession::tick(SteadyClock::time_point now, std::int64_t unix_now) {
+  check_deadlines(now, unix_now);
+  reschedule();
+}
+
+void ClientSession::reschedule() {
+  if (state_ == State::closed || closing_) return unlink();
+  shard_.wheel.schedule(*this, next_deadline(SteadyClock::now(), unix_seconds()));
+}
+
+// The earliest moment something may need doing; waking early is harmless (the next deadline
+// is computed again), waking late is not, so every change that brings a deadline forward
+// calls reschedule().
+SteadyClock::time_point ClientSession::next_deadline(SteadyClock::time_point now,
+                                                     std::int64_t unix_now) const {
+  const auto& client = services_.config.client;
+  if (state_ != State::connected) return created_at_ + client.stale_close_delay;
+  auto at_unix = [&](std::int64_t unix_time) {
+    auto grace = std::chrono::duration_cast<std::chrono::seconds>(client.expired_close_delay);
+    return now + std::chrono::seconds(unix_time - unix_now + 1) + grace;
+  };
+  auto due = awaiting_pong_ ? std::min(pong_deadline_, next_ping_) : next_ping_;
+  if (expire_at_) due = std::min(due, at_unix(*expire_at_));
+  if (services_.engine.presence_refresh_interval().count() > 0)
+    due = std::min(due, next_presence_refresh_);
+  if (expiring_subs_ > 0) {
+    for (const auto& [channel, sub] : subs_)
+      if (sub->expire_at) due = std::min(due, at_unix(*sub->expire_at));
+  }
+  return due;
+}
+
+void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t unix_now) {
   if (state_ == State::connecting || state_ == State::failed) {
     if (now - created_at_ >= services_.config.client.stale_close_delay) close(dc::stale);
     return;

@@ -22,7 +22,7 @@
 
 namespace neo::session {
 
-class ClientSession final : public transport::SessionHandler {
+class ClientSession final : public transport::SessionHandler, public TimerWheel::Hook {
  public:
   ClientSession(Services& services, Shard& shard, transport::Connection& connection);
   ~ClientSession() override;
@@ -30,7 +30,8 @@ class ClientSession final : public transport::SessionHandler {
   void on_message(std::string_view text) override;
   void on_close() override;
 
-  // Called by the shard's ticker about twice a second: pings, pong and stale deadlines, expiry.
+  // Called by the shard's timer wheel when this session's next deadline is due: pings, pong
+  // and stale deadlines, expiry, presence refresh. Schedules the next one.
   void tick(SteadyClock::time_point now, std::int64_t unix_now);
   void deliver(Subscription& sub, const hub::Delivery& delivery);
 
@@ -111,6 +112,10 @@ class ClientSession final : public transport::SessionHandler {
   // Publish, presence, history, rpc (session_commands.cpp).
   void handle_publish(Command& cmd);
   void handle_presence(Command& cmd, bool stats);
+  // Deadlines (client_session.cpp).
+  void check_deadlines(SteadyClock::time_point now, std::int64_t unix_now);
+  SteadyClock::time_point next_deadline(SteadyClock::time_point now, std::int64_t unix_now) const;
+  void reschedule();
   void handle_history(Command& cmd);
   std::uint32_t check_read_access(std::string_view channel,
                                   const config::NamespaceOptions*& ns) const;
@@ -126,6 +131,7 @@ class ClientSession final : public transport::SessionHandler {
   std::unordered_map<std::string, std::unique_ptr<Subscription>> subs_;
   std::size_t expiring_subs_ = 0;
   bool registered_ = false;          // listed in shard_.users
+  bool closing_ = false;             // close or abort asked of the connection
   bool counted_connection_ = false;  // counted in the tenant's connection quota
   bool rate_limited_ = false;        // the current episode of 111s is already in the audit log
 

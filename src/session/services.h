@@ -15,6 +15,8 @@
 #include "auth/policy.h"
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/clock.h"
+#include "core/timer_wheel.h"
 #include "engine/engine.h"
 #include "hub/interest_map.h"
 #include "hub/local_hub.h"
@@ -61,6 +63,9 @@ struct Shard {
   boost::asio::io_context& io;
   hub::LocalHub hub;
   DeliveryInbox inbox;
+  // Every session's next deadline (ping, pong, stale, expiry): the ticker touches only the
+  // sessions that are due. 250 ms resolution, 128 s horizon.
+  TimerWheel wheel{std::chrono::milliseconds(250), 512, SteadyClock::now()};
   std::unordered_set<ClientSession*> sessions;  // every live session on this thread
   std::unordered_map<std::string, std::vector<ClientSession*>, hub::StringHash, std::equal_to<>>
       users;  // authenticated sessions by user id, for server API actions

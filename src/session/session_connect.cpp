@@ -173,6 +173,7 @@ void ClientSession::schedule_first_ping(SteadyClock::time_point now) {
   std::uniform_int_distribution<long long> jitter(0,
                                                   std::max<long long>(0, interval.count() / 2 - 1));
   next_ping_ = now + interval / 2 + std::chrono::milliseconds(jitter(random));
+  reschedule();
 }
 
 void ClientSession::handle_refresh(Command& cmd) {
@@ -190,6 +191,7 @@ void ClientSession::handle_refresh(Command& cmd) {
   identity_.roles = fresh.roles;
   identity_.info = fresh.info;
   expire_at_ = verified.token.expire_at;
+  reschedule();
   reply(cmd.id, "refresh", encode_expiry(expire_at_));
   finish_command();
 }
@@ -199,6 +201,7 @@ void ClientSession::server_refresh(bool expired, std::optional<std::int64_t> exp
   if (state_ != State::connected) return;
   if (expired) return close(dc::connection_expired);
   if (expire_at) expire_at_ = *expire_at > 0 ? expire_at : std::nullopt;
+  reschedule();
   if (!info.empty()) identity_.info = std::move(info);
   bool expires = expire_at_.has_value();
   push(protocol::encode_refresh_push(expires, expires ? ttl_until(*expire_at_) : 0));

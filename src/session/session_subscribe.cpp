@@ -118,6 +118,7 @@ Subscription& ClientSession::start_subscription(const protocol::SubscribeRequest
   if (sub->expire_at) ++expiring_subs_;
   Subscription& added = *sub;
   subs_[req.channel] = std::move(sub);
+  if (added.expire_at) reschedule();  // its expiry may come before anything else
   ++shard_.subscriptions;
   // Interest first, history second: see engine.h on why this order cannot lose a publication.
   if (shard_.hub.add(req.channel, &added)) {
@@ -252,6 +253,7 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
   if (sub.expire_at) --expiring_subs_;
   sub.expire_at = verified.token.expire_at;
   if (sub.expire_at) ++expiring_subs_;
+  reschedule();
   if (!verified.token.info.empty()) sub.chan_info = std::move(verified.token.info);
   reply(cmd.id, "sub_refresh", encode_expiry(sub.expire_at));
   finish_command();

@@ -844,5 +844,59 @@ TEST_F(SessionTest, ClosingTheSessionDropsItsInterest) {
   EXPECT_TRUE(c.connection.sent.empty());
 }
 
+// ---- deadlines through the shard's timer wheel (what the node's ticker does) ---------------
+
+class DeadlineTest : public SessionTest {
+ protected:
+  // Advances the wheel to `at`, ticking the sessions it hands over, with a matching unix time.
+  void advance_to(SteadyClock::time_point at) {
+    auto unix_at =
+        unix_seconds() +
+        std::chrono::duration_cast<std::chrono::seconds>(at - SteadyClock::now()).count();
+    shard.wheel.advance(
+        at, [&](TimerWheel::Hook& due) { static_cast<ClientSession&>(due).tick(at, unix_at); });
+    run();
+  }
+  SteadyClock::time_point start = SteadyClock::now();
+};
+
+TEST_F(DeadlineTest, WheelPingsAConnectedSessionWithinTheInterval) {
+  TestClient& c = connected_client();
+  advance_to(start + std::chrono::seconds(12));
+  EXPECT_TRUE(c.connection.sent.empty());  // the first ping comes after half the interval
+  advance_to(start + config.client.ping_interval + std::chrono::seconds(1));
+  EXPECT_EQ(c.connection.sent, std::vector<std::string>{"{}"});
+}
+
+TEST_F(DeadlineTest, WheelClosesAConnectionThatNeverConnectsOnTime) {
+  TestClient& c = new_client();
+  advance_to(start + config.client.stale_close_delay - std::chrono::seconds(1));
+  EXPECT_TRUE(c.connection.closes.empty());
+  advance_to(start + config.client.stale_close_delay + std::chrono::seconds(1));
+  EXPECT_EQ(c.connection.closes, std::vector<std::uint16_t>{3502});
+}
+
+// The token's expiry comes before the first ping and before the stale deadline: connecting
+// must bring the session's wake-up forward.
+TEST_F(DeadlineTest, WheelHonoursATokenThatExpiresBeforeAnythingElse) {
+  config.client.expired_close_delay = std::chrono::seconds(0);
+  TestClient& c = new_client();
+  std::string soon =
+      auth::sign_hmac_jwt(auth::HmacAlg::hs256, "secret",
+                          R"({"sub":"u1","tenantId":"1","roles":["tenant_admin"],"exp":)" +
+                              std::to_string(unix_seconds() + 2) + "}");
+  feed(c, R"({"connect":{"token":")" + soon + R"("},"id":1})");
+  ASSERT_TRUE(c.session->authenticated());
+  advance_to(start + std::chrono::seconds(5));
+  EXPECT_EQ(c.connection.closes, std::vector<std::uint16_t>{3005});
+}
+
+TEST_F(DeadlineTest, ClosedSessionsLeaveTheWheel) {
+  TestClient& c = connected_client();
+  EXPECT_TRUE(c.session->scheduled());
+  c.session->on_close();
+  EXPECT_FALSE(c.session->scheduled());
+}
+
 }  // namespace
 }  // namespace neo::session
