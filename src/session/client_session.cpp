@@ -34,11 +34,15 @@ ClientSession::~ClientSession() {
 
 void ClientSession::on_message(std::string_view text) {
   if (state_ == State::closed || state_ == State::failed) return;
-  if (protocol::decode_commands(text, decoded_) != protocol::DecodeStatus::ok) {
+  // Scratch space shared by the thread's sessions: a Command is a few hundred bytes, too much
+  // to keep in every idle connection.
+  static thread_local std::vector<Command> decoded;
+  if (protocol::decode_commands(text, decoded) != protocol::DecodeStatus::ok) {
     return close(dc::bad_request);
   }
-  if (backlog_.size() + decoded_.size() > kMaxBacklog) return close(kTooManyRequests);
-  for (auto& cmd : decoded_) backlog_.push_back(std::move(cmd));
+  if (backlog_.size() + decoded.size() > kMaxBacklog) return close(kTooManyRequests);
+  for (auto& cmd : decoded) backlog_.push_back(std::move(cmd));
+  decoded.clear();
   drain();
 }
 
@@ -48,6 +52,7 @@ void ClientSession::drain() {
   while (!busy_ && !backlog_.empty() && state_ != State::closed && state_ != State::failed) {
     Command cmd = std::move(backlog_.front());
     backlog_.pop_front();
+    if (backlog_.empty()) Backlog().swap(backlog_);  // idle sessions keep no command storage
     busy_ = true;
     handle(cmd);
   }

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/container/devector.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -135,8 +135,9 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   bool counted_connection_ = false;  // counted in the tenant's connection quota
   bool rate_limited_ = false;        // the current episode of 111s is already in the audit log
 
-  std::deque<Command> backlog_;
-  std::vector<Command> decoded_;
+  // Allocates nothing until a command waits (a std::deque would allocate ~600 bytes at once).
+  using Backlog = boost::container::devector<Command>;
+  Backlog backlog_;
   bool busy_ = false;
   bool draining_ = false;
 

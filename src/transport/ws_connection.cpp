@@ -271,7 +271,7 @@ void WsConnection::finish_batch() {
   batching_ = false;
   if (batch_control_) {
     control_out_.clear();
-    release(control_out_);
+    std::string().swap(control_out_);  // control frames are rare: keep no buffer for them
     if (batch_has_close_ && !close_sent_) {
       close_sent_ = true;
       if (peer_closed_) return shut();  // we answered their close: done
