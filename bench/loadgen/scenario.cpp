@@ -1,0 +1,386 @@
+#include "scenario.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "json.h"
+#include "net.h"
+
+namespace bench {
+namespace {
+
+void sleep_s(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+void progress(const std::string& text) { std::fprintf(stderr, "neo-loadgen: %s\n", text.c_str()); }
+
+// All subscriber threads of a run, and sums over them.
+class Subscribers {
+ public:
+  Subscribers(const SubscriberOptions& options, const TargetOptions& target) : options_(options) {
+    for (uint32_t t = 0; t < options.threads; ++t)
+      threads_.push_back(std::make_unique<SubscriberThread>(options, target, t));
+  }
+
+  uint64_t sum(Counter SubscriberStats::*field) const {
+    uint64_t total = 0;
+    for (const auto& t : threads_) total += (t->stats().*field).get();
+    return total;
+  }
+
+  uint64_t step_sum(uint32_t step, Counter StepCounters::*field) const {
+    uint64_t total = 0;
+    for (const auto& t : threads_) total += (t->stats().steps[step].*field).get();
+    return total;
+  }
+
+  HistogramSum latency(uint32_t step) const {
+    HistogramSum merged;
+    for (const auto& t : threads_) merged.add(t->stats().steps[step].latency);
+    return merged;
+  }
+
+  std::vector<uint64_t> per_channel() const {
+    std::vector<uint64_t> counts(options_.channels, 0);
+    for (const auto& t : threads_)
+      for (uint32_t c = 0; c < options_.channels; ++c)
+        counts[c] += t->stats().subscribed_per_channel[c].get();
+    return counts;
+  }
+
+  // Errors that mean something went wrong with the connections, whatever the phase.
+  uint64_t error_total() const {
+    return sum(&SubscriberStats::connect_failed) + sum(&SubscriberStats::upgrade_failed) +
+           sum(&SubscriberStats::protocol_errors) + sum(&SubscriberStats::server_errors) +
+           sum(&SubscriberStats::closed_by_server) + sum(&SubscriberStats::timed_out) +
+           sum(&SubscriberStats::unparsable);
+  }
+
+  std::string errors_json() const {
+    std::vector<std::string> samples;
+    for (const auto& t : threads_)
+      for (const auto& s : t->error_samples()) samples.push_back(json_string(s));
+    return JsonObject()
+        .add("connect_failed", sum(&SubscriberStats::connect_failed))
+        .add("upgrade_failed", sum(&SubscriberStats::upgrade_failed))
+        .add("protocol_errors", sum(&SubscriberStats::protocol_errors))
+        .add("server_errors", sum(&SubscriberStats::server_errors))
+        .add("closed_by_server", sum(&SubscriberStats::closed_by_server))
+        .add("timed_out", sum(&SubscriberStats::timed_out))
+        .add("unparsable_deliveries", sum(&SubscriberStats::unparsable))
+        .raw("samples", json_array(samples))
+        .str();
+  }
+
+  struct Phase {
+    uint64_t subscribed = 0;
+    uint64_t failed = 0;
+    double seconds = 0;
+    double rate = 0;
+  };
+
+  // Opens every connection and waits until each is subscribed or has failed.
+  Phase connect_all() {
+    uint64_t start = now_ns();
+    for (auto& t : threads_) t->start_connecting();
+    uint64_t deadline = start + options_.subscribe_timeout_ns + 5'000'000'000ull;
+    Phase phase;
+    while (now_ns() < deadline) {
+      phase.subscribed = sum(&SubscriberStats::subscribed);
+      phase.failed = sum(&SubscriberStats::failed);
+      if (phase.subscribed + phase.failed >= options_.subscribers) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    phase.subscribed = sum(&SubscriberStats::subscribed);
+    phase.failed = sum(&SubscriberStats::failed);
+    uint64_t last = 0;
+    for (const auto& t : threads_) last = std::max(last, t->stats().last_subscribed_ns.get());
+    phase.seconds = last > start ? static_cast<double>(last - start) / 1e9 : 0;
+    phase.rate = phase.seconds > 0 ? static_cast<double>(phase.subscribed) / phase.seconds : 0;
+    progress("subscribed " + std::to_string(phase.subscribed) + "/" +
+             std::to_string(options_.subscribers) + " (failed " + std::to_string(phase.failed) +
+             ") in " + std::to_string(phase.seconds) + " s");
+    return phase;
+  }
+
+  std::string phase_json(const Phase& p) const {
+    return JsonObject()
+        .add("requested", options_.subscribers)
+        .add("subscribed", p.subscribed)
+        .add("failed", p.failed)
+        .add("seconds", p.seconds)
+        .add("per_second", p.rate)
+        .str();
+  }
+
+  void stop() {
+    for (auto& t : threads_) t->stop();
+  }
+
+ private:
+  SubscriberOptions options_;
+  std::vector<std::unique_ptr<SubscriberThread>> threads_;
+};
+
+std::string header_json(const RunOptions& o) {
+  return JsonObject()
+      .add("label", o.label)
+      .add("mode", o.mode)
+      .add("target", o.target.kind)
+      .add("subscribers", o.subscribers.subscribers)
+      .add("channels", o.subscribers.channels)
+      .add("channel_pattern", o.subscribers.channel_pattern)
+      .add("threads", o.subscribers.threads)
+      .add("publisher_connections", o.publisher.connections)
+      .add("pipeline", o.publisher.pipeline)
+      .add("batch", o.publisher.batch)
+      .add("pad_bytes", o.publisher.pad_bytes)
+      .str();
+}
+
+std::string publisher_json(const Publisher& p) {
+  std::vector<std::string> samples;
+  for (const auto& s : p.error_samples()) samples.push_back(json_string(s));
+  return JsonObject()
+      .add("issued", p.stats().issued.get())
+      .add("acked", p.stats().acked.get())
+      .add("failed", p.stats().failed.get())
+      .add("errors", p.stats().errors.get())
+      .add("dead_connections", p.stats().dead_conns.get())
+      .raw("samples", json_array(samples))
+      .str();
+}
+
+struct CpuMark {
+  uint64_t server_ns = 0;
+  uint64_t self_ns = 0;
+  uint64_t wall_ns = 0;
+};
+
+CpuMark cpu_mark(const std::vector<int>& pids) {
+  return {sample_processes(pids, false).cpu_ns, sample_self().cpu_ns, now_ns()};
+}
+
+// One rate step of a fan-out run: publish for step_seconds, let in-flight requests finish and
+// deliveries drain, then compare deliveries with acknowledged publications x subscribers.
+struct StepResult {
+  bool pass = false;
+  double delivered_per_s = 0;
+  double rate = 0;
+  std::string json;
+};
+
+StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint32_t step,
+                    double rate, const std::vector<uint64_t>& subs_per_channel,
+                    std::string_view kind) {
+  const auto& ps = pub.stats();
+  std::vector<uint64_t> acked_before(subs_per_channel.size());
+  for (size_t c = 0; c < acked_before.size(); ++c) acked_before[c] = ps.acked_per_channel[c].get();
+  uint64_t failed_before = ps.failed.get();
+  uint64_t pub_errors_before = ps.errors.get() + ps.dead_conns.get();
+  uint64_t sub_errors_before = subs.error_total();
+  CpuMark start = cpu_mark(o.server_pids);
+
+  pub.set_rate(step, rate);
+  sleep_s(o.step_seconds);
+  pub.set_rate(step, 0);
+  uint64_t publish_end = now_ns();
+  while (pub.outstanding() > 0 && now_ns() - publish_end < 10'000'000'000ull)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  bool stuck = pub.outstanding() > 0;
+
+  uint64_t acked = 0;
+  uint64_t expected = 0;
+  for (size_t c = 0; c < acked_before.size(); ++c) {
+    uint64_t n = ps.acked_per_channel[c].get() - acked_before[c];
+    acked += n;
+    expected += n * subs_per_channel[c];
+  }
+  auto drain_deadline = publish_end + static_cast<uint64_t>(o.drain_seconds * 1e9);
+  while (subs.step_sum(step, &StepCounters::delivered) < expected && now_ns() < drain_deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CpuMark end = cpu_mark(o.server_pids);
+
+  uint64_t delivered = subs.step_sum(step, &StepCounters::delivered);
+  uint64_t loss = expected > delivered ? expected - delivered : 0;
+  uint64_t extra = delivered > expected ? delivered - expected : 0;
+  uint64_t failed = ps.failed.get() - failed_before;
+  uint64_t ooo = subs.step_sum(step, &StepCounters::out_of_order);
+  uint64_t dup = subs.step_sum(step, &StepCounters::duplicates);
+  uint64_t new_errors = subs.error_total() - sub_errors_before + ps.errors.get() +
+                        ps.dead_conns.get() - pub_errors_before;
+  HistogramSum lat = subs.latency(step);
+  double wall = static_cast<double>(end.wall_ns - start.wall_ns) / 1e9;
+  double achieved = static_cast<double>(acked) / o.step_seconds;
+  double server_cpu_ns = static_cast<double>(end.server_ns - start.server_ns);
+
+  std::string reason;
+  if (stuck)
+    reason = "publications still unacknowledged 10 s after the step";
+  else if (failed > 0)
+    reason = "failed publications";
+  else if (new_errors > 0)
+    reason = "connection or protocol errors";
+  else if (loss > 0)
+    reason = "loss";
+  else if (ooo + dup > 0)
+    reason = "out-of-order or duplicate deliveries";
+  else if (rate > 0 && achieved < 0.95 * rate)
+    reason = "publisher could not reach the rate (lag)";
+
+  StepResult r;
+  r.pass = reason.empty();
+  r.rate = rate;
+  r.delivered_per_s = static_cast<double>(delivered) / o.step_seconds;
+  r.json =
+      JsonObject()
+          .add("step", step)
+          .add("kind", kind)
+          .add("target_rate", rate)
+          .add("seconds", o.step_seconds)
+          .add("acked", acked)
+          .add("achieved_rate", achieved)
+          .add("failed_publishes", failed)
+          .add("expected", expected)
+          .add("delivered", delivered)
+          .add("delivered_per_s", r.delivered_per_s)
+          .add("loss", loss)
+          .add("extra", extra)
+          .add("out_of_order", ooo)
+          .add("duplicates", dup)
+          .add("new_errors", new_errors)
+          .add("p50_us", static_cast<double>(lat.quantile(0.5)) / 1e3)
+          .add("p99_us", static_cast<double>(lat.quantile(0.99)) / 1e3)
+          .add("max_us", static_cast<double>(lat.max()) / 1e3)
+          .add("wall_s", wall)
+          .add("server_cpu_cores", o.server_pids.empty() ? NAN : server_cpu_ns / 1e9 / wall)
+          .add("server_cpu_ns_per_delivery", delivered > 0 && !o.server_pids.empty()
+                                                 ? server_cpu_ns / static_cast<double>(delivered)
+                                                 : NAN)
+          .add("loadgen_cpu_cores", static_cast<double>(end.self_ns - start.self_ns) / 1e9 / wall)
+          .add("pass", r.pass)
+          .add("reason", reason)
+          .str();
+  progress(std::string(kind) + " step " + std::to_string(step) + " rate " +
+           std::to_string(static_cast<uint64_t>(rate)) + ": " + r.json);
+  return r;
+}
+
+}  // namespace
+
+int run_idle(const RunOptions& o, std::string& json) {
+  Subscribers subs(o.subscribers, o.target);
+  sleep_s(0.2);  // let the threads reach their loops before the baseline is read
+  ProcSample before = sample_processes(o.server_pids, true);
+  auto phase = subs.connect_all();
+  sleep_s(o.settle_seconds);
+  ProcSample after = sample_processes(o.server_pids, true);
+  auto n = static_cast<double>(std::max<uint64_t>(phase.subscribed, 1));
+  bool complete = phase.subscribed == o.subscribers.subscribers;
+  json =
+      JsonObject()
+          .raw("run", header_json(o))
+          .raw("connect", subs.phase_json(phase))
+          .add("complete", complete)
+          .add("rss_before_bytes", before.rss_bytes)
+          .add("rss_after_bytes", after.rss_bytes)
+          .add("rss_per_connection_bytes",
+               (static_cast<double>(after.rss_bytes) - static_cast<double>(before.rss_bytes)) / n)
+          .add("pss_per_connection_bytes",
+               (static_cast<double>(after.pss_bytes) - static_cast<double>(before.pss_bytes)) / n)
+          .add("server_sampled", before.ok && after.ok && !o.server_pids.empty())
+          .raw("subscriber_errors", subs.errors_json())
+          .str();
+  subs.stop();
+  return complete ? 0 : 1;
+}
+
+int run_fanout(const RunOptions& o, std::string& json) {
+  Subscribers subs(o.subscribers, o.target);
+  auto phase = subs.connect_all();
+  bool complete = phase.subscribed == o.subscribers.subscribers;
+  std::vector<std::string> steps;
+  StepResult best;
+  if (phase.subscribed > 0) {
+    std::vector<uint64_t> per_channel = subs.per_channel();
+    Publisher pub(o.publisher, o.target);
+    sleep_s(0.5);  // greetings (CONNECT, INFO) settle before the first timed step
+    uint32_t step = 0;
+    uint32_t failures = 0;
+    for (double rate : o.rates) {
+      if (step + 1 >= kMaxSteps || !pub.connected()) break;
+      StepResult r = run_step(o, subs, pub, step++, rate, per_channel, "ramp");
+      steps.push_back(r.json);
+      if (r.pass && r.delivered_per_s > best.delivered_per_s) best = r;
+      if (!r.pass && ++failures >= o.stop_after_failed_steps) break;
+    }
+    if (o.half_peak_step && best.rate > 0 && pub.connected())
+      steps.push_back(run_step(o, subs, pub, step++, best.rate / 2, per_channel, "half_peak").json);
+    pub.stop();
+    json = JsonObject()
+               .raw("run", header_json(o))
+               .raw("connect", subs.phase_json(phase))
+               .add("complete", complete)
+               .add("publisher_connected", pub.connected())
+               .add("peak_rate", best.rate)
+               .add("peak_delivered_per_s", best.delivered_per_s)
+               .raw("steps", json_array(steps))
+               .raw("publisher", publisher_json(pub))
+               .raw("subscriber_errors", subs.errors_json())
+               .str();
+  } else {
+    json = JsonObject()
+               .raw("run", header_json(o))
+               .raw("connect", subs.phase_json(phase))
+               .add("complete", false)
+               .raw("steps", "[]")
+               .raw("subscriber_errors", subs.errors_json())
+               .str();
+  }
+  subs.stop();
+  return complete ? 0 : 1;
+}
+
+int run_publish(const RunOptions& o, std::string& json) {
+  Publisher pub(o.publisher, o.target);
+  sleep_s(0.3);
+  pub.set_rate(0, -1);  // warm-up: first allocations, TCP windows
+  sleep_s(std::min(1.0, o.duration_seconds / 5));
+  pub.set_rate(0, 0);
+  while (pub.outstanding() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  uint64_t acked_before = pub.stats().acked.get();
+  uint64_t failed_before = pub.stats().failed.get();
+  CpuMark start = cpu_mark(o.server_pids);
+  pub.set_rate(1, -1);
+  sleep_s(o.duration_seconds);
+  pub.set_rate(1, 0);
+  uint64_t stop_ns = now_ns();
+  while (pub.outstanding() > 0 && now_ns() - stop_ns < 10'000'000'000ull)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CpuMark end = cpu_mark(o.server_pids);
+  pub.stop();
+  double wall = static_cast<double>(end.wall_ns - start.wall_ns) / 1e9;
+  uint64_t acked = pub.stats().acked.get() - acked_before;
+  uint64_t failed = pub.stats().failed.get() - failed_before;
+  json =
+      JsonObject()
+          .raw("run", header_json(o))
+          .add("seconds", wall)
+          .add("acked", acked)
+          .add("failed", failed)
+          .add("per_second", static_cast<double>(acked) / wall)
+          .add("server_cpu_cores",
+               o.server_pids.empty()
+                   ? NAN
+                   : static_cast<double>(end.server_ns - start.server_ns) / 1e9 / wall)
+          .add("loadgen_cpu_cores", static_cast<double>(end.self_ns - start.self_ns) / 1e9 / wall)
+          .raw("publisher", publisher_json(pub))
+          .str();
+  return failed == 0 && pub.connected() && pub.stats().errors.get() == 0 ? 0 : 1;
+}
+
+}  // namespace bench
