@@ -322,67 +322,68 @@ int run_fanout(const RunOptions& o, std::string& json) {
       // The ramp ended on a failed step: let its backlog clear so this step starts quiet.
       sleep_s(o.drain_seconds);
       steps.push_back(run_step(o, subs, pub, step++, best.rate / 2, per_channel, "half_peak").json);
-      pub.stop();
-      json = JsonObject()
-                 .raw("run", header_json(o))
-                 .raw("connect", subs.phase_json(phase))
-                 .add("complete", complete)
-                 .add("publisher_connected", pub.connected())
-                 .add("peak_rate", best.rate)
-                 .add("peak_delivered_per_s", best.delivered_per_s)
-                 .raw("steps", json_array(steps))
-                 .raw("publisher", publisher_json(pub))
-                 .raw("subscriber_errors", subs.errors_json())
-                 .str();
-    } else {
-      json = JsonObject()
-                 .raw("run", header_json(o))
-                 .raw("connect", subs.phase_json(phase))
-                 .add("complete", false)
-                 .raw("steps", "[]")
-                 .raw("subscriber_errors", subs.errors_json())
-                 .str();
     }
-    subs.stop();
-    return complete ? 0 : 1;
-  }
-
-  int run_publish(const RunOptions& o, std::string& json) {
-    Publisher pub(o.publisher, o.target);
-    sleep_s(0.3);
-    pub.set_rate(0, -1);  // warm-up: first allocations, TCP windows
-    sleep_s(std::min(1.0, o.duration_seconds / 5));
-    pub.set_rate(0, 0);
-    while (pub.outstanding() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    uint64_t acked_before = pub.stats().acked.get();
-    uint64_t failed_before = pub.stats().failed.get();
-    CpuMark start = cpu_mark(o.server_pids);
-    pub.set_rate(1, -1);
-    sleep_s(o.duration_seconds);
-    pub.set_rate(1, 0);
-    uint64_t stop_ns = now_ns();
-    while (pub.outstanding() > 0 && now_ns() - stop_ns < 10'000'000'000ull)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    CpuMark end = cpu_mark(o.server_pids);
     pub.stop();
-    double wall = static_cast<double>(end.wall_ns - start.wall_ns) / 1e9;
-    uint64_t acked = pub.stats().acked.get() - acked_before;
-    uint64_t failed = pub.stats().failed.get() - failed_before;
-    json =
-        JsonObject()
-            .raw("run", header_json(o))
-            .add("seconds", wall)
-            .add("acked", acked)
-            .add("failed", failed)
-            .add("per_second", static_cast<double>(acked) / wall)
-            .add("server_cpu_cores",
-                 o.server_pids.empty()
-                     ? NAN
-                     : static_cast<double>(end.server_ns - start.server_ns) / 1e9 / wall)
-            .add("loadgen_cpu_cores", static_cast<double>(end.self_ns - start.self_ns) / 1e9 / wall)
-            .raw("publisher", publisher_json(pub))
-            .str();
-    return failed == 0 && pub.connected() && pub.stats().errors.get() == 0 ? 0 : 1;
+    json = JsonObject()
+               .raw("run", header_json(o))
+               .raw("connect", subs.phase_json(phase))
+               .add("complete", complete)
+               .add("publisher_connected", pub.connected())
+               .add("peak_rate", best.rate)
+               .add("peak_delivered_per_s", best.delivered_per_s)
+               .raw("steps", json_array(steps))
+               .raw("publisher", publisher_json(pub))
+               .raw("subscriber_errors", subs.errors_json())
+               .str();
+  } else {
+    json = JsonObject()
+               .raw("run", header_json(o))
+               .raw("connect", subs.phase_json(phase))
+               .add("complete", false)
+               .raw("steps", "[]")
+               .raw("subscriber_errors", subs.errors_json())
+               .str();
   }
+  subs.stop();
+  return complete ? 0 : 1;
+}
+
+int run_publish(const RunOptions& o, std::string& json) {
+  Publisher pub(o.publisher, o.target);
+  sleep_s(0.3);
+  pub.set_rate(0, -1);  // warm-up: first allocations, TCP windows
+  sleep_s(std::min(1.0, o.duration_seconds / 5));
+  pub.set_rate(0, 0);
+  while (pub.outstanding() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  uint64_t acked_before = pub.stats().acked.get();
+  uint64_t failed_before = pub.stats().failed.get();
+  CpuMark start = cpu_mark(o.server_pids);
+  pub.set_rate(1, -1);
+  sleep_s(o.duration_seconds);
+  pub.set_rate(1, 0);
+  uint64_t stop_ns = now_ns();
+  while (pub.outstanding() > 0 && now_ns() - stop_ns < 10'000'000'000ull)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CpuMark end = cpu_mark(o.server_pids);
+  pub.stop();
+  double wall = static_cast<double>(end.wall_ns - start.wall_ns) / 1e9;
+  uint64_t acked = pub.stats().acked.get() - acked_before;
+  uint64_t failed = pub.stats().failed.get() - failed_before;
+  json =
+      JsonObject()
+          .raw("run", header_json(o))
+          .add("seconds", wall)
+          .add("acked", acked)
+          .add("failed", failed)
+          .add("per_second", static_cast<double>(acked) / wall)
+          .add("server_cpu_cores",
+               o.server_pids.empty()
+                   ? NAN
+                   : static_cast<double>(end.server_ns - start.server_ns) / 1e9 / wall)
+          .add("loadgen_cpu_cores", static_cast<double>(end.self_ns - start.self_ns) / 1e9 / wall)
+          .raw("publisher", publisher_json(pub))
+          .str();
+  return failed == 0 && pub.connected() && pub.stats().errors.get() == 0 ? 0 : 1;
+}
 
 }  // namespace bench
