@@ -91,6 +91,23 @@ def peak_step(run):
     return best
 
 
+def never_delivered(run, step):
+    """Publications x subscribers still missing once the run stopped publishing (None: unknown)."""
+    for f in run.get("final_count", []):
+        if f["step"] == step["step"]:
+            return max(0, f["expected"] - f["delivered_by_end"])
+    return None
+
+
+def stop_reason(run, step):
+    if step["reason"] != "loss":
+        return step["reason"]
+    gone = never_delivered(run, step)
+    if gone == 0:
+        return f"late: {step['loss']} deliveries arrived after the drain window, none lost"
+    return f"loss ({step['loss']} missing after the drain window, {gone if gone is not None else '?'} never arrived)"
+
+
 def first_failure(run):
     return next((s for s in run.get("steps", []) if s["kind"] == "ramp" and not s["pass"]), None)
 
@@ -108,7 +125,7 @@ def main():
     print(f"Machine: {machine['nproc']} cores, {machine['cpu']}, {machine['ram_gib']} GiB RAM, "
           f"kernel {machine['kernel']}, open files {machine['nofile']}, load average at start "
           f"{' '.join(machine['load_average_at_start'])}.  ")
-    print(f"Versions: neo-events {machine['neo-events']} ({machine['neo-events commit']}), "
+    print(f"Versions: {machine['neo-events']} ({machine['neo-events commit']}), "
           f"{machine['nats-server']}, mosquitto {machine['mosquitto']}, {machine['nginx']}, "
           f"nchan {machine['nchan']}.")
     print()
@@ -173,7 +190,7 @@ def main():
                                        {t: h["p99_us"] for t, h in halves.items() if h}, micros, False, targets))
             stops = {t: first_failure(v) for t, v in r.items()}
             rows.append([f"{n} subs: what stopped the ramp"] +
-                        [(f"{human(stops[t]['target_rate'])}/s: {stops[t]['reason']}" if stops.get(t) else
+                        [(f"{human(stops[t]['target_rate'])}/s: {stop_reason(r[t], stops[t])}" if stops.get(t) else
                           ("never failed" if t in r else "n/a")) for t in targets])
         print(table(header, rows))
 
@@ -193,10 +210,12 @@ def main():
     for n, v in sorted(runs.items()):
         for s in v.get("steps", []):
             rows.append([n, s["kind"], human(s["target_rate"]), human(s["achieved_rate"]),
-                         human(s["delivered_per_s"]), s["loss"], micros(s["p50_us"]), micros(s["p99_us"]),
+                         human(s["delivered_per_s"]), s["loss"], never_delivered(v, s), micros(s["p50_us"]), micros(s["p99_us"]),
                          micros(s["max_us"]), f"{s['server_cpu_cores']:.2f}", f"{s['loadgen_cpu_cores']:.2f}",
                          "ok" if s["pass"] else s["reason"]])
-    print(table(["run", "kind", "pub/s", "acked/s", "delivered/s", "loss", "p50", "p99", "max",
+    print("`late+lost` = missing when the step's drain window ended; `lost` = still missing when "
+          "the run ended (never delivered).\n")
+    print(table(["run", "kind", "pub/s", "acked/s", "delivered/s", "late+lost", "lost", "p50", "p99", "max",
                  "server cores", "loadgen cores", "result"], rows))
 
     problems = [p for n, v in sorted(runs.items()) for p in problems_of(n, v)]

@@ -107,9 +107,13 @@ wait_port() {
 }
 
 # start_server KIND: sets WS_PORT, PUB_PORT, PIDS (comma list for /proc sampling), TARGET_ARGS.
+# Each server's log goes to $OUT/server-KIND-N.log: warnings under load are results too.
+server_starts=0
 start_server() {
   local kind=$1 dir=$WORK/$1
   rm -rf "$dir"; mkdir -p "$dir"
+  server_starts=$((server_starts + 1))
+  local server_log=$OUT/server-$kind-$server_starts.log
   WS_PORT=$(free_port); PUB_PORT=$WS_PORT; TARGET_ARGS=()
   case "$kind" in
     neo)
@@ -118,7 +122,7 @@ start_server() {
       export NEO_EVENTS_HTTP_LISTEN=127.0.0.1:$WS_PORT NEO_EVENTS_API_KEY=$key \
              NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET=$secret
       token=$("$NEO" gentoken -c bench/config/neo-bench.yaml --user bench --role admin --ttl 2h)
-      "$NEO" serve -c bench/config/neo-bench.yaml >"$dir/server.log" 2>&1 &
+      "$NEO" serve -c bench/config/neo-bench.yaml >"$server_log" 2>&1 &
       server_pids=($!)
       unset NEO_EVENTS_HTTP_LISTEN NEO_EVENTS_API_KEY NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET
       TARGET_ARGS=(--token "$token" --api-key "$key")
@@ -126,23 +130,24 @@ start_server() {
     nats)
       PUB_PORT=$(free_port)
       sed -e "s/@WS_PORT@/$WS_PORT/" -e "s/@PUB_PORT@/$PUB_PORT/" bench/config/nats.conf.in >"$dir/nats.conf"
-      GOMAXPROCS=2 nats-server -c "$dir/nats.conf" >"$dir/server.log" 2>&1 &
+      GOMAXPROCS=2 nats-server -c "$dir/nats.conf" >"$server_log" 2>&1 &
       server_pids=($!)
       ;;
     mqtt)
       PUB_PORT=$(free_port)
       sed -e "s/@WS_PORT@/$WS_PORT/" -e "s/@PUB_PORT@/$PUB_PORT/" bench/config/mosquitto.conf.in >"$dir/mosquitto.conf"
-      mosquitto -c "$dir/mosquitto.conf" >"$dir/server.log" 2>&1 &
+      mosquitto -c "$dir/mosquitto.conf" >"$server_log" 2>&1 &
       server_pids=($!)
       ;;
     nchan)
-      sed -e "s/@WS_PORT@/$WS_PORT/" -e "s|@DIR@|$dir|g" -e "s/@NOFILE@/$NOFILE/g" \
+      sed -e "s/@WS_PORT@/$WS_PORT/" -e "s|@DIR@|$dir|g" -e "s|@LOG@|$server_log|" \
+        -e "s/@NOFILE@/$NOFILE/g" \
         bench/config/nginx-nchan.conf.in >"$dir/nginx.conf"
-      nginx -p "$dir" -c "$dir/nginx.conf" >"$dir/server.log" 2>&1 &
+      nginx -p "$dir" -c "$dir/nginx.conf" >"$server_log" 2>&1 &
       server_pids=($!)
       ;;
   esac
-  wait_port "$WS_PORT" && wait_port "$PUB_PORT" || { cat "$dir/server.log" >&2; return 1; }
+  wait_port "$WS_PORT" && wait_port "$PUB_PORT" || { cat "$server_log" >&2; return 1; }
   sleep 0.3
   PIDS=${server_pids[0]}
   if [[ $kind == nchan ]]; then  # the workers do the work: sample them too

@@ -168,6 +168,8 @@ CpuMark cpu_mark(const std::vector<int>& pids) {
 // One rate step of a fan-out run: publish for step_seconds, let in-flight requests finish and
 // deliveries drain, then compare deliveries with acknowledged publications x subscribers.
 struct StepResult {
+  uint32_t step = 0;
+  uint64_t expected = 0;
   bool pass = false;
   double delivered_per_s = 0;
   double rate = 0;
@@ -233,6 +235,8 @@ StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint
     reason = "publisher could not reach the rate (lag)";
 
   StepResult r;
+  r.step = step;
+  r.expected = expected;
   r.pass = reason.empty();
   r.rate = rate;
   r.delivered_per_s = static_cast<double>(delivered) / o.step_seconds;
@@ -270,6 +274,32 @@ StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint
   return r;
 }
 
+// A step's "loss" is what had not arrived by the end of its drain window. Once publishing has
+// stopped for good, count again: what arrives late was queued, not lost; what never arrives
+// is lost. Both matter, and only this tells them apart.
+std::string late_accounting(const RunOptions& o, const Subscribers& subs,
+                            const std::vector<StepResult>& results) {
+  uint64_t deadline = now_ns() + static_cast<uint64_t>(2 * o.drain_seconds * 1e9);
+  auto missing = [&] {
+    uint64_t total = 0;
+    for (const auto& r : results) {
+      uint64_t got = subs.step_sum(r.step, &StepCounters::delivered);
+      total += r.expected > got ? r.expected - got : 0;
+    }
+    return total;
+  };
+  while (missing() > 0 && now_ns() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::vector<std::string> items;
+  for (const auto& r : results)
+    items.push_back(JsonObject()
+                        .add("step", r.step)
+                        .add("expected", r.expected)
+                        .add("delivered_by_end", subs.step_sum(r.step, &StepCounters::delivered))
+                        .str());
+  return json_array(items);
+}
+
 }  // namespace
 
 int run_idle(const RunOptions& o, std::string& json) {
@@ -304,6 +334,7 @@ int run_fanout(const RunOptions& o, std::string& json) {
   auto phase = subs.connect_all();
   bool complete = phase.subscribed == o.subscribers.subscribers;
   std::vector<std::string> steps;
+  std::vector<StepResult> results;
   StepResult best;
   if (phase.subscribed > 0) {
     std::vector<uint64_t> per_channel = subs.per_channel();
@@ -315,15 +346,18 @@ int run_fanout(const RunOptions& o, std::string& json) {
       if (step + 1 >= kMaxSteps || !pub.connected()) break;
       StepResult r = run_step(o, subs, pub, step++, rate, per_channel, "ramp");
       steps.push_back(r.json);
+      results.push_back(r);
       if (r.pass && r.delivered_per_s > best.delivered_per_s) best = r;
       if (!r.pass && ++failures >= o.stop_after_failed_steps) break;
     }
     if (o.half_peak_step && best.rate > 0 && pub.connected()) {
       // The ramp ended on a failed step: let its backlog clear so this step starts quiet.
       sleep_s(o.drain_seconds);
-      steps.push_back(run_step(o, subs, pub, step++, best.rate / 2, per_channel, "half_peak").json);
+      results.push_back(run_step(o, subs, pub, step++, best.rate / 2, per_channel, "half_peak"));
+      steps.push_back(results.back().json);
     }
     pub.stop();
+    std::string late = late_accounting(o, subs, results);
     json = JsonObject()
                .raw("run", header_json(o))
                .raw("connect", subs.phase_json(phase))
@@ -332,6 +366,7 @@ int run_fanout(const RunOptions& o, std::string& json) {
                .add("peak_rate", best.rate)
                .add("peak_delivered_per_s", best.delivered_per_s)
                .raw("steps", json_array(steps))
+               .raw("final_count", late)
                .raw("publisher", publisher_json(pub))
                .raw("subscriber_errors", subs.errors_json())
                .str();
