@@ -173,12 +173,16 @@ def main():
                                    lambda v: f"{v:.2f}", False, targets))
             # The same load for everyone: the highest rate every target passed.
             common = None
-            passed = [{s["target_rate"] for s in v.get("steps", []) if s["pass"] and s["kind"] == "ramp"} for v in r.values()]
-            if passed and all(passed):
-                shared = set.intersection(*passed)
+            # (targets that passed no step at all are left out of this comparison)
+            passed = {t: {s["target_rate"] for s in v.get("steps", []) if s["pass"] and s["kind"] == "ramp"}
+                      for t, v in r.items()}
+            passed = {t: p for t, p in passed.items() if p}
+            if passed:
+                shared = set.intersection(*passed.values())
                 common = max(shared) if shared else None
             if common:
-                at = {t: next(s for s in v["steps"] if s["target_rate"] == common and s["kind"] == "ramp") for t, v in r.items()}
+                at = {t: next(s for s in r[t]["steps"] if s["target_rate"] == common and s["kind"] == "ramp")
+                      for t in passed}
                 rows.append(metric_row(f"{n} subs: server CPU per delivery at {human(common)} pub/s (all passed)",
                                        {t: s["server_cpu_ns_per_delivery"] for t, s in at.items()},
                                        lambda v: f"{v:.0f} ns", False, targets))
