@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Turns one bench/run.sh result directory into the Markdown report (stdout).
 
+    bench/report.py DIR                    the report of one run
+    bench/report.py --compare DIR DIR...   headline figures of several runs side by side
+
 Ratios say how many times better neo-events is than the peer on that figure (>1: neo better),
 whichever direction "better" is for it (more messages/s, fewer bytes, lower latency).
 """
@@ -231,5 +234,33 @@ def main():
           "subscribed, no errors, no failed publication.")
 
 
+def compare(dirs):
+    """Headline figures of several runs side by side: how much do they move between runs?"""
+    heads = [("S1 RSS/conn, 19000 (KiB)", "S1-{t}-19000", lambda v: v["rss_per_connection_bytes"] / 1024, "{:.2f}"),
+             ("S1 connect+subscribe/s, 19000", "S1-{t}-19000", lambda v: v["connect"]["per_second"], None),
+             ("S2 peak delivered/s, 1000 subs", "S2-{t}-1000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None),
+             ("S2 peak delivered/s, 10000 subs", "S2-{t}-10000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None),
+             ("S3 peak delivered/s", "S3-{t}-10000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None)]
+    all_runs = [(os.path.basename(d.rstrip("/")), load(d)) for d in dirs]
+    rows = []
+    for label, pattern, get, fmt in heads:
+        for t in TARGETS:
+            vals = []
+            for _, runs in all_runs:
+                v = runs.get(pattern.format(t=t))
+                x = get(v) if v and "broken" not in v else None
+                vals.append("n/a" if x is None else (fmt.format(x) if fmt else human(x)))
+            if any(x != "n/a" for x in vals):
+                rows.append([label, NAMES[t]] + vals)
+    for variant in ("S4-neo-batch", "S4-neo-batch-history", "S4-neo-single", "S4-nats-pub"):
+        vals = [human(runs[variant]["per_second"]) if variant in runs and "broken" not in runs[variant] else "n/a"
+                for _, runs in all_runs]
+        rows.append([variant + " publications/s", "", *vals])
+    print(table(["figure", "target"] + [name for name, _ in all_runs], rows))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 2 and sys.argv[1] == "--compare":
+        compare(sys.argv[2:])
+    else:
+        main()

@@ -50,10 +50,8 @@ install_peers() {
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # The packages enable system services; this benchmark starts its own instances instead.
-  for s in nats-server mosquitto nginx; do
-    systemctl stop "$s" >/dev/null 2>&1 || true
-  done
+  # The packages may also start system services; they are left alone (this benchmark starts
+  # its own instances on free ports), but an idle service still shares the machine.
 }
 
 build_release() {
