@@ -165,8 +165,7 @@ CpuMark cpu_mark(const std::vector<int>& pids) {
   return {sample_processes(pids, false).cpu_ns, sample_self().cpu_ns, now_ns()};
 }
 
-// One rate step of a fan-out run: publish for step_seconds, let in-flight requests finish and
-// deliveries drain, then compare deliveries with acknowledged publications x subscribers.
+// The outcome of one rate step, as the ramp and the final count need it.
 struct StepResult {
   uint32_t step = 0;
   uint64_t expected = 0;
@@ -176,99 +175,132 @@ struct StepResult {
   std::string json;
 };
 
-StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint32_t step,
-                    double rate, const std::vector<uint64_t>& subs_per_channel,
-                    std::string_view kind) {
-  const auto& ps = pub.stats();
-  std::vector<uint64_t> acked_before(subs_per_channel.size());
-  for (size_t c = 0; c < acked_before.size(); ++c) acked_before[c] = ps.acked_per_channel[c].get();
-  uint64_t failed_before = ps.failed.get();
-  uint64_t pub_errors_before = ps.errors.get() + ps.dead_conns.get();
-  uint64_t sub_errors_before = subs.error_total();
-  CpuMark start = cpu_mark(o.server_pids);
+// Counters at the start of a step, to take differences from.
+struct Baseline {
+  std::vector<uint64_t> acked_per_channel;
+  uint64_t failed = 0;
+  uint64_t errors = 0;  // publisher and subscriber errors together
+  CpuMark cpu;
+};
 
+uint64_t error_total(const Subscribers& subs, const PublisherStats& ps) {
+  return subs.error_total() + ps.errors.get() + ps.dead_conns.get();
+}
+
+Baseline baseline(const RunOptions& o, const Subscribers& subs, const PublisherStats& ps) {
+  Baseline b;
+  for (const auto& c : ps.acked_per_channel) b.acked_per_channel.push_back(c.get());
+  b.failed = ps.failed.get();
+  b.errors = error_total(subs, ps);
+  b.cpu = cpu_mark(o.server_pids);
+  return b;
+}
+
+// What a step is judged on, read once its drain window is over.
+struct StepFigures {
+  uint64_t acked = 0;
+  uint64_t expected = 0;  // acknowledged publications x confirmed subscribers of their channel
+  uint64_t delivered = 0;
+  uint64_t failed = 0;
+  uint64_t out_of_order = 0;
+  uint64_t duplicates = 0;
+  uint64_t new_errors = 0;
+  bool stuck = false;  // requests still unanswered 10 s after the step
+  CpuMark end;
+};
+
+// Publishes for one step, waits for every request's answer, then for the deliveries.
+StepFigures publish_step(const RunOptions& o, const Subscribers& subs, Publisher& pub,
+                         const Baseline& before, uint32_t step, double rate,
+                         const std::vector<uint64_t>& subs_per_channel) {
+  const auto& ps = pub.stats();
   pub.set_rate(step, rate);
   sleep_s(o.step_seconds);
   pub.set_rate(step, 0);
   uint64_t publish_end = now_ns();
   while (pub.outstanding() > 0 && now_ns() - publish_end < 10'000'000'000ull)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  bool stuck = pub.outstanding() > 0;
-
-  uint64_t acked = 0;
-  uint64_t expected = 0;
-  for (size_t c = 0; c < acked_before.size(); ++c) {
-    uint64_t n = ps.acked_per_channel[c].get() - acked_before[c];
-    acked += n;
-    expected += n * subs_per_channel[c];
+  StepFigures f;
+  f.stuck = pub.outstanding() > 0;
+  for (size_t c = 0; c < subs_per_channel.size(); ++c) {
+    uint64_t n = ps.acked_per_channel[c].get() - before.acked_per_channel[c];
+    f.acked += n;
+    f.expected += n * subs_per_channel[c];
   }
   auto drain_deadline = publish_end + static_cast<uint64_t>(o.drain_seconds * 1e9);
-  while (subs.step_sum(step, &StepCounters::delivered) < expected && now_ns() < drain_deadline)
+  while (subs.step_sum(step, &StepCounters::delivered) < f.expected && now_ns() < drain_deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  CpuMark end = cpu_mark(o.server_pids);
+  f.end = cpu_mark(o.server_pids);
+  f.delivered = subs.step_sum(step, &StepCounters::delivered);
+  f.failed = ps.failed.get() - before.failed;
+  f.out_of_order = subs.step_sum(step, &StepCounters::out_of_order);
+  f.duplicates = subs.step_sum(step, &StepCounters::duplicates);
+  f.new_errors = error_total(subs, ps) - before.errors;
+  return f;
+}
 
-  uint64_t delivered = subs.step_sum(step, &StepCounters::delivered);
-  uint64_t loss = expected > delivered ? expected - delivered : 0;
-  uint64_t extra = delivered > expected ? delivered - expected : 0;
-  uint64_t failed = ps.failed.get() - failed_before;
-  uint64_t ooo = subs.step_sum(step, &StepCounters::out_of_order);
-  uint64_t dup = subs.step_sum(step, &StepCounters::duplicates);
-  uint64_t new_errors = subs.error_total() - sub_errors_before + ps.errors.get() +
-                        ps.dead_conns.get() - pub_errors_before;
-  HistogramSum lat = subs.latency(step);
-  double wall = static_cast<double>(end.wall_ns - start.wall_ns) / 1e9;
-  double achieved = static_cast<double>(acked) / o.step_seconds;
-  double server_cpu_ns = static_cast<double>(end.server_ns - start.server_ns);
+// Empty when the step passes, else the first reason it does not.
+std::string judge(const StepFigures& f, double rate, double step_seconds) {
+  double achieved = static_cast<double>(f.acked) / step_seconds;
+  if (f.stuck) return "publications still unacknowledged 10 s after the step";
+  if (f.failed > 0) return "failed publications";
+  if (f.new_errors > 0) return "connection or protocol errors";
+  if (f.delivered < f.expected) return "loss";  // the report tells late from lost
+  if (f.out_of_order + f.duplicates > 0) return "out-of-order or duplicate deliveries";
+  if (rate > 0 && achieved < 0.95 * rate) return "publisher could not reach the rate (lag)";
+  return {};
+}
 
-  std::string reason;
-  if (stuck)
-    reason = "publications still unacknowledged 10 s after the step";
-  else if (failed > 0)
-    reason = "failed publications";
-  else if (new_errors > 0)
-    reason = "connection or protocol errors";
-  else if (loss > 0)
-    reason = "loss";
-  else if (ooo + dup > 0)
-    reason = "out-of-order or duplicate deliveries";
-  else if (rate > 0 && achieved < 0.95 * rate)
-    reason = "publisher could not reach the rate (lag)";
+std::string step_json(const RunOptions& o, const StepResult& r, const StepFigures& f,
+                      const CpuMark& start, const HistogramSum& latency, std::string_view kind,
+                      const std::string& reason) {
+  double wall = static_cast<double>(f.end.wall_ns - start.wall_ns) / 1e9;
+  double server_cpu_ns = static_cast<double>(f.end.server_ns - start.server_ns);
+  bool sampled = !o.server_pids.empty();
+  return JsonObject()
+      .add("step", r.step)
+      .add("kind", kind)
+      .add("target_rate", r.rate)
+      .add("seconds", o.step_seconds)
+      .add("acked", f.acked)
+      .add("achieved_rate", static_cast<double>(f.acked) / o.step_seconds)
+      .add("failed_publishes", f.failed)
+      .add("expected", f.expected)
+      .add("delivered", f.delivered)
+      .add("delivered_per_s", r.delivered_per_s)
+      .add("loss", f.expected > f.delivered ? f.expected - f.delivered : 0)
+      .add("extra", f.delivered > f.expected ? f.delivered - f.expected : 0)
+      .add("out_of_order", f.out_of_order)
+      .add("duplicates", f.duplicates)
+      .add("new_errors", f.new_errors)
+      .add("p50_us", static_cast<double>(latency.quantile(0.5)) / 1e3)
+      .add("p99_us", static_cast<double>(latency.quantile(0.99)) / 1e3)
+      .add("max_us", static_cast<double>(latency.max()) / 1e3)
+      .add("wall_s", wall)
+      .add("server_cpu_cores", sampled ? server_cpu_ns / 1e9 / wall : NAN)
+      .add("server_cpu_ns_per_delivery",
+           sampled && f.delivered > 0 ? server_cpu_ns / static_cast<double>(f.delivered) : NAN)
+      .add("loadgen_cpu_cores", static_cast<double>(f.end.self_ns - start.self_ns) / 1e9 / wall)
+      .add("pass", r.pass)
+      .add("reason", reason)
+      .str();
+}
 
+// One rate step of a fan-out run: publish for step_seconds, let in-flight requests finish and
+// deliveries drain, then compare deliveries with acknowledged publications x subscribers.
+StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint32_t step,
+                    double rate, const std::vector<uint64_t>& subs_per_channel,
+                    std::string_view kind) {
+  Baseline before = baseline(o, subs, pub.stats());
+  StepFigures f = publish_step(o, subs, pub, before, step, rate, subs_per_channel);
+  std::string reason = judge(f, rate, o.step_seconds);
   StepResult r;
   r.step = step;
-  r.expected = expected;
+  r.expected = f.expected;
   r.pass = reason.empty();
   r.rate = rate;
-  r.delivered_per_s = static_cast<double>(delivered) / o.step_seconds;
-  r.json =
-      JsonObject()
-          .add("step", step)
-          .add("kind", kind)
-          .add("target_rate", rate)
-          .add("seconds", o.step_seconds)
-          .add("acked", acked)
-          .add("achieved_rate", achieved)
-          .add("failed_publishes", failed)
-          .add("expected", expected)
-          .add("delivered", delivered)
-          .add("delivered_per_s", r.delivered_per_s)
-          .add("loss", loss)
-          .add("extra", extra)
-          .add("out_of_order", ooo)
-          .add("duplicates", dup)
-          .add("new_errors", new_errors)
-          .add("p50_us", static_cast<double>(lat.quantile(0.5)) / 1e3)
-          .add("p99_us", static_cast<double>(lat.quantile(0.99)) / 1e3)
-          .add("max_us", static_cast<double>(lat.max()) / 1e3)
-          .add("wall_s", wall)
-          .add("server_cpu_cores", o.server_pids.empty() ? NAN : server_cpu_ns / 1e9 / wall)
-          .add("server_cpu_ns_per_delivery", delivered > 0 && !o.server_pids.empty()
-                                                 ? server_cpu_ns / static_cast<double>(delivered)
-                                                 : NAN)
-          .add("loadgen_cpu_cores", static_cast<double>(end.self_ns - start.self_ns) / 1e9 / wall)
-          .add("pass", r.pass)
-          .add("reason", reason)
-          .str();
+  r.delivered_per_s = static_cast<double>(f.delivered) / o.step_seconds;
+  r.json = step_json(o, r, f, before.cpu, subs.latency(step), kind, reason);
   progress(std::string(kind) + " step " + std::to_string(step) + " rate " +
            std::to_string(static_cast<uint64_t>(rate)) + ": " + r.json);
   return r;
