@@ -1,0 +1,25 @@
+// HTTP/1.1 response parsing for keep-alive publishers: status line, Content-Length body.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bench::http {
+
+struct Response {
+  int status = 0;
+  std::string_view body;
+  size_t total = 0;  // bytes of the whole response
+};
+
+enum class ParseResult { kResponse, kIncomplete, kError };
+
+// Parses one response at the start of data. Chunked bodies are not supported (an error):
+// every server under test answers publishes with a Content-Length.
+ParseResult parse_response(std::string_view data, Response& response);
+
+void append_post(std::string& out, std::string_view host_port, std::string_view path,
+                 std::string_view extra_headers, std::string_view body);
+
+}  // namespace bench::http
