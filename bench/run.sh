@@ -55,11 +55,6 @@ install_peers() {
 }
 
 build_release() {
-  # g++ 12 at -O3 reports a false -Wrestrict in src/engine/redis/redis_engine.cpp
-  # (`"literal" + std::string&&`), which -Werror turns into a failed release build. Demote that
-  # one warning here, in the build cache, rather than touch the server's sources.
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS=-Wno-error=restrict -DNEO_BUILD_BENCH=ON >/dev/null
   scripts/build.sh release
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds one flavour: `release` (optimised), `asan` (ASan + UBSan, what the tests use) or `fuzz`
-# (clang-14, libFuzzer + ASan + UBSan; only the targets of tests/fuzz).
+# Builds one flavour: `release` (optimised server and load generator, no tests), `asan` (ASan +
+# UBSan, what the tests use) or `fuzz` (clang-14, libFuzzer + ASan + UBSan; only the targets of
+# tests/fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavour=${1:-release}
 case "$flavour" in
-  release) flags=(-DCMAKE_BUILD_TYPE=Release -DNEO_SANITIZE=OFF) ;;
+  release) flags=(-DCMAKE_BUILD_TYPE=Release -DNEO_SANITIZE=OFF -DNEO_BUILD_TESTS=OFF) ;;
   asan) flags=(-DCMAKE_BUILD_TYPE=Debug -DNEO_SANITIZE=ON) ;;
   fuzz) flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" -DNEO_FUZZ=ON
                -DCMAKE_CXX_COMPILER=clang++-14) ;;
