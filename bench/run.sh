@@ -11,6 +11,8 @@
 #                                      S3 tenant shape, S4 publish API)
 #   bench/run.sh --targets neo,nats    some targets (neo, nats, mqtt, nchan)
 #   --no-install / --no-build          skip those steps
+#   --profile                          also record neo-events with perf (cpu-clock, call graphs)
+#                                      during S2/S3; flat and caller reports next to the results
 #
 # Every run is bounded: each loadgen call has its own timeout and every step a fixed length.
 set -euo pipefail
@@ -20,6 +22,7 @@ ROOT=$PWD
 only="S1,S2,S3,S4"
 targets="neo,nats,mqtt,nchan"
 quick=0
+profile=0
 install=1
 build=1
 while (($#)); do
@@ -29,7 +32,8 @@ while (($#)); do
     --targets) targets=$2; shift ;;
     --no-install) install=0 ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --profile) profile=1 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -115,7 +119,9 @@ start_server() {
       export NEO_EVENTS_HTTP_LISTEN=127.0.0.1:$WS_PORT NEO_EVENTS_API_KEY=$key \
              NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET=$secret
       token=$("$NEO" gentoken -c bench/config/neo-bench.yaml --user bench --role admin --ttl 2h)
-      "$NEO" serve -c bench/config/neo-bench.yaml >"$server_log" 2>&1 &
+      # NEO_LD_PRELOAD=/path/to/allocator.so compares allocators (BENCHMARKS.md, Allocator).
+      env ${NEO_LD_PRELOAD:+LD_PRELOAD=$NEO_LD_PRELOAD} "$NEO" serve -c bench/config/neo-bench.yaml \
+        >"$server_log" 2>&1 &
       server_pids=($!)
       unset NEO_EVENTS_HTTP_LISTEN NEO_EVENTS_API_KEY NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET
       TARGET_ARGS=(--token "$token" --api-key "$key")
@@ -163,10 +169,23 @@ publisher_args() {
 run_loadgen() {
   local name=$1 limit=$2; shift 2
   log "$name"
-  local status=0
+  local status=0 perf_pid=
+  if ((profile)) && [[ $name == S[23]-neo-* ]] && command -v perf >/dev/null; then
+    perf record -q -e cpu-clock -F 499 -g -p "$PIDS" -o "$OUT/$name.perf.data" 2>/dev/null &
+    perf_pid=$!
+  fi
   timeout --kill-after=5 "$limit" "$LOADGEN" --host 127.0.0.1 --ws-port "$WS_PORT" \
     --pub-port "$PUB_PORT" --server-pids "$PIDS" --label "$name" "${TARGET_ARGS[@]+"${TARGET_ARGS[@]}"}" \
     "$@" >"$OUT/$name.json" 2>"$OUT/$name.log" || status=$?
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    perf report -i "$OUT/$name.perf.data" --stdio --no-children --percent-limit 0.7 \
+      --sort dso,symbol -g none >"$OUT/$name.perf-flat.txt" 2>/dev/null || true
+    perf report -i "$OUT/$name.perf.data" --stdio --children --percent-limit 3 \
+      --sort symbol -g caller,0.5,callee --max-stack 12 >"$OUT/$name.perf-tree.txt" 2>/dev/null || true
+    log "$name: profile in $OUT/$name.perf-flat.txt"
+  fi
   if ((status != 0)); then
     log "$name: exit status $status (see $OUT/$name.log)"
     echo "$name $status" >>"$OUT/failures.txt"
