@@ -46,21 +46,14 @@ class NchanPublisher final : public PublisherAdapter {
   }
 
   size_t on_data(std::string_view data, AckSink& sink) override {
-    size_t consumed = 0;
-    http::Response response;
-    while (true) {
-      auto result = http::parse_response(data.substr(consumed), response);
-      if (result == http::ParseResult::kIncomplete) break;
-      if (result == http::ParseResult::kError) {
-        sink.error("unparsable HTTP response from nchan");
-        return data.size();
-      }
-      consumed += response.total;
-      bool ok = response.status == 201 || response.status == 202;
-      if (!ok) sink.error("nchan publish: HTTP status " + std::to_string(response.status));
-      sink.request_done(ok ? 1 : 0);
-    }
-    return consumed;
+    return http::for_each_response(
+        data,
+        [&](const http::Response& response) {
+          bool ok = response.status == 201 || response.status == 202;
+          if (!ok) sink.error("nchan publish: HTTP status " + std::to_string(response.status));
+          sink.request_done(ok ? 1 : 0);
+        },
+        [&] { sink.error("unparsable HTTP response from nchan"); });
   }
 
  private:

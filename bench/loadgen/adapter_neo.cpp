@@ -117,25 +117,19 @@ class NeoPublisher final : public PublisherAdapter {
   }
 
   size_t on_data(std::string_view data, AckSink& sink) override {
-    size_t consumed = 0;
-    http::Response response;
-    while (true) {
-      auto result = http::parse_response(data.substr(consumed), response);
-      if (result == http::ParseResult::kIncomplete) break;
-      if (result == http::ParseResult::kError) {
-        sink.error("unparsable HTTP response from the server API");
-        return data.size();
-      }
-      consumed += response.total;
-      uint32_t ok = response.status != 200 ? 0
-                    : single_              ? count_successes(response.body, "{\"result\":")
-                                           : count_successes(response.body, "{\"publish\":");
-      // Errors are HTTP 200 with an "error" object (per item in a batch), or a non-200 status.
-      if (response.status != 200 || response.body.find("\"error\":") != std::string_view::npos)
-        sink.error(response.body.empty() ? std::string_view("HTTP error status") : response.body);
-      sink.request_done(ok);
-    }
-    return consumed;
+    return http::for_each_response(
+        data,
+        [&](const http::Response& response) {
+          uint32_t ok = response.status != 200 ? 0
+                        : single_              ? count_successes(response.body, "{\"result\":")
+                                               : count_successes(response.body, "{\"publish\":");
+          // Errors are HTTP 200 with an "error" object (per item in a batch), or a non-200.
+          if (response.status != 200 || response.body.find("\"error\":") != std::string_view::npos)
+            sink.error(response.body.empty() ? std::string_view("HTTP error status")
+                                             : response.body);
+          sink.request_done(ok);
+        },
+        [&] { sink.error("unparsable HTTP response from the server API"); });
   }
 
  private:

@@ -19,6 +19,24 @@ enum class ParseResult { kResponse, kIncomplete, kError };
 // every server under test answers publishes with a Content-Length.
 ParseResult parse_response(std::string_view data, Response& response);
 
+// Hands every complete response at the start of `data` to `each`; returns the bytes used, or
+// data.size() after calling `bad` for an unparsable response (the stream cannot be resumed).
+template <typename Each, typename Bad>
+size_t for_each_response(std::string_view data, Each&& each, Bad&& bad) {
+  size_t consumed = 0;
+  Response response;
+  while (true) {
+    auto result = parse_response(data.substr(consumed), response);
+    if (result == ParseResult::kIncomplete) return consumed;
+    if (result == ParseResult::kError) {
+      bad();
+      return data.size();
+    }
+    consumed += response.total;
+    each(response);
+  }
+}
+
 void append_post(std::string& out, std::string_view host_port, std::string_view path,
                  std::string_view extra_headers, std::string_view body);
 

@@ -207,6 +207,15 @@ class ClusterTest : public ::testing::Test {
     return out;
   }
 
+  // Nothing was registered, fed to the tenant sink, run, answered or published.
+  void expect_no_effect() {
+    EXPECT_TRUE(cluster.other_nodes().empty());
+    EXPECT_TRUE(sink.empty());
+    EXPECT_TRUE(local.commands.empty());
+    EXPECT_TRUE(local.surveys.empty());
+    EXPECT_TRUE(engine.published.empty());
+  }
+
   // Starts a survey and returns the id it was published with.
   std::uint64_t start_survey(SurveyResult& result, std::string method = "channels",
                              std::string params = R"({"pattern":"*"})") {
@@ -341,11 +350,7 @@ TEST_F(ClusterTest, MessagesFromItsOwnIdAreIgnored) {
   cluster.receive(command_text("self", "disconnect", R"({"user":"1"})"));
   cluster.receive(survey_text("self", 1, "channels", "{}"));
   drain(io);
-  EXPECT_TRUE(cluster.other_nodes().empty());
-  EXPECT_TRUE(sink.empty());
-  EXPECT_TRUE(local.commands.empty());
-  EXPECT_TRUE(local.surveys.empty());
-  EXPECT_TRUE(engine.published.empty());
+  expect_no_effect();
 
   cluster.receive(node_text("b", "bravo"));
   drain(io);
@@ -364,11 +369,7 @@ TEST_F(ClusterTest, MalformedMessagesAreIgnored) {
     cluster.receive(text);
   }
   drain(io);
-  EXPECT_TRUE(cluster.other_nodes().empty());
-  EXPECT_TRUE(sink.empty());
-  EXPECT_TRUE(local.commands.empty());
-  EXPECT_TRUE(local.surveys.empty());
-  EXPECT_TRUE(engine.published.empty());
+  expect_no_effect();
   // Still working afterwards.
   cluster.receive(node_text("b", "bravo"));
   drain(io);
