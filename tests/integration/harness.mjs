@@ -147,13 +147,39 @@ export async function startServer(overrides = {}) {
   const configFile = path.join(dir, 'neo-events.yaml');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
 
-  // The server reads NEO_EVENTS_* as config overrides (and rejects unknown keys), so none of
-  // ours (NEO_EVENTS_BIN, a developer's NEO_EVENTS_API_KEY, ...) may leak into it.
+  const server = spawnServer(['serve', '-c', configFile], {
+    cwd: dir,
+    cleanup: async () => {
+      if (redis) await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  Object.assign(server, {
+    port,
+    url,
+    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
+    apiUrl: `${url}/api`,
+    secret,
+    apiKey,
+    config,
+    configFile,
+  });
+  await waitServing(server, url, 'neo-events');
+  return server;
+}
+
+/**
+ * Spawns `neo-events <args>` in `cwd`. The server reads NEO_EVENTS_* as config overrides (and
+ * rejects unknown keys), so none of ours (NEO_EVENTS_BIN, a developer's NEO_EVENTS_API_KEY, ...)
+ * leaks into it; `env` adds the ones wanted. stop() sends SIGTERM (SIGKILL after 10 s), runs
+ * `cleanup` and resolves {code, signal, ms, killed, exitedBeforeStop, stdout, stderr, output}.
+ */
+export function spawnServer(args, { cwd, env: wanted = {}, cleanup = async () => {} }) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NEO_EVENTS_')) env[k] = v;
-
-  const startedAt = Date.now();
-  const child = spawn(BIN, ['serve', '-c', configFile], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  Object.assign(env, wanted);
+  const child = spawn(BIN, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let output = ''; // both streams, in arrival order
@@ -169,14 +195,8 @@ export async function startServer(overrides = {}) {
   });
   let exitInfo = null;
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      exitInfo = { code, signal, at: Date.now() };
-      resolve(exitInfo);
-    });
-    child.on('error', (err) => {
-      exitInfo = { code: null, signal: null, error: err, at: Date.now() };
-      resolve(exitInfo);
-    });
+    child.on('exit', (code, signal) => resolve((exitInfo = { code, signal, at: Date.now() })));
+    child.on('error', (error) => resolve((exitInfo = { code: null, signal: null, error, at: Date.now() })));
   });
   // 'exit' can fire before the pipes are drained; 'close' fires after.
   const closed = new Promise((resolve) => child.on('close', resolve));
@@ -187,16 +207,7 @@ export async function startServer(overrides = {}) {
   process.once('exit', reap);
   exited.then(() => process.off('exit', reap));
 
-  const url = `http://127.0.0.1:${port}`;
-  const server = {
-    port,
-    url,
-    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
-    apiUrl: `${url}/api`,
-    secret,
-    apiKey,
-    config,
-    configFile,
+  const proc = {
     pid: child.pid,
     get output() {
       return output;
@@ -211,9 +222,8 @@ export async function startServer(overrides = {}) {
       return exitInfo;
     },
     stopResult: null,
-    /** SIGTERM, wait for exit (SIGKILL after 10 s). Resolves {code, signal, ms, killed, stderr, output}. */
     async stop() {
-      if (server.stopResult) return server.stopResult;
+      if (proc.stopResult) return proc.stopResult;
       let killed = false;
       const t0 = Date.now();
       if (!exitInfo) {
@@ -226,50 +236,57 @@ export async function startServer(overrides = {}) {
         clearTimeout(timer);
       }
       await Promise.race([closed, sleep(1000)]);
-      const info = exitInfo;
-      server.stopResult = {
-        code: info.code,
-        signal: info.signal,
-        ms: info.at - t0,
+      proc.stopResult = {
+        code: exitInfo.code,
+        signal: exitInfo.signal,
+        ms: exitInfo.at - t0,
         killed,
-        exitedBeforeStop: info.at < t0,
+        exitedBeforeStop: exitInfo.at < t0,
         stdout,
         stderr,
         output,
       };
-      if (redis) await redis.stop();
       try {
-        rmSync(dir, { recursive: true, force: true });
+        await cleanup();
       } catch {
-        /* ignore */
+        /* best effort */
       }
-      return server.stopResult;
+      return proc.stopResult;
     },
   };
+  return proc;
+}
 
-  // Wait for /health.
-  const deadline = startedAt + 15_000;
+/**
+ * Waits (15 s at most) until `ready()` holds and GET /health answers 200; stops the server and
+ * throws if it exits first or the time runs out.
+ */
+export async function waitServing(server, url, what, ready = () => true) {
+  const deadline = Date.now() + 15_000;
   for (;;) {
-    if (exitInfo) {
+    const info = server.exited;
+    if (info) {
+      await server.stop();
       throw new Error(
-        `neo-events exited during start-up (code ${exitInfo.code}, signal ${exitInfo.signal}` +
-          `${exitInfo.error ? `, ${exitInfo.error.message}` : ''})\n--- output ---\n${output}`,
+        `${what} exited during start-up (code ${info.code}, signal ${info.signal}` +
+          `${info.error ? `, ${info.error.message}` : ''})\n--- output ---\n${server.output}`,
       );
     }
-    try {
-      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      /* not listening yet */
+    if (ready()) {
+      try {
+        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+        await res.arrayBuffer();
+        if (res.status === 200) return;
+      } catch {
+        /* not listening yet */
+      }
     }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`neo-events did not answer GET /health with 200 within 15 s\n--- output ---\n${output}`);
+      throw new Error(`${what}: not serving (GET /health 200) within 15 s\n--- output ---\n${server.output}`);
     }
     await sleep(50);
   }
-  return server;
 }
 
 /** Asserts a stop() result: exit code 0 within 10 s, no sanitizer report. */

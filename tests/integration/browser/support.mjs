@@ -2,7 +2,6 @@
 // page server that hands the centrifuge-js browser bundle to the page, the development setup
 // (`neo-events serve` without -c, the banner parsed from stdout) and a raw WebSocket upgrade.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -11,7 +10,7 @@ import path from 'node:path';
 
 import { chromium } from 'playwright-core';
 
-import { BIN, REPO_ROOT, freePort } from '../harness.mjs';
+import { REPO_ROOT, freePort, spawnServer, waitServing } from '../harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -106,105 +105,17 @@ export function parseBanner(stdout) {
 export async function startDevServer() {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-dev-'));
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('NEO_EVENTS_')) env[k] = v;
-  env.NEO_EVENTS_HTTP_LISTEN = `127.0.0.1:${port}`;
-
-  const child = spawn(BIN, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let output = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    output += d;
+  const server = spawnServer(['serve'], {
+    cwd: dir,
+    env: { NEO_EVENTS_HTTP_LISTEN: `127.0.0.1:${port}` },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   });
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    output += d;
-  });
-  let exitInfo = null;
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve((exitInfo = { code, signal, at: Date.now() })));
-    child.on('error', (error) => resolve((exitInfo = { code: null, signal: null, error, at: Date.now() })));
-  });
-  const closed = new Promise((resolve) => child.on('close', resolve));
-  const reap = () => {
-    if (!exitInfo) child.kill('SIGKILL');
-  };
-  process.once('exit', reap);
-  exited.then(() => process.off('exit', reap));
-
   const url = `http://127.0.0.1:${port}`;
-  const server = {
-    port,
-    url,
-    apiUrl: `${url}/api`,
-    banner: null,
-    get output() {
-      return output;
-    },
-    get stdout() {
-      return stdout;
-    },
-    stopResult: null,
-    async stop() {
-      if (server.stopResult) return server.stopResult;
-      let killed = false;
-      const t0 = Date.now();
-      if (!exitInfo) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => {
-          killed = true;
-          child.kill('SIGKILL');
-        }, 10_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await Promise.race([closed, sleep(1000)]);
-      server.stopResult = {
-        code: exitInfo.code,
-        signal: exitInfo.signal,
-        ms: exitInfo.at - t0,
-        killed,
-        exitedBeforeStop: exitInfo.at < t0,
-        stdout,
-        stderr,
-        output,
-      };
-      rmSync(dir, { recursive: true, force: true });
-      return server.stopResult;
-    },
-  };
-
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (exitInfo) {
-      await server.stop();
-      throw new Error(
-        `neo-events (development setup) exited during start-up (code ${exitInfo.code}, signal ${exitInfo.signal}` +
-          `${exitInfo.error ? `, ${exitInfo.error.message}` : ''})\n--- output ---\n${output}`,
-      );
-    }
-    server.banner = parseBanner(stdout);
-    if (server.banner) {
-      try {
-        const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
-        await res.arrayBuffer();
-        if (res.status === 200) break;
-      } catch {
-        /* not listening yet */
-      }
-    }
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(
-        `development setup: no complete banner and GET /health 200 within 15 s\n--- output ---\n${output}`,
-      );
-    }
-    await sleep(50);
-  }
+  Object.assign(server, { port, url, apiUrl: `${url}/api`, banner: null });
+  await waitServing(server, url, 'neo-events (development setup)', () => {
+    server.banner = parseBanner(server.stdout);
+    return server.banner !== null;
+  });
   return server;
 }
 
