@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "../unit/support/api_node.h"
 #include "api/http_handler.h"
 #include "config/loader.h"
 #include "engine/memory/memory_engine.h"
@@ -48,29 +49,6 @@ const config::Config& node_config() {
   }();
   return config;
 }
-
-// Node::Parts, minus the listener and the threads.
-struct ApiNode {
-  explicit ApiNode(const config::Config& config)
-      : policy(config),
-        verifier(config.client.token),
-        services{config, engine, policy, verifier, interest, {}, "fuzz-node-id", "fuzz", "0.0.0"},
-        dispatcher(services),
-        shard(0, io),
-        http(services, [] { return std::string("neo_events_connections 0\n"); }) {
-    services.shards.push_back(&shard);
-    engine.start(dispatcher);
-  }
-  engine::MemoryEngine engine;
-  auth::Policy policy;
-  auth::TokenVerifier verifier;
-  hub::InterestMap interest;
-  session::Services services;
-  session::Dispatcher dispatcher;
-  boost::asio::io_context io{1};
-  session::Shard shard;
-  api::ApiHttpHandler http;
-};
 
 void check_response(const transport::HttpResponse& r, bool legacy) {
   if (r.content_type != "application/json" || r.status != 200) return;
@@ -107,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (key == 7) request.target += std::string("?api_key=") + kMasterKey;
   request.body = in.rest();
 
-  ApiNode node(node_config());
+  test::ApiNode node(node_config(), [] { return std::string("neo_events_connections 0\n"); });
   int calls = 0;
   node.http.handle(std::move(request), [&calls, legacy](transport::HttpResponse response) {
     if (++calls != 1) fuzz::fail("respond called more than once");

@@ -12,33 +12,11 @@
 #include "config/loader.h"
 #include "engine/memory/memory_engine.h"
 #include "session/dispatcher.h"
+#include "support/api_node.h"
 
 namespace {
 
 using namespace neo;
-
-// The node's HTTP side as src/node/node.cpp wires it, minus listener and threads.
-struct ApiNode {
-  explicit ApiNode(const config::Config& config)
-      : policy(config),
-        verifier(config.client.token),
-        services{config, engine, policy, verifier, interest, {}, "node-id", "node", "0.0.0"},
-        dispatcher(services),
-        shard(0, io),
-        http(services, [] { return std::string(); }) {
-    services.shards.push_back(&shard);
-    engine.start(dispatcher);
-  }
-  engine::MemoryEngine engine;
-  auth::Policy policy;
-  auth::TokenVerifier verifier;
-  hub::InterestMap interest;
-  session::Services services;
-  session::Dispatcher dispatcher;
-  boost::asio::io_context io{1};
-  session::Shard shard;
-  api::ApiHttpHandler http;
-};
 
 // The pipeline `/api` request whose body ends right before an inaccessible page: reading past
 // the body faults. Runs in a child process (it changes page protections), exits 0 when the
@@ -73,7 +51,7 @@ struct ApiNode {
     std::_Exit(4);
 
   const config::Config config = config::development_config("hmac-secret", "api-key");
-  ApiNode node(config);
+  test::ApiNode node(config);
   transport::HttpRequest request;
   request.method = "POST";
   request.target = "/api";
