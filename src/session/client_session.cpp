@@ -19,10 +19,11 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
     : services_(services),
       shard_(shard),
       connection_(connection),
-      client_id_(random_uuid()),
       created_at_(SteadyClock::now()),
       commands_(services.config.client.command_rate_per_second,
                 services.config.client.command_burst, SteadyClock::now()) {
+  std::string id = random_uuid();
+  std::copy_n(id.data(), std::min(id.size(), client_id_.size()), client_id_.begin());
   shard_.sessions.insert(this);
   ++shard_.connections;
   reschedule();

@@ -4,6 +4,7 @@
 // bounded backlog (Centrifugo's default, client.concurrency = 0).
 #pragma once
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/container/devector.hpp>
 #include <chrono>
@@ -41,7 +42,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void server_subscribe(std::string_view channel);
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at, std::string info);
 
-  const std::string& client_id() const { return client_id_; }
+  std::string_view client_id() const { return {client_id_.data(), client_id_.size()}; }
   const std::string& user() const { return identity_.user; }
   bool authenticated() const { return state_ == State::connected; }
   std::size_t subscription_count() const { return subs_.size(); }
@@ -124,7 +125,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   Shard& shard_;
   transport::Connection& connection_;
   State state_ = State::connecting;
-  std::string client_id_;
+  std::array<char, 36> client_id_{};  // a UUID: inline, no allocation per connection
   auth::Identity identity_;
   std::optional<std::int64_t> expire_at_;    // unix seconds
   std::vector<std::string> token_channels_;  // sorted `channels` claim, compared on refresh

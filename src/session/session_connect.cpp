@@ -138,7 +138,7 @@ void ClientSession::finish_connect(PendingConnect& pending) {
     return;
   }
   protocol::ConnectResult& result = pending.result;
-  result.client = client_id_;
+  result.client = std::string(client_id());
   result.version = services_.version;
   if (expire_at_) {
     result.expires = true;

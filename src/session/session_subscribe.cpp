@@ -27,7 +27,8 @@ bool recovered_from(const protocol::SubscribeRequest& req, const HistoryResult& 
 void Subscription::deliver(const hub::Delivery& delivery) { session.deliver(*this, delivery); }
 
 ClientInfo ClientSession::client_info(const Subscription* sub) const {
-  return ClientInfo{identity_.user, client_id_, identity_.info, sub ? sub->chan_info : ""};
+  return ClientInfo{identity_.user, std::string(client_id()), identity_.info,
+                    sub ? sub->chan_info : ""};
 }
 
 void ClientSession::handle_subscribe(Command& cmd) {
@@ -216,7 +217,7 @@ void ClientSession::remove_subscription(std::string channel, bool publish_leave)
     services_.interest.remove(channel, shard_.index,
                               [this](std::string_view ch) { services_.engine.unsubscribe(ch); });
   }
-  if (sub->subscribed && sub->presence) services_.engine.remove_presence(channel, client_id_);
+  if (sub->subscribed && sub->presence) services_.engine.remove_presence(channel, client_id());
   if (sub->subscribed && sub->join_leave && publish_leave) {
     services_.engine.publish_leave(channel, client_info(sub.get()));
   }

@@ -27,10 +27,6 @@ char* thread_read_buffer() {
   return buffer.get();
 }
 
-void release(std::string& s) {
-  if (s.capacity() > 256) std::string().swap(s);
-}
-
 }  // namespace
 
 WsConnection::WsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address)
@@ -46,10 +42,11 @@ void WsConnection::start(std::string_view accept, std::string early, SessionFact
   error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  control_ = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
-  control_ += "Sec-WebSocket-Accept: ";
-  control_ += accept;
-  control_ += "\r\nServer: neo-events\r\n\r\n";
+  std::string& answer = rare().control;
+  answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+  answer += "Sec-WebSocket-Accept: ";
+  answer += accept;
+  answer += "\r\nServer: neo-events\r\n\r\n";
   session_ = factory.create(*this, info);
   flush();
   if (!early.empty()) take_bytes(early.data(), early.size());
@@ -77,30 +74,44 @@ void WsConnection::on_readable(error_code ec) {
   if (input_ != Input::stopped) wait_readable();
 }
 
-// Frames are parsed in place; only an incomplete tail is copied into partial_.
+WsConnection::Rare& WsConnection::rare() {
+  if (!rare_) rare_ = std::make_unique<Rare>();
+  return *rare_;
+}
+
+// Gives the rare state back once nothing is in it (never while closing: the deadline lives there).
+void WsConnection::trim_rare() {
+  if (!rare_ || closing_ || rare_->deadline || rare_->in_message || rare_->skip) return;
+  const Rare& r = *rare_;
+  if (r.partial.empty() && r.message.empty() && r.control.empty() && r.control_out.empty())
+    rare_.reset();
+}
+
+// Frames are parsed in place; only an incomplete tail is copied into the rare state.
 void WsConnection::take_bytes(char* data, std::size_t size) {
-  if (partial_.empty()) {
+  if (!rare_ || rare_->partial.empty()) {
     std::size_t used = consume(data, size);
-    if (framing() && used < size) partial_.assign(data + used, size - used);
-    return;
-  }
-  partial_.append(data, size);
-  std::size_t used = consume(partial_.data(), partial_.size());
-  if (!framing() || used == partial_.size()) {
-    partial_.clear();
-    release(partial_);
+    if (framing() && used < size) rare().partial.assign(data + used, size - used);
   } else {
-    partial_.erase(0, used);
+    std::string& partial = rare_->partial;
+    partial.append(data, size);
+    std::size_t used = consume(partial.data(), partial.size());
+    if (!framing() || used == partial.size()) {
+      std::string().swap(partial);
+    } else {
+      partial.erase(0, used);
+    }
   }
+  trim_rare();
 }
 
 std::size_t WsConnection::consume(char* data, std::size_t size) {
   std::size_t pos = 0;
   while (framing() && pos < size) {
-    if (skip_ > 0) {
-      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(skip_, size - pos));
+    if (rare_ && rare_->skip > 0) {
+      auto n = static_cast<std::size_t>(std::min<std::uint64_t>(rare_->skip, size - pos));
       pos += n;
-      skip_ -= n;
+      rare_->skip -= n;
       continue;
     }
     ws::FrameHeader header;
@@ -114,13 +125,13 @@ std::size_t WsConnection::consume(char* data, std::size_t size) {
         return size;
       }
       pos += header.size;
-      skip_ = header.length;  // a refused frame of known size: skip it, stay in step
+      rare().skip = header.length;  // a refused frame of known size: skip it, stay in step
       continue;
     }
     pos += header.size;
     if (header.length > max_message_bytes_) {
       if (input_ == Input::parse) fail(1009, "message too big");
-      skip_ = header.length;  // still in step with the framing: skip its payload
+      rare().skip = header.length;  // still in step with the framing: skip its payload
       continue;
     }
     if (size - pos < header.length) {  // the payload is still coming
@@ -161,7 +172,7 @@ void WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
   if (!close_queued_) {
     closing_ = true;
     queue_.truncate(batching_ && !batch_control_ ? batch_messages_ : 0);
-    close_frame_ = ws::close_payload(code, "");
+    rare().close_frame = ws::close_payload(code, "");
     schedule_flush();
   }
   arm_deadline(kAbortTimeout);  // a peer that closes but never reads must not keep us
@@ -170,31 +181,33 @@ void WsConnection::on_control_frame(Opcode opcode, std::string_view payload) {
 
 void WsConnection::on_data_frame(const ws::FrameHeader& header, std::string_view payload) {
   if (header.opcode == Opcode::continuation) {
-    if (!in_message_) {
+    if (!rare_ || !rare_->in_message) {
       fail(1002, "protocol error");
       return;
     }
-    if (message_.size() + payload.size() > max_message_bytes_) {
+    Rare& r = *rare_;
+    if (r.message.size() + payload.size() > max_message_bytes_) {
       fail(1009, "message too big");
       return;
     }
-    message_.append(payload);
+    r.message.append(payload);
     if (!header.fin) return;
-    in_message_ = false;
-    deliver(message_, message_text_);
-    message_.clear();
-    release(message_);
+    r.in_message = false;
+    std::string message = std::move(r.message);  // delivery may abort and touch rare_
+    r.message = std::string();
+    deliver(message, r.message_text);
     return;
   }
-  if (in_message_) {  // a new message before the fragmented one ended
+  if (rare_ && rare_->in_message) {  // a new message before the fragmented one ended
     fail(1002, "protocol error");
     return;
   }
   bool text = header.opcode == Opcode::text;
   if (header.fin) return deliver(payload, text);
-  in_message_ = true;
-  message_text_ = text;
-  message_.assign(payload);
+  Rare& r = rare();
+  r.in_message = true;
+  r.message_text = text;
+  r.message.assign(payload);
   return;
 }
 
@@ -234,20 +247,21 @@ void WsConnection::schedule_flush() {
 void WsConnection::queue_control(Opcode opcode, std::string_view payload) {
   std::uint8_t header[ws::kMaxHeaderSize];
   std::size_t n = ws::write_header(header, opcode, payload.size());
-  control_.append(reinterpret_cast<const char*>(header), n);
-  control_.append(payload);
+  std::string& control = rare().control;
+  control.append(reinterpret_cast<const char*>(header), n);
+  control.append(payload);
   schedule_flush();
 }
 
 // Picks what the next send carries: control bytes first, then up to kMaxMessagesPerFrame
 // queued messages as one frame, then (closing, queue empty) our close frame.
 bool WsConnection::start_batch() {
-  if (!control_.empty()) {
-    control_out_.swap(control_);
-    control_.clear();
+  if (rare_ && !rare_->control.empty()) {
+    rare_->control_out.swap(rare_->control);
+    rare_->control.clear();
     batch_control_ = true;
     batch_has_close_ = close_queued_;
-    batch_bytes_ = control_out_.size();
+    batch_bytes_ = rare_->control_out.size();
   } else if (!queue_.empty() && !close_queued_) {
     batch_control_ = false;
     batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), kMaxMessagesPerFrame));
@@ -255,9 +269,9 @@ bool WsConnection::start_batch() {
     for (std::size_t i = 0; i < batch_messages_; ++i) payload += queue_.at(i).size();
     header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
     batch_bytes_ = header_size_ + payload;
-  } else if (closing_ && !close_queued_ && !close_frame_.empty()) {
+  } else if (closing_ && !close_queued_ && rare_ && !rare_->close_frame.empty()) {
     close_queued_ = true;
-    queue_control(Opcode::close, close_frame_);
+    queue_control(Opcode::close, rare_->close_frame);
     return start_batch();
   } else {
     return false;
@@ -270,8 +284,8 @@ bool WsConnection::start_batch() {
 void WsConnection::finish_batch() {
   batching_ = false;
   if (batch_control_) {
-    control_out_.clear();
-    std::string().swap(control_out_);  // control frames are rare: keep no buffer for them
+    std::string().swap(rare_->control_out);  // control frames are rare: keep no buffer
+    trim_rare();
     if (batch_has_close_ && !close_sent_) {
       close_sent_ = true;
       if (peer_closed_) return shut();  // we answered their close: done
@@ -289,7 +303,7 @@ void WsConnection::flush() {
     if (!batching_ && !start_batch()) return;
     boost::container::static_vector<asio::const_buffer, 2 * kMaxMessagesPerFrame + 1> buffers;
     if (batch_control_) {
-      buffers.emplace_back(control_out_.data(), control_out_.size());
+      buffers.emplace_back(rare_->control_out.data(), rare_->control_out.size());
     } else {
       buffers.emplace_back(header_, header_size_);
       for (std::size_t i = 0; i < batch_messages_; ++i) {
@@ -324,7 +338,7 @@ void WsConnection::flush() {
 
 void WsConnection::start_closing(std::uint16_t code, std::string_view reason) {
   closing_ = true;
-  close_frame_ = ws::close_payload(code, reason);
+  rare().close_frame = ws::close_payload(code, reason);
   schedule_flush();
 }
 
@@ -347,9 +361,10 @@ void WsConnection::abort(std::uint16_t code, std::string_view reason) {
 // never reads must not hold its socket for ever.
 void WsConnection::arm_deadline(std::chrono::seconds after) {
   if (finished_) return;
-  if (!deadline_) deadline_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
-  deadline_->expires_after(after);
-  deadline_->async_wait([self = shared_from_this()](error_code ec) {
+  auto& deadline = rare().deadline;
+  if (!deadline) deadline = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  deadline->expires_after(after);
+  deadline->async_wait([self = shared_from_this()](error_code ec) {
     if (!ec) self->shut();
   });
 }
@@ -369,7 +384,7 @@ void WsConnection::finish() {
   input_ = Input::stopped;
   error_code ec;
   socket_.close(ec);
-  if (deadline_) deadline_->cancel();
+  if (rare_ && rare_->deadline) rare_->deadline->cancel();
   queue_.clear();
   if (session_) session_->on_close();
 }

@@ -2,7 +2,7 @@
 //
 // Small when idle: no read buffer and no timer while nothing is in flight. Readiness is awaited
 // with async_wait and bytes are read into a per-thread buffer; only the tail of a frame that has
-// not fully arrived is kept (partial_), and only until it completes. Writes go straight from the
+// not fully arrived is kept (in Rare), and only until it completes. Writes go straight from the
 // queue of shared frames: up to kMaxMessagesPerFrame messages joined with '\n' into one text
 // frame, written with one gathered send (writev) per flush; the rest of a partial write waits
 // for the socket to become writable. Kept alive by its pending operations (shared_from_this).
@@ -77,12 +77,23 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   OutboundQueue queue_;
   std::string remote_address_;
   std::uint64_t max_message_bytes_;
-  std::string partial_;  // the start of a frame whose rest has not arrived
-  std::string message_;  // a fragmented message being assembled
-  bool message_text_ = false;
-  bool in_message_ = false;
-  std::string control_;      // control frames (and the 101 answer) waiting to be written
-  std::string control_out_;  // ... and being written
+  // What only a connection in the middle of something needs: an incomplete frame, a fragmented
+  // message, control frames (and the 101 answer) to write, the closing state. Allocated on first
+  // use and freed when idle again, so an idle connection carries one pointer for all of it.
+  struct Rare {
+    std::string partial;      // the start of a frame whose rest has not arrived
+    std::string message;      // a fragmented message being assembled
+    std::string control;      // control frames waiting to be written
+    std::string control_out;  // ... and being written
+    std::string close_frame;  // our close, sent once the queue is written
+    std::unique_ptr<boost::asio::steady_timer> deadline;  // only while closing
+    std::uint64_t skip = 0;  // payload bytes of a refused (oversized) frame still to drop
+    bool message_text = false;
+    bool in_message = false;
+  };
+  Rare& rare();
+  void trim_rare();
+  std::unique_ptr<Rare> rare_;
   std::uint8_t header_[websocket::kMaxHeaderSize] = {};
   std::uint8_t header_size_ = 0;
   std::uint8_t batch_messages_ = 0;  // queue messages in the batch being written
@@ -90,8 +101,6 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   bool batching_ = false;
   std::size_t batch_bytes_ = 0;
   std::size_t batch_sent_ = 0;
-  std::string close_frame_;  // our close, sent once the queue is written
-  std::unique_ptr<boost::asio::steady_timer> deadline_;  // only while closing
   bool flush_scheduled_ = false;
   bool write_blocked_ = false;  // waiting for the socket to become writable
   bool closing_ = false;        // no more messages are taken; close follows the queue
@@ -104,7 +113,6 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   // and lose our close frame). blind: the framing itself broke; bytes are read and dropped until
   // EOF or the deadline. stopped: the peer sent its close.
   enum class Input : std::uint8_t { parse, discard, blind, stopped } input_ = Input::parse;
-  std::uint64_t skip_ = 0;  // payload bytes of a refused (oversized) frame still to drop
   bool finished_ = false;
 };
 

@@ -149,8 +149,8 @@ TEST_F(SessionTest, ConnectReplyCarriesClientIdPingAndPong) {
   ASSERT_EQ(c.connection.sent.size(), 1u);
   const std::string& reply = c.connection.sent[0];
   EXPECT_EQ(field(reply, "/id"), "1");
-  EXPECT_EQ(text(reply, "/connect/client"), c.session->client_id());
-  EXPECT_EQ(c.session->client_id().size(), 36u);
+  EXPECT_EQ(text(reply, "/connect/client"), std::string(c.session->client_id()));
+  EXPECT_EQ(std::string(c.session->client_id()).size(), 36u);
   EXPECT_EQ(field(reply, "/connect/ping"), "25");
   EXPECT_EQ(field(reply, "/connect/pong"), "true");
   EXPECT_EQ(field(reply, "/connect/expires"), "true");
@@ -676,7 +676,7 @@ TEST_F(SessionTest, PublishRepliesAndReachesThePublisherWithInfo) {
   EXPECT_EQ(c.connection.sent[1],
             R"({"push":{"channel":"tenant:1:deployments","pub":{"data":{"x":1},)"
             R"("info":{"user":"u1","client":")" +
-                c.session->client_id() + R"("},"offset":1}}})");
+                std::string(c.session->client_id()) + R"("},"offset":1}}})");
 }
 
 TEST_F(SessionTest, PublishWithoutDataIsError107) {
@@ -737,7 +737,7 @@ TEST_F(SessionTest, PresenceListsTheSubscriber) {
   feed(c, R"({"presence":{"channel":"tenant:1:deployments"},"id":3})");
   feed(c, R"({"presence_stats":{"channel":"tenant:1:deployments"},"id":4})");
   ASSERT_EQ(c.connection.sent.size(), 2u);
-  const std::string& id = c.session->client_id();
+  const std::string id(c.session->client_id());
   EXPECT_EQ(c.connection.sent[0], R"({"id":3,"presence":{"presence":{")" + id +
                                       R"(":{"user":"u1","client":")" + id + R"("}}}})");
   EXPECT_EQ(c.connection.sent[1], R"({"id":4,"presence_stats":{"num_clients":1,"num_users":1}})");
@@ -750,7 +750,7 @@ TEST_F(SessionTest, JoinPushFollowsTheSubscribeReplyWhenAsked) {
   EXPECT_EQ(field(c.connection.sent[0], "/id"), "2");
   EXPECT_EQ(c.connection.sent[1],
             R"({"push":{"channel":"tenant:1:deployments","join":{"info":{"user":"u1","client":")" +
-                c.session->client_id() + R"("}}}})");
+                std::string(c.session->client_id()) + R"("}}}})");
 }
 
 TEST_F(SessionTest, LeaveReachesOtherJoinLeaveSubscribers) {
