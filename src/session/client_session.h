@@ -98,7 +98,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void handle_unsubscribe(Command& cmd);
   void handle_sub_refresh(Command& cmd);
   std::uint32_t authorize_subscribe(const protocol::SubscribeRequest& req,
-                                    const config::NamespaceOptions*& ns, Subscription& sub);
+                                    const config::NamespaceOptions*& ns, Subscription& sub,
+                                    std::string& token_data);
   Subscription& start_subscription(const protocol::SubscribeRequest& req,
                                    const config::NamespaceOptions& ns, bool server_side,
                                    std::unique_ptr<Subscription> sub);

@@ -44,7 +44,8 @@ void ClientSession::handle_subscribe(Command& cmd) {
   }
   auto sub = std::make_unique<Subscription>(*this, req.channel);
   const config::NamespaceOptions* ns = nullptr;
-  std::uint32_t error = authorize_subscribe(req, ns, *sub);
+  std::string token_data;  // the subscription token's `data`, for the reply
+  std::uint32_t error = authorize_subscribe(req, ns, *sub, token_data);
   if (error == kClosed) return;
   if (error) {
     audit("subscribe", req.channel, protocol::make_error(error).message, error);
@@ -52,7 +53,6 @@ void ClientSession::handle_subscribe(Command& cmd) {
     return finish_command();
   }
   bool recoverable = ns->history_enabled() && (ns->force_recovery || req.recoverable);
-  std::string token_data = req.token.empty() ? std::string() : std::move(sub->chan_info_data);
   Subscription& added = start_subscription(req, *ns, false, std::move(sub));
   position_subscription(
       added, req, *ns, recoverable,
@@ -82,7 +82,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
 // Rules of spec §6 plus the subscription token. Returns 0, an error code, or kClosed.
 std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeRequest& req,
                                                  const config::NamespaceOptions*& ns,
-                                                 Subscription& sub) {
+                                                 Subscription& sub, std::string& token_data) {
   bool has_token = false;
   if (!req.token.empty()) {
     auto verified = services_.verifier.verify_subscription(req.token, unix_seconds());
@@ -98,7 +98,7 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
       return code::expired;
     has_token = true;
     sub.chan_info = std::move(verified.token.info);
-    sub.chan_info_data = std::move(verified.token.data);
+    token_data = std::move(verified.token.data);
     sub.expire_at = verified.token.expire_at;
   }
   auto decision =
@@ -176,8 +176,9 @@ void ClientSession::complete_subscription(Subscription& sub) {
   if (sub.presence) services_.engine.add_presence(sub.channel, client_info(&sub));
   if (sub.join_leave) services_.engine.publish_join(sub.channel, client_info(&sub));
   auto pending = std::move(sub.pending);
+  if (!pending) return;
   std::string channel = sub.channel;
-  for (const auto& delivery : pending) {
+  for (const auto& delivery : *pending) {
     if (!subs_.count(channel) || state_ == State::closed) break;  // a delivery ended it
     deliver(sub, delivery);
   }
@@ -186,8 +187,9 @@ void ClientSession::complete_subscription(Subscription& sub) {
 void ClientSession::deliver(Subscription& sub, const hub::Delivery& delivery) {
   if (state_ == State::closed) return;
   if (!sub.subscribed) {
-    if (sub.pending.size() >= kMaxPending) return insufficient_state(sub);
-    sub.pending.push_back(delivery);
+    if (!sub.pending) sub.pending = std::make_unique<std::vector<hub::Delivery>>();
+    if (sub.pending->size() >= kMaxPending) return insufficient_state(sub);
+    sub.pending->push_back(delivery);
     return;
   }
   if (delivery.kind != hub::DeliveryKind::publication) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,9 +22,8 @@ struct Subscription final : hub::Subscriber {
 
   ClientSession& session;
   std::string channel;
-  std::string chan_info;       // raw JSON `info` of a subscription token
-  std::string chan_info_data;  // raw JSON `data` of a subscription token, for the reply
-  bool subscribed = false;     // false while the subscribe reply is being prepared
+  std::string chan_info;    // raw JSON `info` of a subscription token
+  bool subscribed = false;  // false while the subscribe reply is being prepared
   bool server_side = false;
   bool positioned = false;
   bool push_join_leave = false;
@@ -32,7 +32,9 @@ struct Subscription final : hub::Subscriber {
   std::uint64_t offset = 0;  // last delivered offset (positioned only)
   std::string epoch;
   std::optional<std::int64_t> expire_at;  // unix seconds, from a subscription token
-  std::vector<hub::Delivery> pending;     // deliveries that arrived before the reply
+  // Deliveries that arrived before the reply; allocated only then (most subscriptions never
+  // need it, and an idle subscription should not carry an empty vector).
+  std::unique_ptr<std::vector<hub::Delivery>> pending;
 };
 
 }  // namespace neo::session

@@ -784,6 +784,22 @@ TEST_F(SessionSecurityTest, ControlsAreAdmitted) {
   EXPECT_TRUE(w->audit_lines().empty());  // nothing was denied
 }
 
+// A subscription token's `data` comes back in the subscribe reply, and only in that one.
+TEST_F(SessionSecurityTest, SubscriptionTokenDataIsInTheReply) {
+  auto w = world();
+  TestClient& c = w->new_client();
+  w->feed(c, connect_frame(token("u1", "1")));
+  std::string sub_token =
+      jwt(R"({"sub":"u1","channel":"tenant:1:billing","data":{"plan":"gold"},"exp":)" +
+          exp_in(3600) + "}");
+  w->feed(c, subscribe_frame(2, "tenant:1:billing", sub_token));
+  w->feed(c, subscribe_frame(3, "tenant:1:deployments"));
+  ASSERT_EQ(c.connection.sent.size(), 3u);
+  EXPECT_EQ(field(c.connection.sent[1], "/subscribe/data"), R"({"plan":"gold"})")
+      << c.connection.sent[1];
+  EXPECT_FALSE(field(c.connection.sent[2], "/subscribe/data").has_value()) << c.connection.sent[2];
+}
+
 TEST_F(SessionSecurityTest, AdminRoleMayCrossTenants) {
   auto w = world();
   TestClient& admin = w->connect("root", "1", "admin");
