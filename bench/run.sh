@@ -72,7 +72,6 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$ROOT/bench/results/$STAMP
-WORK=$(mktemp -d /tmp/neo-bench.XXXXXX)
 mkdir -p "$OUT"
 
 server_pids=()
@@ -88,6 +87,8 @@ stop_server() {
   done
   server_pids=()
 }
+# Servers' config and data live here for the run; removed with them on any exit.
+WORK=$(mktemp -d /tmp/neo-bench.XXXXXX)
 trap 'stop_server; rm -rf "$WORK"' EXIT
 
 free_port() {

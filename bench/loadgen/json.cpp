@@ -1,26 +1,16 @@
 #include "json.h"
 
+#include "core/json_writer.h"
+
 #include <cmath>
 #include <cstdio>
 
 namespace bench {
 
 std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\u%04x", byte);
-      out += hex;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  neo::append_json_string(out, text);
+  return out;
 }
 
 std::string json_array(const std::vector<std::string>& raw_items) {

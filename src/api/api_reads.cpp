@@ -108,10 +108,8 @@ std::string channels_body(const ChannelCounts& total) {
 }
 
 void write_node(JsonWriter& w, const cluster::NodeInfo& n) {
-  w.begin_object().field("uid", n.uid).field("name", n.name).field("version", n.version);
-  w.field_u64("num_clients", n.num_clients).field_u64("num_users", n.num_users);
-  w.field_u64("num_channels", n.num_channels).field_u64("uptime", n.uptime);
-  w.field_u64("num_subs", n.num_subs).end_object();
+  cluster::write_node_fields(w.begin_object(), n);
+  w.end_object();
 }
 
 }  // namespace

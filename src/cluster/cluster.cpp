@@ -43,8 +43,15 @@ void Cluster::announce() {
   });
 }
 
+// Only changes reach the sink: the quota's maps are rebuilt under their locks, so an unchanged
+// cluster (every tick) costs one comparison.
 void Cluster::publish_tenant_counts() {
-  if (tenants_) tenants_(registry_.tenant_connections(SteadyClock::now()));
+  if (!tenants_) return;
+  auto counts = registry_.tenant_connections(SteadyClock::now());
+  if (published_ && counts == last_counts_) return;
+  published_ = true;
+  last_counts_ = counts;
+  tenants_(last_counts_);
 }
 
 void Cluster::leave(engine::Callback<Unit> done) {

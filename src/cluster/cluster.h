@@ -89,6 +89,8 @@ class Cluster {
   NodeRegistry registry_{kNodeExpiry};
   LocalNode* local_ = nullptr;
   TenantCountsSink tenants_;
+  TenantCounts last_counts_;  // what the sink got last (home thread only)
+  bool published_ = false;
   SteadyClock::time_point next_announce_{};
   std::uint64_t next_survey_id_ = 0;
   std::unordered_map<std::uint64_t, Survey> surveys_;  // home thread only

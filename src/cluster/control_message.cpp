@@ -31,10 +31,7 @@ std::optional<Kind> kind_of(std::string_view name) {
 }
 
 void write_node(JsonWriter& w, const NodeInfo& n) {
-  w.begin_object().field("uid", n.uid).field("name", n.name).field("version", n.version);
-  w.field_u64("num_clients", n.num_clients).field_u64("num_users", n.num_users);
-  w.field_u64("num_channels", n.num_channels).field_u64("num_subs", n.num_subs);
-  w.field_u64("uptime", n.uptime);
+  write_node_fields(w.begin_object(), n);
   w.key("tenants").begin_object();
   for (const auto& [tenant, count] : n.tenants) w.field_u64(tenant, count);
   w.end_object().end_object();
@@ -67,6 +64,13 @@ bool read_node(dom::object obj, NodeInfo& n) {
 }
 
 }  // namespace
+
+void write_node_fields(JsonWriter& w, const NodeInfo& n) {
+  w.field("uid", n.uid).field("name", n.name).field("version", n.version);
+  w.field_u64("num_clients", n.num_clients).field_u64("num_users", n.num_users);
+  w.field_u64("num_channels", n.num_channels).field_u64("uptime", n.uptime);
+  w.field_u64("num_subs", n.num_subs);
+}
 
 std::string encode(const ControlMessage& m) {
   std::string out;

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_writer.h"
+
 namespace neo::cluster {
 
 struct NodeInfo {
@@ -34,6 +36,10 @@ struct ControlMessage {
   std::string body;             // raw JSON: command/survey params, reply data
   std::uint64_t survey_id = 0;  // survey, reply
 };
+
+// The node's figures as object members, in the order of Centrifugo's `info` reply (shared by
+// announcements and the `info` API).
+void write_node_fields(JsonWriter& w, const NodeInfo& node);
 
 std::string encode(const ControlMessage& message);
 // nullopt for anything malformed (a control channel is shared; never trust its contents).

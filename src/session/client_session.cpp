@@ -188,12 +188,14 @@ void ClientSession::on_close() {
 
 void ClientSession::tick(SteadyClock::time_point now, std::int64_t unix_now) {
   check_deadlines(now, unix_now);
-  reschedule();
+  reschedule(now, unix_now);
 }
 
-void ClientSession::reschedule() {
+void ClientSession::reschedule() { reschedule(SteadyClock::now(), unix_seconds()); }
+
+void ClientSession::reschedule(SteadyClock::time_point now, std::int64_t unix_now) {
   if (state_ == State::closed || closing_) return unlink();
-  shard_.wheel.schedule(*this, next_deadline(SteadyClock::now(), unix_seconds()));
+  shard_.wheel.schedule(*this, next_deadline(now, unix_now));
 }
 
 // The earliest moment something may need doing; waking early is harmless (the next deadline

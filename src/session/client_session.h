@@ -117,7 +117,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   // Deadlines (client_session.cpp).
   void check_deadlines(SteadyClock::time_point now, std::int64_t unix_now);
   SteadyClock::time_point next_deadline(SteadyClock::time_point now, std::int64_t unix_now) const;
-  void reschedule();
+  void reschedule();  // at the current time
+  void reschedule(SteadyClock::time_point now, std::int64_t unix_now);
   void handle_history(Command& cmd);
   std::uint32_t check_read_access(std::string_view channel,
                                   const config::NamespaceOptions*& ns) const;

@@ -19,13 +19,13 @@ import { describe, it } from 'node:test';
 
 import {
   Centrifuge,
-  WebSocket,
   apiPost,
   assertCleanExit,
   cent,
   claimsFor,
   deepMerge,
   makeToken,
+  newClient,
   rawWs,
   record,
   startServer,
@@ -75,16 +75,7 @@ function cluster(t) {
     },
     /** A connected centrifuge-js client on `server`; resolves {client, ctx}. */
     async connect(server, identity, opts = {}) {
-      const client = new Centrifuge(server.wsUrl, {
-        websocket: WebSocket,
-        token: c.token(identity),
-        minReconnectDelay: 100,
-        maxReconnectDelay: 1000,
-        timeout: 5000,
-        ...opts,
-      });
-      client.errors = [];
-      client.on('error', (e) => client.errors.push(e));
+      const client = newClient(server, { token: c.token(identity), ...opts });
       c.clients.push(client);
       const connected = waitFor(client, 'connected', 5000, { failOn: ['disconnected'] });
       client.connect();

@@ -78,7 +78,10 @@ std::vector<Publication> read_entries(const redisReply* entries) {
 }  // namespace
 
 RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_id)
-    : options_(options), node_id_(std::move(node_id)) {
+    : options_(options),
+      node_id_(std::move(node_id)),
+      client_prefix_(key("client", "")),
+      control_prefix_(control_channel("")) {
   for (const auto& url : options.addresses) {
     auto address = parse_address(url);
     if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
@@ -280,7 +283,7 @@ void RedisEngine::publish_control(std::string_view to_node, std::string message,
 
 void RedisEngine::resubscribe(Shard& s) {
   if (is_control_shard(s)) {
-    s.pubsub->pubsub("SUBSCRIBE", control_channel(""));
+    s.pubsub->pubsub("SUBSCRIBE", control_prefix_);
     s.pubsub->pubsub("SUBSCRIBE", control_channel(node_id_));
   }
   for (auto& [channel, state] : s.channels) {
@@ -293,15 +296,14 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
   std::string_view kind = str(r->element[0]);
   std::string_view redis_channel = str(r->element[1]);
-  if (kind == "message" && is_control_shard(s) && redis_channel.starts_with(control_channel(""))) {
+  if (kind == "message" && is_control_shard(s) && redis_channel.starts_with(control_prefix_)) {
     if (handler_) handler_->on_control(str(r->element[2]));
     return;
   }
   if (kind == "message") return on_message(redis_channel, str(r->element[2]));
   if (kind != "subscribe") return;
-  std::string prefix = key("client", "");
-  if (!redis_channel.starts_with(prefix)) return;
-  auto it = s.channels.find(std::string(redis_channel.substr(prefix.size())));
+  if (!redis_channel.starts_with(client_prefix_)) return;
+  auto it = s.channels.find(std::string(redis_channel.substr(client_prefix_.size())));
   if (it == s.channels.end()) return;
   it->second.confirmed = true;
   auto waiting = std::move(it->second.waiting);
@@ -310,9 +312,8 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
 
 // "p<offset>:<epoch>:<publication>", "j<client info>", "l<client info>".
 void RedisEngine::on_message(std::string_view redis_channel, std::string_view payload) {
-  std::string prefix = key("client", "");
-  if (!handler_ || payload.empty() || !redis_channel.starts_with(prefix)) return;
-  std::string_view channel = redis_channel.substr(prefix.size());
+  if (!handler_ || payload.empty() || !redis_channel.starts_with(client_prefix_)) return;
+  std::string_view channel = redis_channel.substr(client_prefix_.size());
   char kind = payload.front();
   payload.remove_prefix(1);
   if (kind == 'j' || kind == 'l') {

@@ -88,6 +88,10 @@ class RedisEngine final : public Engine {
 
   config::RedisOptions options_;
   std::string node_id_;
+  // Computed once: every PUB/SUB message is matched against them.
+  std::string client_prefix_;   // "<prefix>.client."
+  std::string control_prefix_;  // "<prefix>.control"
+
   std::vector<Address> addresses_;
   std::vector<std::unique_ptr<Shard>> shards_;
   boost::asio::io_context io_{1};
