@@ -16,6 +16,7 @@ import {
   useServer,
   waitFor,
 } from './harness.mjs';
+import { rawUpgrade } from './browser/support.mjs';
 
 const T = { timeout: TEST_TIMEOUT };
 const ctx = useServer();
@@ -297,6 +298,28 @@ async function waitForReceived(n) {
     await waitFor(watcherSub, 'publication', Math.max(1, deadline - Date.now())).catch(() => {});
   }
 }
+
+describe('bad upgrade requests (RFC 6455 4.2.1)', () => {
+  const cases = [
+    { name: 'Sec-WebSocket-Version 8', change: { 'Sec-WebSocket-Version': '8' }, status: 426 },
+    { name: 'no Sec-WebSocket-Version', change: { 'Sec-WebSocket-Version': null }, status: 426 },
+    { name: 'a key that is not 16 bytes of base64', change: { 'Sec-WebSocket-Key': 'c2hvcnQ=' }, status: 400 },
+    { name: 'a key with characters outside base64', change: { 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!w==' }, status: 400 },
+    { name: 'no Sec-WebSocket-Key', change: { 'Sec-WebSocket-Key': null }, status: 400 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: HTTP ${c.status}, no upgrade`, T, async () => {
+      const res = await rawUpgrade(ctx.server.wsUrl, undefined, 5000, c.change);
+      assert.equal(res.upgraded, false, JSON.stringify(res));
+      assert.equal(res.status, c.status, JSON.stringify(res));
+    });
+  }
+  it('the same request with a good version and key upgrades (101)', T, async () => {
+    const res = await rawUpgrade(ctx.server.wsUrl, undefined, 5000);
+    assert.equal(res.upgraded, true, JSON.stringify(res));
+    assert.equal(res.status, 101);
+  });
+});
 
 describe('server process (bad_input.test)', () => {
   it('exits 0 on SIGTERM without sanitizer reports', { timeout: 15_000 }, async () => {

@@ -121,9 +121,10 @@ export async function startDevServer() {
 
 /**
  * A raw WebSocket upgrade request (node:http, no WebSocket library) to `url` with the given
- * Origin (none when undefined). Resolves {status, upgraded, headers, body}.
+ * Origin (none when undefined); `change` overrides headers (a null value removes one).
+ * Resolves {status, upgraded, headers, body}.
  */
-export function rawUpgrade(url, origin, timeoutMs = 5000) {
+export function rawUpgrade(url, origin, timeoutMs = 5000, change = {}) {
   return new Promise((resolve, reject) => {
     const headers = {
       Connection: 'Upgrade',
@@ -132,6 +133,10 @@ export function rawUpgrade(url, origin, timeoutMs = 5000) {
       'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
     };
     if (origin !== undefined) headers.Origin = origin;
+    for (const [name, value] of Object.entries(change)) {
+      if (value === null) delete headers[name];
+      else headers[name] = value;
+    }
     const req = http.request(url.replace(/^ws/, 'http'), { headers, timeout: timeoutMs });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
