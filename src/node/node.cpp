@@ -149,6 +149,7 @@ Node::Node(config::Config config) : config_(std::move(config)) {
     p.guards.push_back(asio::make_work_guard(*p.contexts.back()));
     p.shards.push_back(std::make_unique<session::Shard>(i, *p.contexts.back()));
     p.services.shards.push_back(p.shards.back().get());
+    session::Dispatcher::attach(*p.shards.back());
   }
   p.http = std::make_unique<api::ApiHttpHandler>(p.services, [this] { return metrics_text(); });
   p.limits.allowed_origins = config_.http.allowed_origins;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "protocol/encoder.h"
+#include "transport/flush_scheduler.h"
 
 namespace neo::session {
 
@@ -34,6 +35,10 @@ void Dispatcher::fan_out(std::string_view channel, hub::Delivery delivery) {
       boost::asio::post(shard->io, [shard] { drain(*shard); });
     }
   }
+}
+
+void Dispatcher::attach(Shard& shard) {
+  transport::FlushScheduler::of(shard.io.get_executor()).set_prelude([&shard] { drain(shard); });
 }
 
 // Runs on the shard's thread: every delivery queued so far, in the order it was queued.

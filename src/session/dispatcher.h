@@ -17,6 +17,10 @@ class Dispatcher final : public engine::EventHandler {
   void on_join(std::string_view channel, const ClientInfo& info) override;
   void on_leave(std::string_view channel, const ClientInfo& info) override;
 
+  // Makes every flush round on the shard's thread start by draining its inbox, so deliveries
+  // that arrive while the thread is busy writing join the writes still to come.
+  static void attach(Shard& shard);
+
  private:
   void fan_out(std::string_view channel, hub::Delivery delivery);
   static void drain(Shard& shard);

@@ -1,6 +1,5 @@
 #include "transport/ws_connection.h"
 
-#include <boost/asio/post.hpp>
 #include <boost/container/static_vector.hpp>
 #include <span>
 
@@ -31,6 +30,7 @@ char* thread_read_buffer() {
 
 WsConnection::WsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address)
     : socket_(std::move(socket)),
+      flushes_(FlushScheduler::of(socket_.get_executor())),
       queue_(limits.queue_max_bytes),
       remote_address_(std::move(remote_address)),
       max_message_bytes_(limits.max_message_bytes) {}
@@ -234,14 +234,16 @@ bool WsConnection::send(FrameRef message) {
   return true;
 }
 
-// Deferred to the end of this loop turn so that messages queued together share one frame.
+// Deferred to the thread's flush round, so that messages queued meanwhile share one write.
 void WsConnection::schedule_flush() {
   if (write_blocked_ || flush_scheduled_ || finished_) return;
   flush_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->flush_scheduled_ = false;
-    self->flush();
-  });
+  flushes_.add(shared_from_this());
+}
+
+void WsConnection::flush_now() {
+  flush_scheduled_ = false;
+  flush();
 }
 
 void WsConnection::queue_control(Opcode opcode, std::string_view payload) {

@@ -5,7 +5,9 @@
 // not fully arrived is kept (in Rare), and only until it completes. Writes go straight from the
 // queue of shared frames: up to kMaxMessagesPerFrame messages joined with '\n' into one text
 // frame, written with one gathered send (writev) per flush; the rest of a partial write waits
-// for the socket to become writable. Kept alive by its pending operations (shared_from_this).
+// for the socket to become writable. Flushes wait in the thread's FlushScheduler, so a
+// connection that several publications reach while the thread is busy writes them together.
+// Kept alive by its pending operations (shared_from_this).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,6 +17,7 @@
 #include <string>
 
 #include "transport/connection.h"
+#include "transport/flush_scheduler.h"
 #include "transport/outbound_queue.h"
 #include "transport/websocket/frame.h"
 
@@ -25,7 +28,9 @@ struct WsLimits {
   std::uint64_t queue_max_bytes = 1 << 20;
 };
 
-class WsConnection final : public Connection, public std::enable_shared_from_this<WsConnection> {
+class WsConnection final : public Connection,
+                           public Flushable,
+                           public std::enable_shared_from_this<WsConnection> {
  public:
   using Socket = boost::asio::ip::tcp::socket;
 
@@ -43,6 +48,7 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   const std::string& remote_address() const override { return remote_address_; }
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
   std::weak_ptr<void> lifetime() override { return weak_from_this(); }
+  void flush_now() override;
 
  private:
   // 1 header + 31 messages + 30 separators + 1 spare: within the 64 buffers Asio gathers per
@@ -73,6 +79,7 @@ class WsConnection final : public Connection, public std::enable_shared_from_thi
   void finish();
 
   Socket socket_;
+  FlushScheduler& flushes_;
   std::unique_ptr<SessionHandler> session_;
   OutboundQueue queue_;
   std::string remote_address_;

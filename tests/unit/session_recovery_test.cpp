@@ -21,6 +21,7 @@
 #include "session/dispatcher.h"
 #include "session/services.h"
 #include "support/fake_connection.h"
+#include "transport/flush_scheduler.h"
 
 namespace neo::session {
 namespace {
@@ -281,6 +282,28 @@ TEST_F(SessionTest, LivePublicationsArriveAsPubPushesInOffsetOrder) {
             R"({"push":{"channel":"tenant:1:deployments","pub":{"data":{"n":1},"offset":1}}})");
   EXPECT_EQ(pub_offsets(c.connection.sent), (std::vector<std::uint64_t>{1, 2, 3}));
   EXPECT_EQ(field(c.connection.sent[2], "/push/pub/data"), R"({"n":3})");
+}
+
+// A publication handed to a thread that is busy writing does not wait for its own drain
+// handler: the flush round already scheduled drains the inbox first, so it joins that round.
+TEST_F(SessionTest, FlushRoundsDrainDeliveriesHandedOverMeanwhile) {
+  Dispatcher::attach(shard);
+  TestClient& c = connected_client();
+  feed(c, subscribe_frame(2, kChannel));
+  c.connection.sent.clear();
+  struct Idle final : transport::Flushable {
+    void flush_now() override {}
+  };
+  transport::FlushScheduler::of(io.get_executor()).add(std::make_shared<Idle>());
+  Publication pub;
+  pub.data = "1";
+  engine.publish(kChannel, std::move(pub), history_options(*namespace_for(config, kChannel)),
+                 [](Result<StreamPosition>) {});  // queues a drain behind the round
+  io.restart();
+  EXPECT_EQ(io.run_one(), 1u);  // the round: it delivered the publication itself
+  EXPECT_EQ(pub_offsets(c.connection.sent), std::vector<std::uint64_t>{1});
+  run();  // the drain handler finds nothing left
+  EXPECT_EQ(pub_offsets(c.connection.sent), std::vector<std::uint64_t>{1});
 }
 
 TEST_F(SessionTest, PublicationsReachEverySubscribedSession) {
