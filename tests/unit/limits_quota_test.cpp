@@ -3,48 +3,14 @@
 // the sweep of idle buckets. Every admit_publication call gets an explicit time point.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
-#include <new>
 #include <string>
 
 #include "config/config.h"
 #include "limits/limits.h"
-
-// ---- heap allocation counter ---------------------------------------------------------------
-// Replaces the global operator new of this test binary (unit_limits) to count allocations: the
-// only way to see from outside that a bucket is created (or forgotten by sweep).
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-void* counted_malloc(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size ? size : 1);
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+#include "support/allocation_counter.h"
 
 namespace neo::limits {
 namespace {
@@ -406,15 +372,15 @@ TEST_F(LimitsTest, OnlyTheFirstPublicationOfAKeyAllocates) {
   config.tenants.max_publish_per_second = 1000;
   config.rate_limits = {{"tenant:*:d", 1000}};
   Limits& l = limits();
-  std::uint64_t before = g_allocations.load();
+  std::uint64_t before = neo::test::allocation_count();
   Verdict first = l.admit_publication("tenant:1:d", t0);  // two new buckets
-  std::uint64_t first_allocations = g_allocations.load() - before;
+  std::uint64_t first_allocations = neo::test::allocation_count() - before;
   EXPECT_EQ(first, Verdict::allow);
   EXPECT_GE(first_allocations, 2u);
   int allowed = 0;
-  before = g_allocations.load();
+  before = neo::test::allocation_count();
   for (int i = 0; i < 100; ++i) allowed += l.admit_publication("tenant:1:d", t0) == Verdict::allow;
-  std::uint64_t later_allocations = g_allocations.load() - before;
+  std::uint64_t later_allocations = neo::test::allocation_count() - before;
   EXPECT_EQ(allowed, 100);
   EXPECT_EQ(later_allocations, 0u);
 }
@@ -429,9 +395,9 @@ TEST_F(LimitsTest, SweepForgetsBucketsIdleForAMinute) {
   Limits& l = limits();
   ASSERT_EQ(l.admit_publication("tenant:1:d", t0), Verdict::allow);
   l.sweep(t0 + seconds(61));
-  std::uint64_t before = g_allocations.load();
+  std::uint64_t before = neo::test::allocation_count();
   Verdict again = l.admit_publication("tenant:1:d", t0 + seconds(61));
-  std::uint64_t allocations = g_allocations.load() - before;
+  std::uint64_t allocations = neo::test::allocation_count() - before;
   EXPECT_EQ(again, Verdict::allow);
   EXPECT_GE(allocations, 2u);  // both buckets were forgotten and are created anew
 }
