@@ -29,14 +29,16 @@ using namespace neo;
   // offset in its page), sized so that the string's terminating NUL is the last byte of a page.
   std::size_t size = 256 * 1024;
   std::string body;
-  for (int attempt = 0; attempt < 4 && body.empty(); ++attempt) {
+  // A found buffer holds no characters yet (`body` stays empty): the break ends the search.
+  for (int attempt = 0; attempt < 4; ++attempt) {
     std::string candidate;
     candidate.reserve(size);  // one allocation of size + 1 bytes
     auto end = reinterpret_cast<std::uintptr_t>(candidate.data()) + size + 1;
-    if (end % page == 0)
+    if (end % page == 0) {
       body = std::move(candidate);
-    else
-      size += page - end % page;
+      break;
+    }
+    size += page - end % page;
   }
   if (body.capacity() != size) std::_Exit(2);
   char* const data = body.data();
