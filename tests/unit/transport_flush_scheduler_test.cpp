@@ -1,12 +1,14 @@
 // FlushScheduler: what arrives while a flush round is under way joins the writes of the
 // connections the round has not reached yet; a lone message leaves at the next handler; slices
-// let other handlers run in between.
+// let other handlers run in between; a round right after a costly one rests first.
 #include "transport/flush_scheduler.h"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 namespace neo::transport {
@@ -26,11 +28,13 @@ class FakeConnection final : public Flushable, public std::enable_shared_from_th
   }
   void flush_now() override {
     scheduled_ = false;
+    if (cost.count()) std::this_thread::sleep_for(cost);
     if (queued_ == 0) return;
     writes.push_back(queued_);
     queued_ = 0;
   }
-  std::vector<int> writes;  // messages per write
+  std::vector<int> writes;            // messages per write
+  std::chrono::milliseconds cost{0};  // how long a write takes
 
  private:
   FlushScheduler& scheduler_;
@@ -140,6 +144,64 @@ TEST_F(FlushSchedulerTest, ConnectionsDroppedByTheirOwnersStayAliveUntilWritten)
   EXPECT_FALSE(watch.expired());  // the round holds it
   io.poll();
   EXPECT_TRUE(watch.expired());  // released once written
+}
+
+// A busy thread: the round after a costly one waits kRestFactor times that cost, and what
+// arrives meanwhile is written together.
+TEST_F(FlushSchedulerTest, RoundRightAfterACostlyOneRestsAndCoalesces) {
+  using namespace std::chrono_literals;
+  scheduler.set_max_rest(10s);  // the cost below decides the rest, not the cap
+  auto all = connections(1);
+  all[0]->cost = 50ms;
+  all[0]->send();
+  io.poll();  // a round of >= 50 ms
+  ASSERT_EQ(all[0]->writes, std::vector<int>{1});
+  auto ended = FlushScheduler::Clock::now();
+  all[0]->send();
+  all[0]->send();
+  EXPECT_TRUE(scheduler.resting());
+  io.poll();
+  EXPECT_EQ(all[0]->writes.size(), 1u);  // still resting
+  all[0]->send();
+  io.restart();
+  io.run_one();  // the rest timer
+  EXPECT_FALSE(scheduler.resting());
+  EXPECT_GE(FlushScheduler::Clock::now() - ended, 90ms);  // 2 x 50 ms after the first round
+  EXPECT_EQ(all[0]->writes, (std::vector<int>{1, 3}));
+}
+
+TEST_F(FlushSchedulerTest, RestIsCappedByMaxRest) {
+  using namespace std::chrono_literals;
+  scheduler.set_max_rest(5ms);
+  auto all = connections(1);
+  all[0]->cost = 50ms;  // would mean a 100 ms rest uncapped
+  all[0]->send();
+  io.poll();
+  all[0]->cost = 0ms;
+  auto ended = FlushScheduler::Clock::now();
+  all[0]->send();
+  io.restart();
+  io.run_one();
+  EXPECT_LT(FlushScheduler::Clock::now() - ended, 90ms);
+  EXPECT_EQ(all[0]->writes, (std::vector<int>{1, 1}));
+}
+
+// An idle thread adds no delay: once the rest has passed, a new message goes at the next
+// handler.
+TEST_F(FlushSchedulerTest, AfterTheRestANewRoundStartsAtOnce) {
+  using namespace std::chrono_literals;
+  scheduler.set_max_rest(10s);
+  auto all = connections(1);
+  all[0]->cost = 10ms;
+  all[0]->send();
+  io.poll();
+  all[0]->cost = 0ms;
+  std::this_thread::sleep_for(40ms);  // longer than 2 x the round
+  all[0]->send();
+  EXPECT_FALSE(scheduler.resting());
+  io.restart();
+  EXPECT_EQ(io.poll_one(), 1u);
+  EXPECT_EQ(all[0]->writes, (std::vector<int>{1, 1}));
 }
 
 }  // namespace
