@@ -122,7 +122,10 @@ void Publisher::run() {
 }
 
 // Interval pacing: by now `rate * elapsed` publications should have been issued in this step;
-// issue the difference over connections that have room in their pipeline.
+// issue the difference over connections that have room in their pipeline, one request per
+// connection in turn, so that with one publication per request the requests spread over all
+// connections (the server works on each connection's requests one after the other) instead of
+// filling the first connection's pipeline before the next gets any.
 void Publisher::issue(uint64_t now) {
   double rate = rate_.load(std::memory_order_relaxed);
   if (rate == 0) return;
@@ -132,17 +135,23 @@ void Publisher::issue(uint64_t now) {
     auto due = static_cast<uint64_t>(rate * static_cast<double>(now - step_start_ns_) / 1e9) + 1;
     budget = due > issued_in_step_ ? due - issued_in_step_ : 0;
   }
-  for (size_t k = 0; k < conns_.size() && budget > 0; ++k) {
-    Conn& conn = conns_[(next_conn_ + k) % conns_.size()];
-    while (budget > 0 && !conn.dead && conn.inflight.size() < options_.pipeline &&
-           conn.out.empty()) {
+  auto has_room = [this](const Conn& conn) {
+    return !conn.dead && conn.inflight.size() < options_.pipeline && conn.out.empty();
+  };
+  bool any = true;
+  while (budget > 0 && any) {
+    any = false;
+    for (size_t k = 0; k < conns_.size() && budget > 0; ++k) {
+      Conn& conn = conns_[next_conn_ % conns_.size()];
+      ++next_conn_;
+      if (!has_room(conn)) continue;
       auto count = static_cast<uint32_t>(std::min<uint64_t>(budget, options_.batch));
       send_request(conn, count, now);
       budget -= count;
       issued_in_step_ += count;
+      any = true;
     }
   }
-  ++next_conn_;
 }
 
 uint32_t Publisher::channel_of(const Conn& conn, uint64_t publication) const {
@@ -160,9 +169,10 @@ void Publisher::send_request(Conn& conn, uint32_t count, uint64_t now) {
     p += len;
   }
   conn.adapter->append_request(conn.out, std::span(messages_.data(), count));
-  conn.inflight.push_back(Request{conn.published, count, 0});
+  conn.inflight.push_back(Request{conn.published, count, 0, step, now});
   conn.published += count;
   stats_->issued.add(count);
+  stats_->steps[std::min(step, kMaxSteps - 1)].max_in_flight.raise_to(++in_flight_);
   flush(conn);
 }
 
@@ -216,6 +226,7 @@ void Publisher::kill(Conn& conn, std::string_view why) {
   conn.dead = true;
   stats_->dead_conns.add();
   for (const auto& request : conn.inflight) stats_->failed.add(request.count - request.acked);
+  in_flight_ -= conn.inflight.size();
   conn.inflight.clear();
   close(conn.fd);
   conn.fd = -1;
@@ -239,6 +250,7 @@ void Publisher::request_done(uint32_t succeeded) {
   uint32_t ok = succeeded == kAll ? remaining : std::min(succeeded, remaining);
   ack(conn, request, ok);
   stats_->failed.add(remaining - ok);
+  answered(request);
   conn.inflight.pop_front();
 }
 
@@ -250,7 +262,17 @@ void Publisher::message_acked() {
   }
   Request& request = conn.inflight.front();
   ack(conn, request, 1);
-  if (request.acked == request.count) conn.inflight.pop_front();
+  if (request.acked == request.count) {
+    answered(request);
+    conn.inflight.pop_front();
+  }
+}
+
+void Publisher::answered(const Request& request) {
+  --in_flight_;
+  uint64_t now = now_ns();
+  stats_->steps[std::min(request.step, kMaxSteps - 1)].ack_latency.record(
+      now > request.sent_ns ? now - request.sent_ns : 0);
 }
 
 void Publisher::error(std::string_view what) {

@@ -2,6 +2,7 @@
 // acknowledged and failed publications per channel so loss can be computed exactly.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "adapter.h"
+#include "histogram.h"
 
 namespace bench {
 
@@ -25,6 +27,12 @@ struct PublisherOptions {
   uint32_t pad_bytes = 0;
 };
 
+// Per rate step (by the step a request was written in): how the server answered.
+struct PublisherStepStats {
+  Histogram ack_latency;  // ns from writing a request to its last acknowledgement
+  Counter max_in_flight;  // requests written and not yet answered, over all connections
+};
+
 struct PublisherStats {
   Counter issued;
   Counter acked;
@@ -32,6 +40,7 @@ struct PublisherStats {
   Counter errors;      // error replies and protocol problems
   Counter dead_conns;  // connections lost (their outstanding publications count as failed)
   std::vector<Counter> acked_per_channel;
+  std::array<PublisherStepStats, kMaxSteps> steps{};
 };
 
 class Publisher final : private AckSink {
@@ -57,6 +66,8 @@ class Publisher final : private AckSink {
     uint64_t first = 0;  // index of its first publication among the connection's
     uint32_t count = 0;
     uint32_t acked = 0;
+    uint32_t step = 0;
+    uint64_t sent_ns = 0;
   };
   struct Conn {
     int fd = -1;
@@ -78,6 +89,7 @@ class Publisher final : private AckSink {
   void kill(Conn& conn, std::string_view why);
   uint32_t channel_of(const Conn& conn, uint64_t publication) const;
   void ack(Conn& conn, Request& request, uint32_t n);
+  void answered(const Request& request);
   void sample(std::string_view what);
 
   // AckSink, for the connection being parsed (current_)
@@ -104,6 +116,7 @@ class Publisher final : private AckSink {
   uint64_t step_start_ns_ = 0;
   uint64_t issued_in_step_ = 0;
   size_t next_conn_ = 0;
+  uint64_t in_flight_ = 0;  // requests, over all connections
   std::atomic<bool> stop_{false};
   mutable std::mutex samples_mutex_;
   std::vector<std::string> samples_;

@@ -138,6 +138,7 @@ std::string header_json(const RunOptions& o) {
       .add("publisher_connections", o.publisher.connections)
       .add("pipeline", o.publisher.pipeline)
       .add("batch", o.publisher.batch)
+      .add("neo_single", o.target.neo_single)
       .add("pad_bytes", o.publisher.pad_bytes)
       .str();
 }
@@ -252,9 +253,15 @@ std::string judge(const StepFigures& f, double rate, double step_seconds) {
 }
 
 std::string step_json(const RunOptions& o, const StepResult& r, const StepFigures& f,
-                      const CpuMark& start, const HistogramSum& latency, std::string_view kind,
-                      const std::string& reason) {
+                      const CpuMark& start, const HistogramSum& latency, const Publisher& pub,
+                      std::string_view kind, const std::string& reason) {
   double wall = static_cast<double>(f.end.wall_ns - start.wall_ns) / 1e9;
+  // How the server answered the publisher: when every connection has its whole pipeline
+  // waiting (max_in_flight == in_flight_limit), acknowledgements set the pace, not the clock.
+  const auto& answers = pub.stats().steps[r.step];
+  HistogramSum ack;
+  ack.add(answers.ack_latency);
+  uint32_t limit = std::min(o.publisher.connections, kMaxPublisherConns) * o.publisher.pipeline;
   double server_cpu_ns = static_cast<double>(f.end.server_ns - start.server_ns);
   bool sampled = !o.server_pids.empty();
   return JsonObject()
@@ -276,6 +283,11 @@ std::string step_json(const RunOptions& o, const StepResult& r, const StepFigure
       .add("p50_us", static_cast<double>(latency.quantile(0.5)) / 1e3)
       .add("p99_us", static_cast<double>(latency.quantile(0.99)) / 1e3)
       .add("max_us", static_cast<double>(latency.max()) / 1e3)
+      .add("ack_p50_us", static_cast<double>(ack.quantile(0.5)) / 1e3)
+      .add("ack_p99_us", static_cast<double>(ack.quantile(0.99)) / 1e3)
+      .add("ack_max_us", static_cast<double>(ack.max()) / 1e3)
+      .add("max_in_flight", answers.max_in_flight.get())
+      .add("in_flight_limit", limit)
       .add("wall_s", wall)
       .add("server_cpu_cores", sampled ? server_cpu_ns / 1e9 / wall : NAN)
       .add("server_cpu_ns_per_delivery",
@@ -300,7 +312,7 @@ StepResult run_step(const RunOptions& o, Subscribers& subs, Publisher& pub, uint
   r.pass = reason.empty();
   r.rate = rate;
   r.delivered_per_s = static_cast<double>(f.delivered) / o.step_seconds;
-  r.json = step_json(o, r, f, before.cpu, subs.latency(step), kind, reason);
+  r.json = step_json(o, r, f, before.cpu, subs.latency(step), pub, kind, reason);
   progress(std::string(kind) + " step " + std::to_string(step) + " rate " +
            std::to_string(static_cast<uint64_t>(rate)) + ": " + r.json);
   return r;
