@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# The benchmark of issue 5, in one command: installs the peers (nats-server, mosquitto,
-# nginx + nchan) from Debian if missing, builds neo-events and neo-loadgen (release), then for
-# each scenario and target starts a fresh server on free loopback ports in a temp dir, drives it
-# with neo-loadgen, stops it, and finally prints a Markdown table (ours vs peers, with ratios).
-# Raw results: bench/results/<timestamp>/*.json (one per run), report.md, machine.json.
+# The benchmark of issues 5 and 9, in one command: installs the peers (nats-server, mosquitto,
+# nginx + nchan, redis-server) from Debian if missing, builds neo-events and neo-loadgen
+# (release), then for each scenario and target starts a fresh server on free loopback ports in a
+# temp dir, drives it with neo-loadgen, stops it, and finally prints a Markdown report (ours vs
+# peers, with ratios). Raw results: bench/results/<timestamp>/*.json (one per run), report.md,
+# machine.json.
 #
-#   bench/run.sh                       everything (about 15 minutes)
+#   bench/run.sh                       everything (about 25 minutes)
 #   bench/run.sh --quick               smaller and shorter: a smoke test of the whole pipeline
 #   bench/run.sh --only S2,S3          some scenarios (S1 idle density, S2 broadcast,
 #                                      S3 tenant shape, S4 publish API)
-#   bench/run.sh --targets neo,nats    some targets (neo, nats, mqtt, nchan)
+#   bench/run.sh --targets neo,nats    some targets: neo (memory engine), neo-redis (Redis
+#                                      engine, one local redis-server), nats, mqtt, nchan
 #   --no-install / --no-build          skip those steps
 #   --profile                          also record neo-events with perf (cpu-clock, call graphs)
 #                                      during S2/S3; flat and caller reports next to the results
+#
+# S2 and S3 publish in two patterns, named in each run (S2-neo-single-1000, S2-neo-batch-1000):
+#   single  one publication per request, as services do: neo(-redis) POST /api/publish, nats one
+#           PUB + PING each; 8 keep-alive connections, up to 64 requests pipelined on each
+#   batch   neo(-redis) POST /api/batch with up to 100 publications, 2 connections, one request
+#           in flight; nats runs of up to 100 PUBs closed by a PING, 2 connections, 4 in flight
+# mosquitto (QoS 1 PUBLISH) and nchan (POST /pub) are one message per request anyway: one run
+# each (S2-mqtt-1000). Every S2/S3 run ends with a step at half its own peak rate (latency).
+# neo-redis: S2, S3 and S4 (not S1); its server CPU includes redis-server's.
 #
 # Every run is bounded: each loadgen call has its own timeout and every step a fixed length.
 set -euo pipefail
@@ -20,7 +31,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 only="S1,S2,S3,S4"
-targets="neo,nats,mqtt,nchan"
+targets="neo,neo-redis,nats,mqtt,nchan"
 quick=0
 profile=0
 install=1
@@ -33,7 +44,7 @@ while (($#)); do
     --no-install) install=0 ;;
     --no-build) build=0 ;;
     --profile) profile=1 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -44,8 +55,16 @@ IFS=, read -r -a target_list <<<"$targets"
 log() { echo "bench: $*" >&2; }
 
 install_peers() {
-  local packages=(nats-server mosquitto nginx libnginx-mod-nchan) missing=()
-  for p in "${packages[@]}"; do
+  local packages=() missing=() t p
+  for t in "${target_list[@]}"; do  # only the peers of the targets asked for
+    case "$t" in
+      nats) packages+=(nats-server) ;;
+      mqtt) packages+=(mosquitto) ;;
+      nchan) packages+=(nginx libnginx-mod-nchan) ;;
+      neo-redis) packages+=(redis-server) ;;
+    esac
+  done
+  for p in "${packages[@]+"${packages[@]}"}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -75,12 +94,11 @@ OUT=$ROOT/bench/results/$STAMP
 mkdir -p "$OUT"
 
 server_pids=()
+# In start order's sequence: neo-events stops before the redis-server it uses.
 stop_server() {
   local pid
   for pid in "${server_pids[@]+"${server_pids[@]}"}"; do
     kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${server_pids[@]+"${server_pids[@]}"}"; do
     # bounded: neo exits within 10 s of SIGTERM; anything still there after 12 s is killed
     for _ in $(seq 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
@@ -114,16 +132,26 @@ start_server() {
   local server_log=$OUT/server-$kind-$server_starts.log
   WS_PORT=$(free_port); PUB_PORT=$WS_PORT; TARGET_ARGS=()
   case "$kind" in
-    neo)
-      local key secret token
+    neo|neo-redis)
+      local key secret token engine=() redis_port='' redis_pid=''
+      if [[ $kind == neo-redis ]]; then
+        # One redis-server of its own, in memory only, started first and stopped last.
+        redis_port=$(free_port)
+        redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
+          --dir "$dir" --logfile '' >"${server_log%.log}.redis.log" 2>&1 &
+        redis_pid=$!
+        wait_port "$redis_port" || { cat "${server_log%.log}.redis.log" >&2; kill "$redis_pid"; return 1; }
+        engine=(NEO_EVENTS_ENGINE_TYPE=redis "NEO_EVENTS_ENGINE_REDIS_ADDRESSES=redis://127.0.0.1:$redis_port")
+      fi
       key=$(openssl rand -hex 16); secret=$(openssl rand -hex 32)
       export NEO_EVENTS_HTTP_LISTEN=127.0.0.1:$WS_PORT NEO_EVENTS_API_KEY=$key \
              NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET=$secret
       token=$("$NEO" gentoken -c bench/config/neo-bench.yaml --user bench --role admin --ttl 2h)
       # NEO_LD_PRELOAD=/path/to/allocator.so compares allocators (BENCHMARKS.md, Allocator).
-      env ${NEO_LD_PRELOAD:+LD_PRELOAD=$NEO_LD_PRELOAD} "$NEO" serve -c bench/config/neo-bench.yaml \
-        >"$server_log" 2>&1 &
+      env ${NEO_LD_PRELOAD:+LD_PRELOAD=$NEO_LD_PRELOAD} "${engine[@]+"${engine[@]}"}" \
+        "$NEO" serve -c bench/config/neo-bench.yaml >"$server_log" 2>&1 &
       server_pids=($!)
+      if [[ -n $redis_pid ]]; then server_pids+=("$redis_pid"); fi
       unset NEO_EVENTS_HTTP_LISTEN NEO_EVENTS_API_KEY NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET
       TARGET_ARGS=(--token "$token" --api-key "$key")
       ;;
@@ -148,23 +176,47 @@ start_server() {
       ;;
   esac
   wait_port "$WS_PORT" && wait_port "$PUB_PORT" || { cat "$server_log" >&2; return 1; }
+  if [[ $kind == neo-redis ]]; then  # /health answers 200 once the Redis connections are up
+    local ok=0
+    for _ in $(seq 100); do
+      curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$WS_PORT/health" 2>/dev/null && { ok=1; break; }
+      sleep 0.1
+    done
+    ((ok)) || { log "neo-redis: /health never answered 200"; cat "$server_log" >&2; return 1; }
+  fi
   sleep 0.3
-  PIDS=${server_pids[0]}
+  PIDS=$(IFS=,; echo "${server_pids[*]}")  # neo-redis: neo-events and its redis-server
   if [[ $kind == nchan ]]; then  # the workers do the work: sample them too
     local worker
     for worker in $(pgrep -P "${server_pids[0]}"); do PIDS+=",$worker"; done
   fi
 }
 
-# Publisher settings that let each target reach its own limit rather than ours:
-# HTTP is one request at a time per connection; NATS and MQTT stream, so keep a few in flight.
-publisher_args() {
+# The publishing patterns of S2/S3 per target: "single" and "batch" for neo, neo-redis and nats,
+# "-" (one run, no pattern in its name) for mosquitto and nchan, which publish one message per
+# request either way.
+patterns_for() {
   case "$1" in
-    neo) echo "--pub-conns 2 --pipeline 1 --batch 100" ;;
-    nats|mqtt) echo "--pub-conns 2 --pipeline 4 --batch 100" ;;
-    nchan) echo "--pub-conns 6 --pipeline 1 --batch 1" ;;
+    neo|neo-redis|nats) echo "single batch" ;;
+    *) echo "-" ;;
   esac
 }
+# publisher_args TARGET PATTERN: the loadgen's publisher settings.
+# single: one publication per request, 8 keep-alive connections, up to 64 requests pipelined on
+#   each (neo: POST /api/publish; nats: PUB + PING, the PONG acknowledging that one PUB).
+# batch: what lets each target reach its own limit rather than ours: HTTP /api/batch of up to
+#   100, one request at a time per connection; NATS and MQTT stream, so keep a few in flight.
+publisher_args() {
+  case "$1:$2" in
+    neo:single|neo-redis:single) echo "--pub-conns 8 --pipeline 64 --batch 1 --neo-single" ;;
+    nats:single) echo "--pub-conns 8 --pipeline 64 --batch 1" ;;
+    neo:batch|neo-redis:batch) echo "--pub-conns 2 --pipeline 1 --batch 100" ;;
+    nats:batch|mqtt:*) echo "--pub-conns 2 --pipeline 4 --batch 100" ;;
+    nchan:*) echo "--pub-conns 6 --pipeline 1 --batch 1" ;;
+  esac
+}
+# The loadgen's adapter: neo-redis speaks neo-events' protocols.
+loadgen_kind() { [[ $1 == neo-redis ]] && echo neo || echo "$1"; }
 
 # run_loadgen NAME TIMEOUT_S ARGS...: one measurement against the server just started.
 run_loadgen() {
@@ -172,6 +224,7 @@ run_loadgen() {
   log "$name"
   local status=0 perf_pid=
   if ((profile)) && [[ $name == S[23]-neo-* ]] && command -v perf >/dev/null; then
+    # (-p takes the comma list: for neo-redis, redis-server is recorded too)
     perf record -q -e cpu-clock -F 499 -g -p "$PIDS" -o "$OUT/$name.perf.data" 2>/dev/null &
     perf_pid=$!
   fi
@@ -215,6 +268,7 @@ info = {
   "mosquitto": sh("dpkg-query -W -f='\${Version}' mosquitto"),
   "nginx": sh("nginx -v"),
   "nchan": sh("dpkg-query -W -f='\${Version}' libnginx-mod-nchan"),
+  "redis-server": sh("redis-server --version"),
 }
 json.dump(info, open(sys.argv[1], "w"), indent=1)
 EOF
@@ -231,44 +285,49 @@ else
   s1_sizes=(10000 "$max"); s2_sizes=(1000 10000); step=5; drain=3
   s3_subs=10000; s3_channels=1000; s4_seconds=5
 fi
+# (25 and 150 at 1,000 and 15 at 10,000 subscribers went with issue 9: every target passed
+# them, and the two publishing patterns doubled the runs; the bench stays near 25 minutes.)
 rates_for() {  # per-channel-subscriber count -> publications/s per step
   case "$1" in
-    1000) echo "25,50,100,150,200,300,450,650,1000,1500,2200,3300,5000" ;;
-    10000) echo "2,5,10,15,20,30,45,65,100,150,220,330,500" ;;
+    1000) echo "50,100,200,300,450,650,1000,1500,2200,3300,5000" ;;
+    10000) echo "2,5,10,20,30,45,65,100,150,220,330,500" ;;
     s3) echo "500,1000,2000,3000,4500,6500,10000,15000,22000,33000,50000,75000" ;;
   esac
 }
 
 for target in "${target_list[@]}"; do
-  if wants S1; then
+  kind=$(loadgen_kind "$target")
+  if wants S1 && [[ $target != neo-redis ]]; then
     for n in "${s1_sizes[@]}"; do
       start_server "$target"
-      run_loadgen "S1-$target-$n" 180 --mode idle --target "$target" --subscribers "$n" \
+      run_loadgen "S1-$target-$n" 180 --mode idle --target "$kind" --subscribers "$n" \
         --channels "$n" --channel 'bench:idle{}' --settle-seconds 3 --subscribe-timeout 90
       stop_server
     done
   fi
-  if wants S2; then
-    for n in "${s2_sizes[@]}"; do
-      half=(); [[ $n == 1000 ]] && half=(--half-peak)
+  for pattern in $(patterns_for "$target"); do
+    suffix=; [[ $pattern != - ]] && suffix=-$pattern
+    if wants S2; then
+      for n in "${s2_sizes[@]}"; do
+        start_server "$target"
+        # shellcheck disable=SC2046
+        run_loadgen "S2-$target$suffix-$n" 300 --mode fanout --target "$kind" --subscribers "$n" \
+          --channels 1 --channel 'bench:fan{}' $(publisher_args "$target" "$pattern") \
+          --rates "$(rates_for "$n")" --step-seconds "$step" --drain-seconds "$drain" --half-peak
+        stop_server
+      done
+    fi
+    if wants S3; then
       start_server "$target"
       # shellcheck disable=SC2046
-      run_loadgen "S2-$target-$n" 300 --mode fanout --target "$target" --subscribers "$n" \
-        --channels 1 --channel 'bench:fan{}' $(publisher_args "$target") \
-        --rates "$(rates_for "$n")" --step-seconds "$step" --drain-seconds "$drain" "${half[@]}"
+      run_loadgen "S3-$target$suffix-$s3_subs" 300 --mode fanout --target "$kind" \
+        --subscribers "$s3_subs" --channels "$s3_channels" --channel 'tenant:{}:deployments' \
+        $(publisher_args "$target" "$pattern") --rates "$(rates_for s3)" --step-seconds "$step" \
+        --drain-seconds "$drain" --half-peak
       stop_server
-    done
-  fi
-  if wants S3; then
-    start_server "$target"
-    # shellcheck disable=SC2046
-    run_loadgen "S3-$target-$s3_subs" 300 --mode fanout --target "$target" \
-      --subscribers "$s3_subs" --channels "$s3_channels" --channel 'tenant:{}:deployments' \
-      $(publisher_args "$target") --rates "$(rates_for s3)" --step-seconds "$step" \
-      --drain-seconds "$drain"
-    stop_server
-  fi
-  if wants S4 && [[ $target == neo || $target == nats ]]; then
+    fi
+  done
+  if wants S4 && [[ $target == neo || $target == neo-redis || $target == nats ]]; then
     start_server "$target"
     if [[ $target == neo ]]; then
       run_loadgen "S4-neo-batch" 60 --mode publish --target neo --channels 100 \
@@ -277,9 +336,21 @@ for target in "${target_list[@]}"; do
         --channel 'hist:p{}' --pub-conns 4 --batch 100 --duration "$s4_seconds"
       run_loadgen "S4-neo-single" 60 --mode publish --target neo --channels 100 \
         --channel 'bench:p{}' --pub-conns 4 --batch 1 --neo-single --duration "$s4_seconds"
+      # shellcheck disable=SC2046
+      run_loadgen "S4-neo-single-pipelined" 60 --mode publish --target neo --channels 100 \
+        --channel 'bench:p{}' $(publisher_args neo single) --duration "$s4_seconds"
+    elif [[ $target == neo-redis ]]; then
+      run_loadgen "S4-neo-redis-batch" 60 --mode publish --target neo --channels 100 \
+        --channel 'bench:p{}' --pub-conns 4 --batch 100 --duration "$s4_seconds"
+      # shellcheck disable=SC2046
+      run_loadgen "S4-neo-redis-single-pipelined" 60 --mode publish --target neo --channels 100 \
+        --channel 'bench:p{}' $(publisher_args neo-redis single) --duration "$s4_seconds"
     else  # reference only: NATS PUB over TCP, no subscribers
       run_loadgen "S4-nats-pub" 60 --mode publish --target nats --channels 100 \
         --channel 'bench:p{}' --pub-conns 4 --pipeline 4 --batch 100 --duration "$s4_seconds"
+      # shellcheck disable=SC2046
+      run_loadgen "S4-nats-pub-single" 60 --mode publish --target nats --channels 100 \
+        --channel 'bench:p{}' $(publisher_args nats single) --duration "$s4_seconds"
     fi
     stop_server
   fi
