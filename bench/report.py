@@ -4,17 +4,45 @@
     bench/report.py DIR                    the report of one run
     bench/report.py --compare DIR DIR...   headline figures of several runs side by side
 
-Ratios say how many times better neo-events is than the peer on that figure (>1: neo better),
-whichever direction "better" is for it (more messages/s, fewer bytes, lower latency).
+S1: ratios say how many times better neo-events is than the peer on that figure (>1: neo
+better), whichever direction "better" is for it (more messages/s, fewer bytes, lower latency).
+S2/S3: one row per run, and (×R) says how many times better that run is than nats-server
+publishing in the same pattern (single vs nats single, batch vs nats batch; mosquitto and
+nchan, one message per request, vs nats single).
+
+Run names: S<n>-<target>[-<pattern>]-<size>, pattern single or batch (run.sh since issue 9);
+older directories have no pattern in the name (neo and nats then published in batches).
 """
 import glob
 import json
 import os
+import re
 import sys
 
-TARGETS = ["neo", "nats", "mqtt", "nchan"]
-NAMES = {"neo": "neo-events", "nats": "nats-server (WS)", "mqtt": "mosquitto (MQTT/WS)",
-         "nchan": "nginx+nchan"}
+TARGETS = ["neo", "neo-redis", "nats", "mqtt", "nchan"]
+NAMES = {"neo": "neo-events", "neo-redis": "neo-events, Redis engine", "nats": "nats-server (WS)",
+         "mqtt": "mosquitto (MQTT/WS)", "nchan": "nginx+nchan"}
+# One message per protocol request whatever the pattern: shown with (and compared like) single.
+PER_MESSAGE = {"mqtt", "nchan"}
+PATTERNS = ["single", "batch"]
+RUN_NAME = re.compile(r"^(S[1-3])-(" + "|".join(sorted(TARGETS, key=len, reverse=True)) +
+                      r")(?:-(single|batch))?-(\d+)$")
+
+
+def parse_name(name, run=None):
+    """(scenario, target, pattern, size) of an S1-S3 run name, or None.
+
+    pattern: "single" or "batch" as named; for names without one (older result directories,
+    mosquitto, nchan) what the run's header says: one publication per request is "single"."""
+    m = RUN_NAME.match(name)
+    if not m:
+        return None
+    scen, target, pattern, size = m.group(1), m.group(2), m.group(3), int(m.group(4))
+    if pattern is None and scen != "S1":
+        header = (run or {}).get("run", {})
+        single = target in PER_MESSAGE or header.get("neo_single") or header.get("batch") == 1
+        pattern = "single" if single else "batch"
+    return scen, target, pattern, size
 
 
 def human(v, unit=""):
@@ -102,7 +130,19 @@ def never_delivered(run, step):
     return None
 
 
+def in_flight(step):
+    """'max / limit' requests in flight over the publisher's connections (n/a: older results)."""
+    if "max_in_flight" not in step:
+        return "n/a"
+    return f"{step['max_in_flight']} / {step['in_flight_limit']}"
+
+
 def stop_reason(run, step):
+    if step["reason"].startswith("publisher could not reach the rate") and "ack_p99_us" in step:
+        full = step["max_in_flight"] >= step["in_flight_limit"]
+        return (f"{step['reason']}: request acks p50 {micros(step['ack_p50_us'])}, p99 {micros(step['ack_p99_us'])}"
+                + (f", all {step['in_flight_limit']} requests in flight waiting" if full else
+                   f", at most {step['max_in_flight']} of {step['in_flight_limit']} requests in flight"))
     if step["reason"] != "loss":
         return step["reason"]
     gone = never_delivered(run, step)
@@ -115,12 +155,122 @@ def first_failure(run):
     return next((s for s in run.get("steps", []) if s["kind"] == "ramp" and not s["pass"]), None)
 
 
+S4_LABELS = {
+    "S4-neo-single-pipelined": "neo-events /api/publish, one per request, 8 conns × 64 pipelined",
+    "S4-neo-single": "neo-events /api/publish, one per request, 4 conns × 1 in flight",
+    "S4-neo-batch": "neo-events /api/batch, 100 per batch, history off",
+    "S4-neo-batch-history": "neo-events /api/batch, 100 per batch, history on (100 per channel)",
+    "S4-neo-redis-single-pipelined": "neo-events, Redis engine: /api/publish, one per request, 8 conns × 64 pipelined",
+    "S4-neo-redis-batch": "neo-events, Redis engine: /api/batch, 100 per batch, history off",
+    "S4-nats-pub-single": "reference: nats-server one PUB + PING each over TCP, 8 conns × 64 pipelined",
+    "S4-nats-pub": "reference: nats-server PUB over TCP, PING every 100",
+}
+
+
+def ratio_text(value, reference, higher_better):
+    """(×R): how many times better value is than reference; "" when there is nothing to compare."""
+    if value is None or reference in (None, 0) or value == 0 or value != value or reference != reference:
+        return ""
+    return f" (×{(value / reference if higher_better else reference / value):.2f})"
+
+
+def publishing(target, run):
+    """How a run published, from its header: pattern, request shape, connections x in flight."""
+    h = run.get("run", {})
+    conns, pipe, batch = h.get("publisher_connections", "?"), h.get("pipeline", "?"), h.get("batch", "?")
+    if target == "mqtt":
+        what = f"QoS 1 PUBLISH (runs of ≤{batch})"
+    elif target == "nchan":
+        what = "POST /pub/&lt;ch&gt;"
+    elif target == "nats":
+        what = "PUB + PING" if batch == 1 else f"≤{batch} PUB + PING"
+    else:
+        what = "/api/publish" if batch == 1 or h.get("neo_single") else f"/api/batch ≤{batch}"
+    return f"{what}, {conns} conns × {pipe} in flight"
+
+
+def fanout_table(members, runs):
+    """One row per run of one scenario and size: members maps run name -> (target, pattern)."""
+    order = {t: i for i, t in enumerate(TARGETS)}
+    # single first (mosquitto and nchan with it), neo-redis beside neo, nats after them
+    names = sorted(members, key=lambda k: (PATTERNS.index(members[k][1]), order[members[k][0]]))
+    peaks = {k: peak_step(runs[k]) for k in names}
+    halves = {k: next((s for s in runs[k].get("steps", []) if s["kind"] == "half_peak"), None) for k in names}
+    nats = {members[k][1]: k for k in names if members[k][0] == "nats"}
+    # The same load for everyone: the highest rate every run of this size passed (runs that
+    # passed no step at all are left out of this comparison).
+    passed = [{s["target_rate"] for s in runs[k].get("steps", []) if s["pass"] and s["kind"] == "ramp"}
+              for k in names]
+    passed = [p for p in passed if p]
+    shared = set.intersection(*passed) if passed else set()
+    common = max(shared) if shared else None
+
+    def at_common(k):
+        return next((s for s in runs[k].get("steps", []) if s["kind"] == "ramp" and s["pass"]
+                     and s["target_rate"] == common), None) if common else None
+
+    def ref(k, get):
+        """The figure of nats publishing in k's pattern."""
+        other = nats.get(members[k][1])
+        if other is None or members[k][0] == "nats":
+            return None
+        return get(other)
+
+    def lat3(step, ratio=""):
+        if not step:
+            return "n/a"
+        return f"{micros(step['p50_us'])} / {micros(step['p99_us'])}{ratio} / {micros(step['max_us'])}"
+
+    cols = ["target", "publishing", "peak delivered/s, no loss", "pub/s at peak",
+            "p50 / p99 / max at peak", "half peak pub/s", "p50 / p99 / max at half peak",
+            "server cores at peak", "server CPU per delivery at peak", "loadgen cores at peak"]
+    if common:
+        cols += [f"server CPU per delivery at {human(common)} pub/s (all passed)",
+                 f"p99 at {human(common)} pub/s (all passed)"]
+    cols.append("what stopped the ramp")
+    rows = []
+    for k in names:
+        target, _ = members[k]
+        p, h, c = peaks[k], halves[k], at_common(k)
+        pk = lambda key: (lambda o: (peaks[o] or {}).get(key))
+        row = [NAMES[target], publishing(target, runs[k])]
+        if p:
+            row += [human(p["delivered_per_s"]) + ratio_text(p["delivered_per_s"], ref(k, pk("delivered_per_s")), True),
+                    human(p["target_rate"]), lat3(p),
+                    ]
+        else:
+            row += ["none passed", "n/a", "n/a"]
+        half_p99 = ref(k, lambda o: (halves[o] or {}).get("p99_us"))
+        row += [(human(h["target_rate"]) + ("" if h["pass"] else f" (this step failed: {h['reason']})")) if h else "n/a",
+                lat3(h, ratio_text(h["p99_us"], half_p99, False) if h else "")]
+        if p:
+            row += [f"{p['server_cpu_cores']:.2f}",
+                    f"{p['server_cpu_ns_per_delivery']:.0f} ns" +
+                    ratio_text(p["server_cpu_ns_per_delivery"], ref(k, pk("server_cpu_ns_per_delivery")), False),
+                    f"{p['loadgen_cpu_cores']:.2f}"]
+        else:
+            row += ["n/a"] * 3
+        if common:
+            row += [f"{c['server_cpu_ns_per_delivery']:.0f} ns" +
+                    ratio_text(c["server_cpu_ns_per_delivery"],
+                               ref(k, lambda o: (at_common(o) or {}).get("server_cpu_ns_per_delivery")), False)
+                    if c else "n/a",
+                    micros(c["p99_us"]) + ratio_text(c["p99_us"], ref(k, lambda o: (at_common(o) or {}).get("p99_us")), False)
+                    if c else "n/a"]
+        stop = first_failure(runs[k])
+        row.append(f"{human(stop['target_rate'])}/s: {stop_reason(runs[k], stop)}" if stop else "never failed")
+        rows.append(row)
+    return table(cols, rows)
+
+
 def main():
     out = sys.argv[1]
     runs = load(out)
     with open(os.path.join(out, "machine.json")) as f:
         machine = json.load(f)
-    targets = [t for t in TARGETS if any(n.split("-")[1] == t for n in runs)]
+    parsed = {n: parse_name(n, v if "broken" not in v else None) for n, v in runs.items()}
+    parsed = {n: p for n, p in parsed.items() if p}
+    targets = [t for t in TARGETS if any(p[1] == t for p in parsed.values() if p[0] == "S1")]
     header = ["figure"] + [NAMES[t] for t in targets]
     print(f"# neo-events benchmark, {machine['date_utc']}"
           + (" (quick mode: small sizes, short steps)" if machine.get("quick") else ""))
@@ -132,10 +282,21 @@ def main():
           f"{machine['nats-server']}, mosquitto {machine['mosquitto']}, {machine['nginx']}, "
           f"nchan {machine['nchan']}.")
     print()
-    print("Cells of peers show (×R): how many times better neo-events is on that figure "
-          "(R > 1: neo-events better, R < 1: the peer is better).")
+    if "redis-server" in machine:
+        print(f"redis-server (target neo-redis): {machine['redis-server']}.")
+        print()
+    print("S1: cells of peers show (×R): how many times better neo-events is on that figure "
+          "(R > 1: neo-events better, R < 1: the peer is better).  ")
+    print("S2/S3: one row per run; (×R): how many times better that run is than nats-server "
+          "publishing in the same pattern (single vs nats single, batch vs nats batch; "
+          "mosquitto and nchan, one message per request, vs nats single). R > 1: better than nats.  ")
+    print("Patterns: **single** = one publication per request, as services publish "
+          "(neo-events `POST /api/publish`, nats one `PUB` + `PING`), many requests pipelined "
+          "per keep-alive connection; **batch** = neo-events `POST /api/batch` of up to 100, "
+          "nats runs of up to 100 `PUB`s closed by one `PING`. "
+          "neo-events, Redis engine: server CPU includes its redis-server's.")
 
-    sizes = sorted({int(n.split("-")[2]) for n in runs if n.startswith("S1-")})
+    sizes = sorted({p[3] for p in parsed.values() if p[0] == "S1"})
     if sizes:
         print("\n## S1 idle density (one channel per connection)\n")
         rows = []
@@ -152,64 +313,23 @@ def main():
 
     for scen, title in (("S2", "S2 broadcast (all subscribers on one channel)"),
                         ("S3", "S3 tenant shape (10 subscribers per channel `tenant:{i}:deployments`, round-robin publishing)")):
-        names = sorted({n for n in runs if n.startswith(scen + "-")}, key=lambda n: int(n.split("-")[2]))
-        sizes = sorted({int(n.split("-")[2]) for n in names})
+        fanout = {n: p for n, p in parsed.items() if p[0] == scen and "broken" not in runs[n]}
+        sizes = sorted({p[3] for p in fanout.values()})
         if not sizes:
             continue
         print(f"\n## {title}\n")
-        rows = []
         for n in sizes:
-            r = {t: runs.get(f"{scen}-{t}-{n}") for t in targets}
-            r = {t: v for t, v in r.items() if v and "broken" not in v}
-            peaks = {t: peak_step(v) for t, v in r.items()}
-            pick = lambda key: {t: p[key] for t, p in peaks.items() if p}
-            rows.append(metric_row(f"{n} subs: peak delivered msg/s, no loss", pick("delivered_per_s"), human, True, targets))
-            rows.append(metric_row(f"{n} subs: publications/s at that peak", pick("target_rate"), human, True, targets))
-            rows.append(metric_row(f"{n} subs: p50 latency at peak", pick("p50_us"), micros, False, targets))
-            rows.append(metric_row(f"{n} subs: p99 latency at peak", pick("p99_us"), micros, False, targets))
-            rows.append(metric_row(f"{n} subs: max latency at peak", pick("max_us"), micros, False, targets))
-            rows.append(metric_row(f"{n} subs: server CPU at peak (cores)", pick("server_cpu_cores"),
-                                   lambda v: f"{v:.2f}", False, targets))
-            rows.append(metric_row(f"{n} subs: server CPU per delivery at peak", pick("server_cpu_ns_per_delivery"),
-                                   lambda v: f"{v:.0f} ns", False, targets))
-            rows.append(metric_row(f"{n} subs: loadgen CPU at peak (cores)", pick("loadgen_cpu_cores"),
-                                   lambda v: f"{v:.2f}", False, targets))
-            # The same load for everyone: the highest rate every target passed.
-            common = None
-            # (targets that passed no step at all are left out of this comparison)
-            passed = {t: {s["target_rate"] for s in v.get("steps", []) if s["pass"] and s["kind"] == "ramp"}
-                      for t, v in r.items()}
-            passed = {t: p for t, p in passed.items() if p}
-            if passed:
-                shared = set.intersection(*passed.values())
-                common = max(shared) if shared else None
-            if common:
-                at = {t: next(s for s in r[t]["steps"] if s["target_rate"] == common and s["kind"] == "ramp")
-                      for t in passed}
-                rows.append(metric_row(f"{n} subs: server CPU per delivery at {human(common)} pub/s (all passed)",
-                                       {t: s["server_cpu_ns_per_delivery"] for t, s in at.items()},
-                                       lambda v: f"{v:.0f} ns", False, targets))
-                rows.append(metric_row(f"{n} subs: p99 latency at {human(common)} pub/s (all passed)",
-                                       {t: s["p99_us"] for t, s in at.items()}, micros, False, targets))
-            halves = {t: next((s for s in v.get("steps", []) if s["kind"] == "half_peak"), None) for t, v in r.items()}
-            if any(halves.values()):
-                rows.append(metric_row(f"{n} subs: p99 latency at half the peak rate",
-                                       {t: h["p99_us"] for t, h in halves.items() if h}, micros, False, targets))
-            stops = {t: first_failure(v) for t, v in r.items()}
-            rows.append([f"{n} subs: what stopped the ramp"] +
-                        [(f"{human(stops[t]['target_rate'])}/s: {stop_reason(r[t], stops[t])}" if stops.get(t) else
-                          ("never failed" if t in r else "n/a")) for t in targets])
-        print(table(header, rows))
+            print(f"### {n} subscribers\n")
+            print(fanout_table({name: (p[1], p[2]) for name, p in fanout.items() if p[3] == n}, runs))
+            print()
 
     s4 = {n: v for n, v in runs.items() if n.startswith("S4-") and "broken" not in v}
     if s4:
         print("\n## S4 publish API (no subscribers)\n")
-        labels = {"S4-neo-batch": "neo-events /api/batch, 100 per batch, history off",
-                  "S4-neo-batch-history": "neo-events /api/batch, 100 per batch, history on (100 per channel)",
-                  "S4-neo-single": "neo-events /api/publish, one per request",
-                  "S4-nats-pub": "reference: nats-server PUB over TCP, PING every 100"}
-        rows = [[labels.get(n, n), human(v["per_second"]), f"{v['server_cpu_cores']:.2f}",
-                 f"{v['loadgen_cpu_cores']:.2f}", v["failed"]] for n, v in sorted(s4.items())]
+        order = list(S4_LABELS)
+        rows = [[S4_LABELS.get(n, n), human(v["per_second"]), f"{v['server_cpu_cores']:.2f}",
+                 f"{v['loadgen_cpu_cores']:.2f}", v["failed"]]
+                for n, v in sorted(s4.items(), key=lambda kv: (order.index(kv[0]) if kv[0] in order else len(order), kv[0]))]
         print(table(["variant", "publications/s", "server CPU (cores)", "loadgen CPU (cores)", "failed"], rows))
 
     print("\n## Steps (every rate step of S2/S3)\n")
@@ -218,12 +338,15 @@ def main():
         for s in v.get("steps", []):
             rows.append([n, s["kind"], human(s["target_rate"]), human(s["achieved_rate"]),
                          human(s["delivered_per_s"]), s["loss"], never_delivered(v, s), micros(s["p50_us"]), micros(s["p99_us"]),
-                         micros(s["max_us"]), f"{s['server_cpu_cores']:.2f}", f"{s['loadgen_cpu_cores']:.2f}",
+                         micros(s["max_us"]), micros(s["ack_p99_us"]) if "ack_p99_us" in s else "n/a", in_flight(s),
+                         f"{s['server_cpu_cores']:.2f}", f"{s['loadgen_cpu_cores']:.2f}",
                          "ok" if s["pass"] else s["reason"]])
     print("`late+lost` = missing when the step's drain window ended; `lost` = still missing when "
-          "the run ended (never delivered).\n")
+          "the run ended (never delivered). `ack p99`: from writing a publish request to its "
+          "acknowledgement; `in flight`: most requests awaiting their answer at once / what the "
+          "publisher's connections allow (when they are equal, the answers set the pace).\n")
     print(table(["run", "kind", "pub/s", "acked/s", "delivered/s", "late+lost", "lost", "p50", "p99", "max",
-                 "server cores", "loadgen cores", "result"], rows))
+                 "ack p99", "in flight", "server cores", "loadgen cores", "result"], rows))
 
     problems = [p for n, v in sorted(runs.items()) for p in problems_of(n, v)]
     failures = os.path.join(out, "failures.txt")
@@ -236,26 +359,43 @@ def main():
 
 def compare(dirs):
     """Headline figures of several runs side by side: how much do they move between runs?"""
-    heads = [("S1 RSS/conn, 19000 (KiB)", "S1-{t}-19000", lambda v: v["rss_per_connection_bytes"] / 1024, "{:.2f}"),
-             ("S1 connect+subscribe/s, 19000", "S1-{t}-19000", lambda v: v["connect"]["per_second"], None),
-             ("S2 peak delivered/s, 1000 subs", "S2-{t}-1000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None),
-             ("S2 peak delivered/s, 10000 subs", "S2-{t}-10000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None),
-             ("S3 peak delivered/s", "S3-{t}-10000", lambda v: (peak_step(v) or {}).get("delivered_per_s"), None)]
+    def fanout(scen, size, pattern):
+        # Since issue 9 the pattern is in the name; older directories: neo and nats batched,
+        # mosquitto and nchan never had a pattern.
+        def names(t):
+            if t in PER_MESSAGE:
+                return [f"{scen}-{t}-{size}"] if pattern == "single" else []
+            return [f"{scen}-{t}-{pattern}-{size}"] + ([f"{scen}-{t}-{size}"] if pattern == "batch" else [])
+        return names
+
+    def first(runs, candidates):
+        return next((runs[c] for c in candidates if c in runs and "broken" not in runs[c]), None)
+
+    peak = lambda v: (peak_step(v) or {}).get("delivered_per_s")
+    half_p99 = lambda v: next((s["p99_us"] for s in v.get("steps", []) if s["kind"] == "half_peak"), None)
+    heads = [("S1 RSS/conn, 19000 (KiB)", lambda t: [f"S1-{t}-19000"], lambda v: v["rss_per_connection_bytes"] / 1024,
+              lambda x: f"{x:.2f}"),
+             ("S1 connect+subscribe/s, 19000", lambda t: [f"S1-{t}-19000"], lambda v: v["connect"]["per_second"], human)]
+    for pattern in PATTERNS:
+        for scen, size, what in (("S2", 1000, "S2 1000 subs"), ("S2", 10000, "S2 10000 subs"), ("S3", 10000, "S3")):
+            heads.append((f"{what}, {pattern}: peak delivered/s", fanout(scen, size, pattern), peak, human))
+            heads.append((f"{what}, {pattern}: p99 at half peak", fanout(scen, size, pattern), half_p99, micros))
     all_runs = [(os.path.basename(d.rstrip("/")), load(d)) for d in dirs]
     rows = []
-    for label, pattern, get, fmt in heads:
+    for label, names, get, fmt in heads:
         for t in TARGETS:
             vals = []
             for _, runs in all_runs:
-                v = runs.get(pattern.format(t=t))
-                x = get(v) if v and "broken" not in v else None
-                vals.append("n/a" if x is None else (fmt.format(x) if fmt else human(x)))
+                v = first(runs, names(t))
+                x = get(v) if v else None
+                vals.append("n/a" if x is None else fmt(x))
             if any(x != "n/a" for x in vals):
                 rows.append([label, NAMES[t]] + vals)
-    for variant in ("S4-neo-batch", "S4-neo-batch-history", "S4-neo-single", "S4-nats-pub"):
+    for variant in S4_LABELS:
         vals = [human(runs[variant]["per_second"]) if variant in runs and "broken" not in runs[variant] else "n/a"
                 for _, runs in all_runs]
-        rows.append([variant + " publications/s", "", *vals])
+        if any(x != "n/a" for x in vals):
+            rows.append([variant + " publications/s", "", *vals])
     print(table(["figure", "target"] + [name for name, _ in all_runs], rows))
 
 
