@@ -48,6 +48,8 @@ HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, const HttpLimits
       remote_address_(address_of(stream_.socket())) {}
 
 void HttpSession::read() {
+  if (reading_ || input_done_ || !may_read_ahead()) return;
+  reading_ = true;
   parser_.emplace();
   parser_->body_limit(limits_.max_body_bytes);
   parser_->header_limit(16 * 1024);
@@ -57,18 +59,28 @@ void HttpSession::read() {
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
+bool HttpSession::may_read_ahead() const {
+  return slots_.size() < kMaxInFlight && body_bytes_ < kMaxInFlightBodyBytes;
+}
+
 void HttpSession::on_read(beast::error_code ec) {
+  reading_ = false;
   if (ec == http::error::body_limit) {
     return reply(413, "application/json", R"({"error":{"code":107,"message":"bad request"}})",
                  false);
   }
-  if (ec == http::error::end_of_stream || ec) {
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-    return;
-  }
+  if (ec) return end_input();  // end of stream, a reset, a timeout or a malformed request
+  if (input_done_) return;     // a write failed meanwhile: nothing more is answered
   Request request = parser_->release();
-  if (beast::websocket::is_upgrade(request)) return upgrade(std::move(request));
+  if (beast::websocket::is_upgrade(request)) {
+    // The socket changes protocol: only once every earlier request has been answered.
+    if (!slots_.empty() || writing_) {
+      return reply(400, "text/plain", "Bad Request: upgrade behind pipelined requests\n", false);
+    }
+    return upgrade(std::move(request));
+  }
   dispatch(std::move(request));
+  read();
 }
 
 void HttpSession::upgrade(Request request) {
@@ -97,36 +109,78 @@ void HttpSession::upgrade(Request request) {
 
 void HttpSession::dispatch(Request request) {
   bool keep_alive = request.keep_alive();
-  auto respond = [self = shared_from_this(), keep_alive](HttpResponse response) {
+  std::uint64_t seq = first_seq_ + slots_.size();
+  std::uint64_t body_bytes = request.body().size();
+  slots_.push_back(Slot{nullptr, body_bytes, keep_alive});
+  body_bytes_ += body_bytes;
+  if (!keep_alive) input_done_ = true;  // nothing after a Connection: close is read
+  auto respond = [self = shared_from_this(), seq](HttpResponse response) {
     // The handler may answer from another thread: hop back to this connection's executor.
     boost::asio::dispatch(self->stream_.get_executor(),
-                          [self, keep_alive, response = std::move(response)]() mutable {
-                            self->reply(response.status, std::move(response.content_type),
-                                        std::move(response.body), keep_alive);
+                          [self, seq, response = std::move(response)]() mutable {
+                            self->answer(seq, response.status, std::move(response.content_type),
+                                         std::move(response.body));
                           });
   };
   endpoints_.http->handle(to_plain(std::move(request), remote_address_), std::move(respond));
 }
 
+// A response of our own (413, 404, ...), after which the connection closes.
 void HttpSession::reply(unsigned status, std::string content_type, std::string body,
                         bool keep_alive) {
-  auto response =
-      std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
+  std::uint64_t seq = first_seq_ + slots_.size();
+  slots_.push_back(Slot{nullptr, 0, keep_alive});
+  if (!keep_alive) input_done_ = true;
+  answer(seq, status, std::move(content_type), std::move(body));
+}
+
+void HttpSession::answer(std::uint64_t seq, unsigned status, std::string content_type,
+                         std::string body) {
+  if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;  // connection gone
+  Slot& slot = slots_[seq - first_seq_];
+  auto response = std::make_shared<Response>(static_cast<http::status>(status), 11);
   response->set(http::field::server, "neo-events");
   if (!body.empty() || status != 200) response->set(http::field::content_type, content_type);
   response->body() = std::move(body);
-  response->keep_alive(keep_alive);
+  response->keep_alive(slot.keep_alive);
   response->prepare_payload();
-  http::async_write(
-      stream_, *response,
-      [self = shared_from_this(), response, keep_alive](beast::error_code ec, std::size_t) {
-        if (ec) return;
-        if (!keep_alive) {
-          self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-          return;
-        }
-        self->read();
-      });
+  slot.response = std::move(response);
+  write_next();
+}
+
+// Writes the oldest request's answer once it is there; later answers wait their turn.
+void HttpSession::write_next() {
+  if (writing_ || slots_.empty() || !slots_.front().response) return shut_down_when_done();
+  writing_ = true;
+  auto response = slots_.front().response;
+  http::async_write(stream_, *response,
+                    [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      Slot done = std::move(self->slots_.front());
+                      self->slots_.pop_front();
+                      ++self->first_seq_;
+                      self->body_bytes_ -= done.body_bytes;
+                      if (ec || !done.keep_alive) {
+                        self->input_done_ = true;
+                        self->first_seq_ += self->slots_.size();  // late answers are dropped
+                        self->slots_.clear();
+                        self->body_bytes_ = 0;
+                      }
+                      self->write_next();
+                      self->read();  // room again for reading ahead
+                    });
+}
+
+void HttpSession::end_input() {
+  input_done_ = true;
+  shut_down_when_done();
+}
+
+// After the last request: once every answer is written, the sending side is closed.
+void HttpSession::shut_down_when_done() {
+  if (!input_done_ || reading_ || writing_ || !slots_.empty()) return;
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
 }
 
 }  // namespace neo::transport

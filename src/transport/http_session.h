@@ -1,12 +1,17 @@
 // HttpSession: one plain HTTP/1.1 connection. Requests go to the HttpHandler (server API,
 // health, metrics); a WebSocket upgrade on the client endpoint becomes a WsConnection on the
-// same thread. Keep-alive, one request at a time.
+// same thread. Keep-alive with pipelining: while earlier requests wait for their answers (a
+// Redis round trip, say), the next ones are read and dispatched too, and the responses are
+// written in request order (RFC 9112 §9.3.2). Read-ahead is bounded by count and by the bytes
+// of bodies in flight.
 #pragma once
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,18 +40,42 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
               std::size_t thread_index);
   void start() { read(); }
 
+  // Requests dispatched and not yet answered on the wire, per connection.
+  static constexpr std::size_t kMaxInFlight = 32;
+  // No read-ahead while the bodies of unanswered requests hold this much.
+  static constexpr std::uint64_t kMaxInFlightBodyBytes = 1 << 20;
+
  private:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
+  using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+  // One request awaiting its answer; answers leave in the order the requests came.
+  struct Slot {
+    std::shared_ptr<Response> response;  // set when the handler answers
+    std::uint64_t body_bytes = 0;
+    bool keep_alive = true;
+  };
 
   void read();
+  bool may_read_ahead() const;
   void on_read(boost::beast::error_code ec);
   void upgrade(Request request);
   void dispatch(Request request);
   void reply(unsigned status, std::string content_type, std::string body, bool keep_alive);
+  void answer(std::uint64_t seq, unsigned status, std::string content_type, std::string body);
+  void write_next();
+  void end_input();
+  void shut_down_when_done();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::deque<Slot> slots_;
+  std::uint64_t first_seq_ = 0;   // sequence number of slots_.front()
+  std::uint64_t body_bytes_ = 0;  // of the requests in slots_
+  bool reading_ = false;
+  bool writing_ = false;
+  bool input_done_ = false;  // no more requests: end of stream, error, or Connection: close
   const HttpLimits& limits_;
   Endpoints endpoints_;
   std::size_t thread_index_;
