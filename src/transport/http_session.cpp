@@ -107,13 +107,16 @@ void HttpSession::upgrade(Request request) {
   ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info);
 }
 
-void HttpSession::dispatch(Request request) {
-  bool keep_alive = request.keep_alive();
-  std::uint64_t seq = first_seq_ + slots_.size();
-  std::uint64_t body_bytes = request.body().size();
-  slots_.push_back(Slot{nullptr, body_bytes, keep_alive});
+// Reserves the answer's place in line; returns its sequence number.
+std::uint64_t HttpSession::open_slot(bool keep_alive, std::uint64_t body_bytes) {
+  slots_.push_back(Slot{std::nullopt, body_bytes, keep_alive});
   body_bytes_ += body_bytes;
   if (!keep_alive) input_done_ = true;  // nothing after a Connection: close is read
+  return first_seq_ + slots_.size() - 1;
+}
+
+void HttpSession::dispatch(Request request) {
+  std::uint64_t seq = open_slot(request.keep_alive(), request.body().size());
   auto respond = [self = shared_from_this(), seq](HttpResponse response) {
     // The handler may answer from another thread: hop back to this connection's executor.
     boost::asio::dispatch(self->stream_.get_executor(),
@@ -128,47 +131,47 @@ void HttpSession::dispatch(Request request) {
 // A response of our own (413, 404, ...), after which the connection closes.
 void HttpSession::reply(unsigned status, std::string content_type, std::string body,
                         bool keep_alive) {
-  std::uint64_t seq = first_seq_ + slots_.size();
-  slots_.push_back(Slot{nullptr, 0, keep_alive});
-  if (!keep_alive) input_done_ = true;
-  answer(seq, status, std::move(content_type), std::move(body));
+  answer(open_slot(keep_alive, 0), status, std::move(content_type), std::move(body));
 }
 
 void HttpSession::answer(std::uint64_t seq, unsigned status, std::string content_type,
                          std::string body) {
   if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;  // connection gone
   Slot& slot = slots_[seq - first_seq_];
-  auto response = std::make_shared<Response>(static_cast<http::status>(status), 11);
-  response->set(http::field::server, "neo-events");
-  if (!body.empty() || status != 200) response->set(http::field::content_type, content_type);
-  response->body() = std::move(body);
-  response->keep_alive(slot.keep_alive);
-  response->prepare_payload();
-  slot.response = std::move(response);
+  Response& response = slot.response.emplace(static_cast<http::status>(status), 11);
+  response.set(http::field::server, "neo-events");
+  if (!body.empty() || status != 200) response.set(http::field::content_type, content_type);
+  response.body() = std::move(body);
+  response.keep_alive(slot.keep_alive);
+  response.prepare_payload();
   write_next();
 }
 
-// Writes the oldest request's answer once it is there; later answers wait their turn.
+// Writes the oldest request's answer once it is there; later answers wait their turn. The
+// answer stays in slots_.front() until written (a deque keeps references across push_back).
 void HttpSession::write_next() {
-  if (writing_ || slots_.empty() || !slots_.front().response) return shut_down_when_done();
+  if (writing_) return;
+  if (slots_.empty() || !slots_.front().response) return shut_down_when_done();
   writing_ = true;
-  auto response = slots_.front().response;
-  http::async_write(stream_, *response,
-                    [self = shared_from_this(), response](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      Slot done = std::move(self->slots_.front());
-                      self->slots_.pop_front();
-                      ++self->first_seq_;
-                      self->body_bytes_ -= done.body_bytes;
-                      if (ec || !done.keep_alive) {
-                        self->input_done_ = true;
-                        self->first_seq_ += self->slots_.size();  // late answers are dropped
-                        self->slots_.clear();
-                        self->body_bytes_ = 0;
-                      }
-                      self->write_next();
-                      self->read();  // room again for reading ahead
-                    });
+  http::async_write(
+      stream_, *slots_.front().response,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
+}
+
+void HttpSession::on_written(beast::error_code ec) {
+  writing_ = false;
+  Slot done = std::move(slots_.front());
+  slots_.pop_front();
+  ++first_seq_;
+  body_bytes_ -= done.body_bytes;
+  if (ec || !done.keep_alive) {
+    input_done_ = true;
+    first_seq_ += slots_.size();  // answers still to come for these are dropped
+    slots_.clear();
+    body_bytes_ = 0;
+  }
+  write_next();
+  read();  // room again for reading ahead
 }
 
 void HttpSession::end_input() {

@@ -51,7 +51,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // One request awaiting its answer; answers leave in the order the requests came.
   struct Slot {
-    std::shared_ptr<Response> response;  // set when the handler answers
+    std::optional<Response> response;  // set when the handler answers
     std::uint64_t body_bytes = 0;
     bool keep_alive = true;
   };
@@ -62,8 +62,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void upgrade(Request request);
   void dispatch(Request request);
   void reply(unsigned status, std::string content_type, std::string body, bool keep_alive);
+  std::uint64_t open_slot(bool keep_alive, std::uint64_t body_bytes);
   void answer(std::uint64_t seq, unsigned status, std::string content_type, std::string body);
   void write_next();
+  void on_written(boost::beast::error_code ec);
   void end_input();
   void shut_down_when_done();
 
