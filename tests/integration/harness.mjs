@@ -11,19 +11,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startRedis } from './redis.mjs';
+import { freePort } from './support/ports.mjs';
 import { after, afterEach, before, beforeEach } from 'node:test';
 
 import { CentClient } from 'cent.js';
 import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
 
-export { Centrifuge, CentClient, WebSocket };
+export { Centrifuge, CentClient, WebSocket, freePort };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.resolve(
@@ -108,18 +108,6 @@ export function deepMerge(base, override) {
 
 // ---------------------------------------------------------------------------------------------
 // Server process
-
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
