@@ -12,6 +12,8 @@ case "$flavour" in
                -DCMAKE_CXX_COMPILER=clang++-14) ;;
   *) echo "usage: $0 release|asan|fuzz" >&2; exit 2 ;;
 esac
+# ccache, when the machine has it, makes rebuilds in several checkouts cheap; never required.
+if command -v ccache >/dev/null; then flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 targets=()
 if [[ "$flavour" == fuzz ]]; then targets=(--target fuzz); fi  # only the fuzzers, not the rest again
 cmake -S . -B "build/$flavour" -G Ninja "${flags[@]}" >/dev/null
