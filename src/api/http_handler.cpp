@@ -18,9 +18,15 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
 
-HttpResponse bad_request() { return {400, "text/plain; charset=utf-8", "Bad Request\n"}; }
+HttpResponse bad_request() { return {400, "text/plain; charset=utf-8", "Bad Request\n", {}}; }
 HttpResponse unauthorized() {
-  return {401, "application/json", R"({"error":{"code":101,"message":"unauthorized"}})"};
+  return {401, "application/json", R"({"error":{"code":101,"message":"unauthorized"}})", {}};
+}
+HttpResponse not_found() { return {404, "text/plain", "Not Found\n", {}}; }
+HttpResponse method_not_allowed() { return {405, "text/plain", "", {{"Allow", "POST"}}}; }
+
+bool is_api_path(std::string_view path) {
+  return path == kApiPrefix || path.substr(0, kApiPrefix.size() + 1) == "/api/";
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -83,19 +89,29 @@ std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) c
   return std::nullopt;
 }
 
+// Route, method and key are all in the head: a request failing them is answered before its
+// body is read. Only an authenticated API call may carry a body.
+transport::Admission ApiHttpHandler::admit(const HttpRequest& head) const {
+  std::string_view path = head.path();
+  if (path == "/health" || (path == "/metrics" && services_.config.metrics.enabled)) return {};
+  if (!is_api_path(path)) return {not_found()};
+  if (head.method != "POST") return {method_not_allowed()};
+  if (!authenticate(head)) return {unauthorized()};
+  return {std::nullopt, true};
+}
+
 void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
+  // Judged again: handle() is also called without admit() (tests, the fuzz target).
+  if (auto refused = admit(request).refusal) return respond(std::move(*refused));
   std::string_view path = request.path();
   if (path == "/health") {
     if (services_.engine.healthy() && !services_.shutting_down)
-      return respond({200, "application/json", "{}"});
-    return respond({503, "application/json", R"({"error":"engine unavailable"})"});
+      return respond({200, "application/json", "{}", {}});
+    return respond({503, "application/json", R"({"error":"engine unavailable"})", {}});
   }
   if (path == "/metrics" && services_.config.metrics.enabled) {
-    return respond({200, "text/plain; version=0.0.4", metrics_()});
+    return respond({200, "text/plain; version=0.0.4", metrics_(), {}});
   }
-  if (path != kApiPrefix && path.substr(0, kApiPrefix.size() + 1) != "/api/")
-    return respond({404, "text/plain", "Not Found\n"});
-  if (request.method != "POST") return respond({405, "text/plain", ""});
   auto caller = authenticate(request);
   if (!caller) return respond(unauthorized());
   if (path == kApiPrefix || path == "/api/")
@@ -111,7 +127,7 @@ void ApiHttpHandler::handle_method(std::string_view method, const HttpRequest& r
     return respond(bad_request());
   bool bare = method == "batch";  // Centrifugo answers batch as {"replies":[...]}, unwrapped
   api_.call(caller, method, params, [respond = std::move(respond), bare](Result<std::string> r) {
-    respond({200, "application/json", bare && r.ok() ? std::move(r.value()) : result_body(r)});
+    respond({200, "application/json", bare && r.ok() ? std::move(r.value()) : result_body(r), {}});
   });
 }
 
@@ -156,7 +172,7 @@ void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& cal
               write_outcome(w, "result", rs[i]);
               w.end_object();
             }
-            respond({200, "application/json", std::move(body)});
+            respond({200, "application/json", std::move(body), {}});
           });
 }
 

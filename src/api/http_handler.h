@@ -16,6 +16,7 @@ class ApiHttpHandler final : public transport::HttpHandler {
   using MetricsText = std::function<std::string()>;
   ApiHttpHandler(session::Services& services, MetricsText metrics);
 
+  transport::Admission admit(const transport::HttpRequest& head) const override;
   void handle(transport::HttpRequest request, Respond respond) override;
 
   // The caller a request's key identifies, or nullopt (401).

@@ -26,6 +26,10 @@ struct HttpOptions {
   // Origin check for browser connections. Empty = refuse any request carrying an
   // Origin header; "*" = allow all; entries may contain '*' wildcards.
   std::vector<std::string> allowed_origins;
+  // The largest request body (server API), and all bodies being read or handled at once on
+  // this node; a request over either is refused from its head, before its body is read.
+  std::uint64_t max_body_bytes = 16 << 20;
+  std::uint64_t max_bodies_in_flight_bytes = 64 << 20;
 
   bool operator==(const HttpOptions&) const = default;
 };

@@ -21,6 +21,10 @@ http:
   # Origin check for browser connections: empty refuses any request with an Origin
   # header, "*" allows all, '*' inside an entry is a wildcard.
   allowed_origins: ["https://*.neo-stack.com"]
+  # Server API request bodies: the largest one, and all of them being read at once on this
+  # node. Both are judged from the request's head, before its body is read (413 / 503).
+  max_body_bytes: 16777216
+  max_bodies_in_flight_bytes: 67108864
 
 # Client connections: JWT checking and per-connection limits.
 client:

@@ -30,6 +30,8 @@ void visit_fields(HttpOptions& o, V&& v) {
   v("listen", o.listen);
   v("tls", o.tls);
   v("allowed_origins", o.allowed_origins);
+  v("max_body_bytes", o.max_body_bytes);
+  v("max_bodies_in_flight_bytes", o.max_bodies_in_flight_bytes);
 }
 template <class V>
 void visit_fields(TokenOptions& o, V&& v) {

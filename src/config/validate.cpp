@@ -88,9 +88,15 @@ void check_client(const Config& c, Problems& p) {
     const char* path;
     std::uint64_t value;
   } sizes[] = {{"client.max_message_bytes", c.client.max_message_bytes},
-               {"client.queue_max_bytes", c.client.queue_max_bytes}};
+               {"client.queue_max_bytes", c.client.queue_max_bytes},
+               {"http.max_body_bytes", c.http.max_body_bytes},
+               {"http.max_bodies_in_flight_bytes", c.http.max_bodies_in_flight_bytes}};
   for (const auto& s : sizes)
     if (s.value < 1024) p.invalid(s.path, "must be at least 1024, got " + std::to_string(s.value));
+  if (c.http.max_bodies_in_flight_bytes < c.http.max_body_bytes)
+    p.invalid("http.max_bodies_in_flight_bytes",
+              "must be at least http.max_body_bytes (" + std::to_string(c.http.max_body_bytes) +
+                  "), or the largest bodies could never be read");
   const auto ping = c.client.ping_interval;
   const auto pong = c.client.pong_timeout;
   if (ping.count() <= 0) p.invalid("client.ping_interval", "must be greater than 0");

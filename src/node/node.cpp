@@ -136,6 +136,7 @@ struct Node::Parts {
   std::unique_ptr<EngineEvents> events;
   std::unique_ptr<api::ApiHttpHandler> http;
   transport::HttpLimits limits;
+  std::unique_ptr<transport::http::BodyBudget> bodies;
   std::unique_ptr<transport::Listener> listener;
 };
 
@@ -153,6 +154,9 @@ Node::Node(config::Config config) : config_(std::move(config)) {
   }
   p.http = std::make_unique<api::ApiHttpHandler>(p.services, [this] { return metrics_text(); });
   p.limits.allowed_origins = config_.http.allowed_origins;
+  p.limits.max_body_bytes = config_.http.max_body_bytes;
+  p.bodies = std::make_unique<transport::http::BodyBudget>(config_.http.max_bodies_in_flight_bytes);
+  p.limits.bodies = p.bodies.get();
   p.limits.ws.max_message_bytes = config_.client.max_message_bytes;
   p.limits.ws.queue_max_bytes = config_.client.queue_max_bytes;
   std::vector<asio::io_context*> raw;
@@ -292,6 +296,16 @@ std::string Node::metrics_text() const {
   out += "# HELP neo_events_subscriptions Active client subscriptions.\n";
   out += "# TYPE neo_events_subscriptions gauge\n";
   out += "neo_events_subscriptions " + std::to_string(subscriptions) + "\n";
+  out +=
+      "# HELP neo_events_http_bodies_in_flight_bytes Request body bytes being read or handled.\n";
+  out += "# TYPE neo_events_http_bodies_in_flight_bytes gauge\n";
+  out += "neo_events_http_bodies_in_flight_bytes " + std::to_string(p.bodies->in_use()) + "\n";
+  out +=
+      "# HELP neo_events_http_body_budget_refusals_total Requests refused (503): body budget "
+      "spent.\n";
+  out += "# TYPE neo_events_http_body_budget_refusals_total counter\n";
+  out +=
+      "neo_events_http_body_budget_refusals_total " + std::to_string(p.bodies->refusals()) + "\n";
   out += "# HELP neo_events_build_info Build information.\n";
   out += "# TYPE neo_events_build_info gauge\n";
   out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";

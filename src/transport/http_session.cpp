@@ -10,11 +10,21 @@
 namespace neo::transport {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
+using Step = http::RequestReader::Step;
 
 namespace {
 
+// An idle keep-alive connection waits this long for a request, and a request takes at most
+// this long from its first byte to its last (slowloris).
 constexpr auto kReadTimeout = std::chrono::seconds(30);
+// After our last answer, what the peer still sends is read and dropped for at most this long,
+// so that closing with unread bytes does not reset the connection before it has the answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr std::size_t kReadChunk = 16 * 1024;
+// The body of a request refused from its head is read and dropped, keeping the connection,
+// up to this size; a larger one is not worth reading: the connection closes instead.
+constexpr std::uint64_t kMaxSkippedBodyBytes = 64 * 1024;
 constexpr std::string_view kWebSocketPath = "/connection/websocket";
 
 std::string address_of(const boost::asio::ip::tcp::socket& socket) {
@@ -23,18 +33,27 @@ std::string address_of(const boost::asio::ip::tcp::socket& socket) {
   return ec ? std::string("unknown") : endpoint.address().to_string();
 }
 
-HttpRequest to_plain(http::request<http::string_body>&& request, std::string remote) {
+HttpRequest plain_head(const http::RequestReader::Request& head, const std::string& remote) {
   HttpRequest plain;
-  plain.method = std::string(request.method_string());
-  plain.target = std::string(request.target());
-  for (const auto& field : request) {
+  plain.method = std::string(head.method_string());
+  plain.target = std::string(head.target());
+  for (const auto& field : head) {
     std::string name(field.name_string());
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     plain.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  plain.body = std::move(request.body());
-  plain.remote_address = std::move(remote);
+  plain.remote_address = remote;
   return plain;
+}
+
+HttpResponse text(unsigned status, std::string_view message) {
+  return {status, "text/plain", std::string(message) + "\n", {}};
+}
+
+// What the peer sends while we linger is dropped here; one buffer per thread serves them all.
+boost::asio::mutable_buffer discard_buffer() {
+  static thread_local char buffer[kReadChunk];
+  return boost::asio::buffer(buffer);
 }
 
 }  // namespace
@@ -42,106 +61,168 @@ HttpRequest to_plain(http::request<http::string_body>&& request, std::string rem
 HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, const HttpLimits& limits,
                          Endpoints endpoints, std::size_t thread_index)
     : stream_(std::move(socket)),
+      buffer_(limits.max_header_bytes + kReadChunk),
+      reader_(limits.max_header_bytes, limits.max_body_bytes),
       limits_(limits),
       endpoints_(endpoints),
       thread_index_(thread_index),
       remote_address_(address_of(stream_.socket())) {}
 
+// Handles what is buffered, request by request; reads more once it is used up.
 void HttpSession::read() {
-  if (reading_ || input_done_ || !may_read_ahead()) return;
-  reading_ = true;
-  parser_.emplace();
-  parser_->body_limit(limits_.max_body_bytes);
-  parser_->header_limit(16 * 1024);
-  stream_.expires_after(kReadTimeout);
-  http::async_read(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  while (!reading_ && !input_done_ && may_read_ahead()) {
+    switch (reader_.parse(buffer_)) {
+      case Step::need_more:
+        return receive();
+      case Step::head:
+        on_head();
+        break;
+      case Step::request:
+        on_request(reader_.take());
+        break;
+      case Step::refused:
+        return refuse(reader_.refusal());
+    }
+  }
 }
 
 bool HttpSession::may_read_ahead() const {
   return slots_.size() < kMaxInFlight && body_bytes_ < kMaxInFlightBodyBytes;
 }
 
-void HttpSession::on_read(beast::error_code ec) {
+void HttpSession::receive() {
+  std::size_t room = buffer_.max_size() - buffer_.size();
+  if (room == 0) return refuse({431, "request header fields too large"});
+  if (!reader_.mid_request() || !request_timed_) {
+    request_timed_ = reader_.mid_request();
+    stream_.expires_after(kReadTimeout);
+  }
+  reading_ = true;
+  stream_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->on_received(ec, n);
+                          });
+}
+
+void HttpSession::on_received(beast::error_code ec, std::size_t bytes) {
   reading_ = false;
-  if (ec == http::error::body_limit) {
-    return reply(413, "application/json", R"({"error":{"code":107,"message":"bad request"}})",
-                 false);
-  }
-  if (ec) return end_input();  // end of stream, a reset, a timeout or a malformed request
-  if (input_done_) return;     // a write failed meanwhile: nothing more is answered
-  Request request = parser_->release();
-  if (beast::websocket::is_upgrade(request)) {
-    // The socket changes protocol: only once every earlier request has been answered.
-    if (!slots_.empty() || writing_) {
-      return reply(400, "text/plain", "Bad Request: upgrade behind pipelined requests\n", false);
-    }
-    return upgrade(std::move(request));
-  }
-  dispatch(std::move(request));
+  if (ec) return end_input();  // end of stream, a reset or a timeout: nobody to answer
+  buffer_.commit(bytes);
   read();
 }
 
+// Judges the head before any byte of the body is buffered.
+void HttpSession::on_head() {
+  const auto& head = reader_.head();
+  const std::optional<std::uint64_t> declared = reader_.declared_length();
+  if (beast::websocket::is_upgrade(head)) {
+    if (declared != 0) return refuse({400, "upgrade request with a body"});
+    reader_.read_body(0);
+    return;
+  }
+  pending_ = plain_head(head, remote_address_);
+  Admission admission = endpoints_.http->admit(pending_);
+  if (admission.refusal) {
+    // The connection goes on if the body (if any) is small enough to drop as it arrives.
+    bool go_on = head.keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
+    reply(std::move(*admission.refusal), go_on);
+    return;
+  }
+  std::uint64_t limit = admission.takes_body ? limits_.max_body_bytes : 0;
+  std::uint64_t reserve = std::min(declared.value_or(limit), limit);
+  if (reserve > 0 && limits_.bodies) {
+    pending_lease_ = limits_.bodies->try_take(reserve);
+    if (!pending_lease_) {
+      HttpResponse busy = text(503, "Service Unavailable: too many request bodies in flight");
+      busy.headers.emplace_back("Retry-After", "1");
+      return reply(std::move(busy), false);
+    }
+  }
+  if (!reader_.read_body(limit)) return refuse(reader_.refusal());
+}
+
+void HttpSession::on_request(Request request) {
+  request_timed_ = false;
+  if (beast::websocket::is_upgrade(request)) {
+    // The socket changes protocol only once every earlier request has been answered.
+    input_done_ = true;
+    if (slots_.empty() && !writing_) return upgrade(std::move(request));
+    deferred_upgrade_ = std::move(request);  // write_next() upgrades after the last answer
+    return;
+  }
+  pending_.body = std::move(request.body());
+  if (pending_lease_) pending_lease_->shrink_to(pending_.body.size());  // a chunked body's end
+  dispatch(std::move(pending_), request.keep_alive());
+}
+
 void HttpSession::upgrade(Request request) {
+  input_done_ = true;  // whatever happens, no more HTTP requests on this connection
   std::string_view target = request.target();
   if (target.substr(0, target.find('?')) != kWebSocketPath) {
-    return reply(404, "text/plain", "Not Found\n", false);
+    return reply(text(404, "Not Found"), false);
   }
-  std::string_view origin = request[http::field::origin];
+  std::string_view origin = request[bhttp::field::origin];
   if (!origin_allowed(origin, limits_.allowed_origins)) {
-    return reply(403, "text/plain", "Forbidden: origin not allowed\n", false);
+    return reply(text(403, "Forbidden: origin not allowed"), false);
   }
-  // RFC 6455 4.2.1: version 13 and a well-formed key, else no upgrade.
-  if (request[http::field::sec_websocket_version] != "13") {
-    return reply(426, "text/plain", "Upgrade Required: Sec-WebSocket-Version 13\n", false);
+  // RFC 6455 4.2.2: an unsupported version is answered with the versions we speak.
+  if (request[bhttp::field::sec_websocket_version] != "13") {
+    HttpResponse upgrade_required = text(426, "Upgrade Required: Sec-WebSocket-Version 13");
+    upgrade_required.headers = {{"Sec-WebSocket-Version", "13"}, {"Upgrade", "websocket"}};
+    return reply(std::move(upgrade_required), false);
   }
-  std::string_view key = request[http::field::sec_websocket_key];
+  std::string_view key = request[bhttp::field::sec_websocket_key];
   if (!websocket::valid_client_key(key)) {
-    return reply(400, "text/plain", "Bad Request: Sec-WebSocket-Key\n", false);
+    return reply(text(400, "Bad Request: Sec-WebSocket-Key"), false);
   }
   std::string early = beast::buffers_to_string(buffer_.data());  // frames sent right after
   stream_.expires_never();
+  upgraded_ = true;
   auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
   UpgradeInfo info{target, origin, remote_address_, thread_index_};
   ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info);
 }
 
 // Reserves the answer's place in line; returns its sequence number.
-std::uint64_t HttpSession::open_slot(bool keep_alive, std::uint64_t body_bytes) {
-  slots_.push_back(Slot{std::nullopt, body_bytes, keep_alive});
+std::uint64_t HttpSession::open_slot(bool keep_alive, std::uint64_t body_bytes, Lease lease) {
+  slots_.push_back(Slot{std::nullopt, body_bytes, std::move(lease), keep_alive});
   body_bytes_ += body_bytes;
   if (!keep_alive) input_done_ = true;  // nothing after a Connection: close is read
   return first_seq_ + slots_.size() - 1;
 }
 
-void HttpSession::dispatch(Request request) {
-  std::uint64_t seq = open_slot(request.keep_alive(), request.body().size());
+void HttpSession::dispatch(HttpRequest request, bool keep_alive) {
+  std::uint64_t seq = open_slot(keep_alive, request.body.size(), std::move(pending_lease_));
+  pending_lease_.reset();
   auto respond = [self = shared_from_this(), seq](HttpResponse response) {
     // The handler may answer from another thread: hop back to this connection's executor.
     boost::asio::dispatch(self->stream_.get_executor(),
                           [self, seq, response = std::move(response)]() mutable {
-                            self->answer(seq, response.status, std::move(response.content_type),
-                                         std::move(response.body));
+                            self->answer(seq, std::move(response));
                           });
   };
-  endpoints_.http->handle(to_plain(std::move(request), remote_address_), std::move(respond));
+  endpoints_.http->handle(std::move(request), std::move(respond));
 }
 
-// A response of our own (413, 404, ...), after which the connection closes.
-void HttpSession::reply(unsigned status, std::string content_type, std::string body,
-                        bool keep_alive) {
-  answer(open_slot(keep_alive, 0), status, std::move(content_type), std::move(body));
+// The bytes cannot be framed (or must not be): answer, then close without parsing further.
+void HttpSession::refuse(const http::Refusal& refusal) {
+  reply(text(refusal.status, refusal.reason), false);
 }
 
-void HttpSession::answer(std::uint64_t seq, unsigned status, std::string content_type,
-                         std::string body) {
+// A response of our own, not the handler's.
+void HttpSession::reply(HttpResponse response, bool keep_alive) {
+  pending_lease_.reset();
+  answer(open_slot(keep_alive, 0, std::nullopt), std::move(response));
+}
+
+void HttpSession::answer(std::uint64_t seq, HttpResponse r) {
   if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;  // connection gone
   Slot& slot = slots_[seq - first_seq_];
-  Response& response = slot.response.emplace(static_cast<http::status>(status), 11);
-  response.set(http::field::server, "neo-events");
-  if (!body.empty() || status != 200) response.set(http::field::content_type, content_type);
-  response.body() = std::move(body);
+  Response& response = slot.response.emplace(static_cast<bhttp::status>(r.status), 11);
+  response.set(bhttp::field::server, "neo-events");
+  if (!r.body.empty() || r.status != 200) response.set(bhttp::field::content_type, r.content_type);
+  for (auto& [name, value] : r.headers) response.set(name, value);
+  response.body() = std::move(r.body);
   response.keep_alive(slot.keep_alive);
   response.prepare_payload();
   write_next();
@@ -151,9 +232,14 @@ void HttpSession::answer(std::uint64_t seq, unsigned status, std::string content
 // answer stays in slots_.front() until written (a deque keeps references across push_back).
 void HttpSession::write_next() {
   if (writing_) return;
+  if (slots_.empty() && deferred_upgrade_) {
+    Request request = std::move(*deferred_upgrade_);
+    deferred_upgrade_.reset();
+    return upgrade(std::move(request));
+  }
   if (slots_.empty() || !slots_.front().response) return shut_down_when_done();
   writing_ = true;
-  http::async_write(
+  bhttp::async_write(
       stream_, *slots_.front().response,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
 }
@@ -169,6 +255,7 @@ void HttpSession::on_written(beast::error_code ec) {
     first_seq_ += slots_.size();  // answers still to come for these are dropped
     slots_.clear();
     body_bytes_ = 0;
+    deferred_upgrade_.reset();  // the connection is broken or closing: no upgrade
   }
   write_next();
   read();  // room again for reading ahead
@@ -179,11 +266,23 @@ void HttpSession::end_input() {
   shut_down_when_done();
 }
 
-// After the last request: once every answer is written, the sending side is closed.
+// After the last request: once every answer is written, the sending side is closed and what
+// the peer still sends is dropped until it closes too (or kLingerTimeout), never parsed.
 void HttpSession::shut_down_when_done() {
-  if (!input_done_ || reading_ || writing_ || !slots_.empty()) return;
+  if (!input_done_ || reading_ || writing_ || !slots_.empty() || upgraded_) return;
+  reading_ = true;  // from now on only drop_input() reads
   beast::error_code ec;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return;
+  stream_.expires_after(kLingerTimeout);
+  drop_input();
+}
+
+void HttpSession::drop_input() {
+  stream_.async_read_some(discard_buffer(),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (!ec) self->drop_input();
+                          });
 }
 
 }  // namespace neo::transport

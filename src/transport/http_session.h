@@ -18,13 +18,17 @@
 #include <vector>
 
 #include "transport/connection.h"
+#include "transport/http/body_budget.h"
+#include "transport/http/request_reader.h"
 #include "transport/http_types.h"
 #include "transport/ws_connection.h"
 
 namespace neo::transport {
 
 struct HttpLimits {
+  std::uint32_t max_header_bytes = 16 * 1024;
   std::uint64_t max_body_bytes = 16 << 20;
+  http::BodyBudget* bodies = nullptr;  // the node's; none: bodies are bounded per request only
   std::vector<std::string> allowed_origins;
   WsLimits ws;
 };
@@ -49,35 +53,48 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
   using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
+  using Lease = std::optional<http::BodyBudget::Lease>;
+
   // One request awaiting its answer; answers leave in the order the requests came.
   struct Slot {
     std::optional<Response> response;  // set when the handler answers
     std::uint64_t body_bytes = 0;
+    Lease lease;  // the body's share of the node's budget, until the answer is written
     bool keep_alive = true;
   };
 
   void read();
   bool may_read_ahead() const;
-  void on_read(boost::beast::error_code ec);
+  void receive();
+  void on_received(boost::beast::error_code ec, std::size_t bytes);
+  void on_head();
+  void on_request(Request request);
   void upgrade(Request request);
-  void dispatch(Request request);
-  void reply(unsigned status, std::string content_type, std::string body, bool keep_alive);
-  std::uint64_t open_slot(bool keep_alive, std::uint64_t body_bytes);
-  void answer(std::uint64_t seq, unsigned status, std::string content_type, std::string body);
+  void dispatch(HttpRequest request, bool keep_alive);
+  void refuse(const http::Refusal& refusal);
+  void reply(HttpResponse response, bool keep_alive);
+  std::uint64_t open_slot(bool keep_alive, std::uint64_t body_bytes, Lease lease);
+  void answer(std::uint64_t seq, HttpResponse response);
   void write_next();
   void on_written(boost::beast::error_code ec);
   void end_input();
   void shut_down_when_done();
+  void drop_input();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  http::RequestReader reader_;
+  HttpRequest pending_;  // the head of the request whose body is being read
+  Lease pending_lease_;
+  std::optional<Request> deferred_upgrade_;  // waits for the answers to earlier requests
   std::deque<Slot> slots_;
   std::uint64_t first_seq_ = 0;   // sequence number of slots_.front()
   std::uint64_t body_bytes_ = 0;  // of the requests in slots_
   bool reading_ = false;
   bool writing_ = false;
-  bool input_done_ = false;  // no more requests: end of stream, error, or Connection: close
+  bool input_done_ = false;     // no more requests: end of stream, error, or Connection: close
+  bool request_timed_ = false;  // the current request's deadline is set
+  bool upgraded_ = false;       // the socket went to a WsConnection
   const HttpLimits& limits_;
   Endpoints endpoints_;
   std::size_t thread_index_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,13 +38,23 @@ struct HttpResponse {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra fields (Allow, Retry-After)
+};
+
+// The verdict on a request's head (method, target, headers; no body yet).
+struct Admission {
+  std::optional<HttpResponse> refusal;  // answer this; the body is never read
+  bool takes_body = false;              // otherwise: may it carry a body (up to the node's limit)
 };
 
 class HttpHandler {
  public:
   using Respond = std::function<void(HttpResponse)>;
   virtual ~HttpHandler() = default;
-  // `respond` must be called exactly once, from any thread.
+  // Judges a request from its head alone, before a byte of its body is buffered, so that a
+  // request without a valid key or route costs no memory for its body.
+  virtual Admission admit(const HttpRequest& head) const = 0;
+  // An admitted request with its body. `respond` must be called exactly once, from any thread.
   virtual void handle(HttpRequest request, Respond respond) = 0;
 };
 
