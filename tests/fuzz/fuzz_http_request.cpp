@@ -2,8 +2,12 @@
 // HttpSession drives it (head judged first; some heads refused, with or without their body
 // unread; bodies up to a limit). Invariants:
 //   - how the bytes arrive never changes what is read: the same input given at once and in
-//     pieces of 1..N bytes yields the same heads, bodies and refusal (a reader that depended on
-//     the segmentation could be made to disagree with a proxy about where a request ends);
+//     pieces of 1..N bytes yields the same heads, bodies and skips (a reader that depended on
+//     the segmentation could be made to disagree with a proxy about where a request ends).
+//     Only where reading stops may differ: Beast rejects a malformed field as soon as it sees
+//     it when the head is there at once, but waits for the head's end (or the size limit) when
+//     the head came in pieces. So when a reading ends in a refusal, what it read must be a
+//     prefix of what the other read (and equal when neither was refused);
 //   - a body refused from its head is skipped whole, never delivered;
 //   - a refusal is final: nothing more is parsed or consumed after it;
 //   - a body is never longer than its limit, and is exactly its Content-Length when declared;
@@ -68,7 +72,7 @@ std::string read_all(std::string_view data, std::size_t max_piece, std::uint64_t
       std::size_t left = input.size();
       if (reader.parse(input) != Step::refused || input.size() != left)
         neo::fuzz::fail("parsing went on after a refusal");
-      log += "refused " + std::to_string(reader.refusal().status) + "\n";
+      log += "!";  // refused: what was read before must agree with the other reading
       break;
     }
     if (step == Step::head) {
@@ -94,6 +98,16 @@ std::string read_all(std::string_view data, std::size_t max_piece, std::uint64_t
   return log;
 }
 
+// Equal, or, where a reading was refused ('!'), a prefix of the other.
+bool agree(std::string_view a, std::string_view b) {
+  bool a_refused = a.ends_with('!'), b_refused = b.ends_with('!');
+  if (!a_refused && !b_refused) return a == b;
+  if (a_refused) a.remove_suffix(1);
+  if (b_refused) b.remove_suffix(1);
+  if (a_refused && (!b_refused || a.size() <= b.size())) return b.starts_with(a);
+  return a.starts_with(b);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -104,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string_view bytes = in.rest();
   std::string whole = read_all(bytes, bytes.size() + 1, limit);
   std::string pieces = read_all(bytes, max_piece, limit);
-  if (whole != pieces)
+  if (!agree(whole, pieces))
     neo::fuzz::fail("the reading depends on how the bytes arrive", whole + "--\n" + pieces);
   return 0;
 }

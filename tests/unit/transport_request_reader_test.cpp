@@ -248,3 +248,46 @@ TEST_F(RequestReaderTest, TellsWhenARequestHasStarted) {
 
 }  // namespace
 }  // namespace neo::transport::http
+
+namespace neo::transport::http {
+namespace {
+
+// Regression (fuzz_http_request): Boost 1.81's chunk parser asserted when the last chunk arrived
+// byte by byte (BOOST_ASSERT(n >= 5)); a debug build aborted on such a client.
+TEST_F(RequestReaderTest, ReadsAnEmptyChunkedBodyArrivingByteByByte) {
+  std::string_view bytes =
+      "POST /api HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+  Step step = Step::need_more;
+  for (char c : bytes) {
+    step = parse(std::string_view(&c, 1));
+    if (step == Step::head) {
+      ASSERT_TRUE(reader.read_body(1000));
+      step = reader.parse(input);
+    }
+  }
+  ASSERT_EQ(step, Step::request);
+  EXPECT_EQ(reader.take().body(), "");
+}
+
+// Beast bounds the start line and the fields separately when a head arrives at once, but the
+// whole head when it arrives in pieces; the reader bounds the whole head either way.
+TEST_F(RequestReaderTest, BoundsTheWholeHeadHoweverItArrives) {
+  std::string target(600, 'a');
+  std::string bytes = "GET /" + target + " HTTP/1.1\r\nHost: a\r\nX: " + std::string(500, 'b') +
+                      "\r\n\r\n";  // start line and fields each under 1024, together over
+  expect_refused(bytes, 431);
+  RequestReader other(1024, 1000);
+  boost::beast::flat_buffer buffer;
+  Step step = Step::need_more;
+  for (std::size_t i = 0; i < bytes.size() && step == Step::need_more; i += 7) {
+    std::string_view piece = std::string_view(bytes).substr(i, 7);
+    boost::asio::buffer_copy(buffer.prepare(piece.size()), boost::asio::buffer(piece));
+    buffer.commit(piece.size());
+    step = other.parse(buffer);
+  }
+  ASSERT_EQ(step, Step::refused);
+  EXPECT_EQ(other.refusal().status, 431u);
+}
+
+}  // namespace
+}  // namespace neo::transport::http

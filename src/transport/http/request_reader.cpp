@@ -61,6 +61,7 @@ void RequestReader::reset() {
   parser_->body_limit(boost::none);
   parser_->eager(false);  // stop after the head, so the caller judges it before the body
   started_ = false;
+  head_bytes_ = 0;
   head_seen_ = false;
   body_allowed_ = false;
 }
@@ -82,9 +83,21 @@ RequestReader::Step RequestReader::parse(beast::flat_buffer& input) {
     if (head_seen_ && !body_allowed_) return Step::head;  // the caller has not decided yet
     if (parser_->is_done()) return Step::request;
     if (input.size() == 0) return Step::need_more;
+    // Boost 1.81's chunk parser asserts (BOOST_ASSERT(n >= 5), basic_parser.ipp) when the
+    // last-chunk line was seen and it is then given fewer than 5 bytes, as a client sending
+    // byte by byte makes it: found by fuzz_http_request. A chunked body's remaining framing
+    // is always at least 5 bytes ("0\r\n\r\n"), so waiting for 5 never stalls a request.
+    if (parser_->chunked() && input.size() < 5) return Step::need_more;
     started_ = true;
     beast::error_code ec;
-    input.consume(parser_->put(input.data(), ec));
+    const bool in_head = !parser_->is_header_done();
+    std::size_t used = parser_->put(input.data(), ec);
+    input.consume(used);
+    // Beast bounds the start line and the fields each on their own when the head arrives at
+    // once, but the whole head when it arrives in pieces: one rule for the whole head here.
+    if (in_head) head_bytes_ += used;
+    if (!ec && parser_->is_header_done() && head_bytes_ > max_header_bytes_)
+      return refuse(431, "request header fields too large");
     if (ec == bhttp::error::need_more) return Step::need_more;
     if (ec) {
       refusal_ = refusal_for(ec);

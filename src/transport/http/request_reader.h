@@ -71,7 +71,8 @@ class RequestReader {
   Refusal refusal_;
   bool refused_ = false;
   bool started_ = false;
-  bool head_seen_ = false;  // Step::head was reported for the current request
+  std::uint64_t head_bytes_ = 0;  // of the current request's head, as far as Beast took it
+  bool head_seen_ = false;        // Step::head was reported for the current request
   bool body_allowed_ = false;
   std::uint64_t skipping_ = 0;  // body bytes still to drop
 };
