@@ -12,6 +12,6 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build/asan --output-on-failure -j "$(nproc)" "$@"
 if (($# == 0)); then
   scripts/build.sh fuzz
-  # All four at once (each for NEO_FUZZ_SECONDS, 20 s): the stage takes ~20 s, whatever the cores.
-  ctest --test-dir build/fuzz -L fuzz --output-on-failure -j 4
+  # All at once (each for NEO_FUZZ_SECONDS, 20 s): the stage takes ~20 s, whatever the cores.
+  ctest --test-dir build/fuzz -L fuzz --output-on-failure -j 8
 fi
