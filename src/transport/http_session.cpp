@@ -1,6 +1,7 @@
 #include "transport/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -139,6 +140,22 @@ void HttpSession::on_head() {
     }
   }
   if (!reader_.read_body(limit)) return refuse(reader_.refusal());
+  if (reserve > 0 && beast::iequals(head[bhttp::field::expect], "100-continue")) send_continue();
+}
+
+// RFC 9110 §10.1.1: a client that asked may wait for this before sending the body it now knows
+// will be read. Only when no earlier answer is owed (it would come out of order otherwise); the
+// client then sends the body after its own short wait.
+void HttpSession::send_continue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  if (writing_ || !slots_.empty()) return;
+  writing_ = true;
+  boost::asio::async_write(stream_, boost::asio::buffer(kContinue),
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             self->writing_ = false;
+                             if (ec) return self->end_input();
+                             self->write_next();
+                           });
 }
 
 void HttpSession::on_request(Request request) {

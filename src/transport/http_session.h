@@ -68,6 +68,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void receive();
   void on_received(boost::beast::error_code ec, std::size_t bytes);
   void on_head();
+  void send_continue();
   void on_request(Request request);
   void upgrade(Request request);
   void dispatch(HttpRequest request, bool keep_alive);

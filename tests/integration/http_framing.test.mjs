@@ -161,6 +161,32 @@ describe('API requests are judged from the head, before any body byte', () => {
     conn.destroy();
   });
 
+  it('Expect: 100-continue gets 100 once the head is admitted, then the answer', T, async () => {
+    const { server } = ctx;
+    const body = JSON.stringify({ channel: 'tenant:expect:deployments', data: {} });
+    const conn = rawHttp(server.port);
+    await conn.send(
+      head('POST', '/api/publish', [HOST, ['X-API-Key', server.apiKey], ['Expect', '100-continue'], ['Content-Length', String(body.length)]]),
+    );
+    const [interim] = await conn.next(1);
+    assert.equal(interim.status, 100);
+    await conn.send(body);
+    const [, final] = await conn.next(2);
+    assert.equal(final.status, 200, final.body);
+    conn.destroy();
+  });
+
+  it('Expect: 100-continue with a wrong key gets 401 and no 100', T, async () => {
+    const { server } = ctx;
+    const conn = rawHttp(server.port);
+    await conn.send(head('POST', '/api/publish', [HOST, ['X-API-Key', 'wrong'], ['Expect', '100-continue'], ['Content-Length', '100000']]));
+    const [response] = await conn.next(1);
+    assert.equal(response.status, 401);
+    assert.ok(await conn.closesWithin(7000));
+    assert.equal(conn.responses.length, 1);
+    conn.destroy();
+  });
+
   it('a refusal without a body keeps the connection for the next request', T, async () => {
     const { server } = ctx;
     const conn = rawHttp(server.port);
