@@ -115,7 +115,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * Starts `neo-events serve -c <tmp>/neo-events.yaml` on a free loopback port and waits for
  * GET /health to answer 200. `overrides` is deep-merged over the base config.
  */
-export async function startServer(overrides = {}) {
+export async function startServer(overrides = {}, { onSpawn } = {}) {
   if (!existsSync(BIN)) {
     throw new Error(
       `neo-events binary not found at ${BIN}; build it (cmake --build build/asan) or set NEO_EVENTS_BIN`,
@@ -153,6 +153,7 @@ export async function startServer(overrides = {}) {
     config,
     configFile,
   });
+  onSpawn?.(server); // e.g. to watch its output before it is serving
   await waitServing(server, url, 'neo-events');
   return server;
 }

@@ -54,7 +54,7 @@ function cluster(t) {
       c.redises.push(r);
       return r;
     },
-    async node(name, addresses, prefix, extra = {}) {
+    async node(name, addresses, prefix, extra = {}, hooks = {}) {
       const server = await startServer(
         deepMerge(
           {
@@ -64,6 +64,7 @@ function cluster(t) {
           },
           extra,
         ),
+        hooks,
       );
       server.secret = SECRET;
       server.name = name;
@@ -832,9 +833,13 @@ describe('redis engine: several nodes as one service', () => {
     await c.run(async () => {
       const redis = await c.redis();
       await redis.kill();
-      // startServer waits (up to 15 s) for /health 200, which needs redis.
-      const starting = c.node('A', [redis.url], 'c6');
-      await sleep(1500);
+      // startServer waits (up to 15 s) for /health 200, which needs redis. Redis comes back
+      // only once the node has said it is unreachable (a fixed sleep raced a slow start).
+      let spawned;
+      const spawnedNode = new Promise((resolve) => (spawned = resolve));
+      const starting = c.node('A', [redis.url], 'c6', {}, { onSpawn: spawned });
+      const early = await spawnedNode;
+      await until(async () => /\bredis \S+ unreachable\b/.test(early.output), 10_000, 'the node reports redis unreachable');
       await redis.start();
       const A = await starting;
       const down = A.output.split('\n').filter((l) => /\bredis \S+ unreachable\b/.test(l));
