@@ -51,8 +51,7 @@ class TimerWheel {
   // the resolution, never early).
   void schedule(Hook& hook, Clock::time_point due) {
     hook.unlink();
-    std::uint64_t at = ticks(due + resolution_ - Clock::duration(1));  // never before `due`
-    if (at <= current_) at = current_ + 1;                             // already due: next advance
+    std::uint64_t at = std::max(first_tick_at_or_after(due), current_ + 1);  // due: next advance
     if (at - current_ >= heads_.size()) at = current_ + heads_.size() - 1;
     Hook& head = heads_[at % heads_.size()];
     hook.next_ = head.next_;
@@ -79,8 +78,18 @@ class TimerWheel {
   }
 
  private:
+  // Times before the clock's epoch count as its epoch: a far-past deadline is simply due.
   std::uint64_t ticks(Clock::time_point t) const {
-    return static_cast<std::uint64_t>(t.time_since_epoch() / resolution_);
+    auto since = std::max(t.time_since_epoch(), Clock::duration::zero());
+    return static_cast<std::uint64_t>(since / resolution_);
+  }
+  // ticks() rounded up, so a hook never fires before its time. `due + resolution_` would
+  // overflow for a due time near time_point::max().
+  std::uint64_t first_tick_at_or_after(Clock::time_point due) const {
+    auto since = due.time_since_epoch();
+    bool between_ticks =
+        since > Clock::duration::zero() && since % resolution_ != Clock::duration::zero();
+    return ticks(due) + (between_ticks ? 1 : 0);
   }
 
   Clock::duration resolution_;

@@ -1,5 +1,6 @@
 #include "core/timer_wheel.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -74,6 +75,29 @@ TEST_F(TimerWheelTest, BeyondTheHorizonFiresEarlyInsteadOfWrapping) {
   EXPECT_TRUE(fired.empty());
   advance(2s);  // the farthest slot: early, never after the deadline of a wrapped slot
   EXPECT_EQ(fired, (std::vector<int>{1}));
+}
+
+// A due time at the clock's very end (a saturated far-future expiry) goes to the farthest slot
+// like any other beyond the horizon; rounding it up to a slot must not overflow.
+TEST_F(TimerWheelTest, TheEndOfTimeFiresAtTheHorizon) {
+  Item a;
+  a.id = 1;
+  wheel.schedule(a, Clock::time_point::max());
+  advance(1500ms);
+  EXPECT_TRUE(fired.empty());
+  advance(2s);
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+}
+
+// A due time before the clock's epoch (a saturated far-past expiry) is simply due: it fires at
+// the next advance, not at the horizon.
+TEST_F(TimerWheelTest, BeforeTheEpochFiresAtTheNextAdvance) {
+  Item a, b;
+  a.id = 1, b.id = 2;
+  wheel.schedule(a, Clock::time_point(-5s));
+  wheel.schedule(b, Clock::time_point::min());
+  advance(250ms);
+  EXPECT_THAT(fired, ::testing::UnorderedElementsAre(1, 2));
 }
 
 TEST_F(TimerWheelTest, FireMayRescheduleOrDestroyTheOwner) {
