@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+
+#include "core/clock.h"
 
 namespace neo::auth::detail {
 namespace {
@@ -24,17 +27,34 @@ std::optional<element> find(const object& claims, std::string_view name) {
   return value;
 }
 
-// Within ±2^63 with room to spare, so the cast below is defined.
-constexpr double kMaxSeconds = 9.2e18;
+// Floored; beyond the int64 range it saturates (the far future or past), where a plain cast
+// would be undefined.
+std::optional<std::int64_t> floor_seconds(double seconds) {
+  constexpr double kTwoTo63 = 0x1p63;
+  if (std::isnan(seconds)) return std::nullopt;
+  const double whole = std::floor(seconds);
+  if (whole >= kTwoTo63) return std::numeric_limits<std::int64_t>::max();
+  if (whole < -kTwoTo63) return std::numeric_limits<std::int64_t>::min();
+  return static_cast<std::int64_t>(whole);
+}
 
+// A NumericDate is any JSON number: an integer, one beyond int64 (simdjson's UINT64, or a
+// DOUBLE past 2^64), or a fraction.
 std::optional<std::int64_t> to_seconds(const element& value) {
   std::int64_t whole = 0;
   double fraction = 0;
-  if (value.type() == element_type::INT64 && value.get_int64().get(whole) == simdjson::SUCCESS)
-    return whole;
-  if (value.type() != element_type::DOUBLE || value.get_double().get(fraction)) return std::nullopt;
-  if (!std::isfinite(fraction) || std::fabs(fraction) > kMaxSeconds) return std::nullopt;
-  return static_cast<std::int64_t>(std::floor(fraction));
+  switch (value.type()) {
+    case element_type::INT64:
+      if (value.get_int64().get(whole) != simdjson::SUCCESS) return std::nullopt;
+      return whole;
+    case element_type::UINT64:  // above INT64_MAX
+      return std::numeric_limits<std::int64_t>::max();
+    case element_type::DOUBLE:
+      if (value.get_double().get(fraction) != simdjson::SUCCESS) return std::nullopt;
+      return floor_seconds(fraction);
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace
@@ -127,9 +147,9 @@ std::optional<std::int64_t> effective_expiry(const Validity& validity) {
 }
 
 Step check_validity(const Validity& validity, std::int64_t now, std::int64_t leeway) {
-  if (validity.exp && now - leeway >= *validity.exp)
+  if (validity.exp && saturating_sub(now, leeway) >= *validity.exp)
     return Fault{TokenStatus::expired, "token expired"};
-  if (validity.nbf && now + leeway < *validity.nbf)
+  if (validity.nbf && saturating_add(now, leeway) < *validity.nbf)
     return Fault{TokenStatus::expired, "token not valid yet"};
   return std::nullopt;
 }

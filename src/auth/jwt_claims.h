@@ -33,7 +33,7 @@ Step get_string(const simdjson::dom::object& claims, std::string_view name, std:
                 std::string_view bad_type);
 Step get_strings(const simdjson::dom::object& claims, std::string_view name,
                  std::vector<std::string>& out, std::string_view bad_type);
-// A NumericDate: integer or fraction (floored) seconds.
+// A NumericDate: integer or fraction (floored) seconds; beyond int64 it saturates.
 Step get_time(const simdjson::dom::object& claims, std::string_view name,
               std::optional<std::int64_t>& out, std::string_view bad_type);
 // Any JSON value, compacted; "" when absent.

@@ -5,6 +5,7 @@
 #include "auth/base64url.h"
 #include "auth/jws.h"
 #include "auth/jwt_claims.h"
+#include "core/clock.h"
 
 namespace neo::auth {
 
@@ -125,6 +126,8 @@ Verified<T> verify(const detail::KeySet& keys, const config::TokenOptions& optio
   detail::Validity validity;
   Step step = open(keys, options, jwt, json, claims);
   if (!step) step = read(claims, out.token, validity);
+  // As Centrifugo: an expiry more than a year ahead counts as one year from now.
+  if (out.token.expire_at) out.token.expire_at = capped_expiry(*out.token.expire_at, now);
   auto leeway = std::chrono::duration_cast<std::chrono::seconds>(options.leeway).count();
   if (!step) step = detail::check_validity(validity, now, leeway);
   if (!step) {

@@ -29,8 +29,9 @@ struct Identity {
 
 struct ConnectionToken {
   Identity identity;
-  std::optional<std::int64_t> expire_at;  // unix seconds; from `expire_at` (0 -> none) else `exp`
-  std::vector<std::string> channels;      // server-side subscriptions (`channels` claim)
+  // Unix seconds, at most a year after `now`; from `expire_at` (0 -> none) else `exp`.
+  std::optional<std::int64_t> expire_at;
+  std::vector<std::string> channels;  // server-side subscriptions (`channels` claim)
 };
 
 struct SubscriptionToken {
@@ -38,7 +39,7 @@ struct SubscriptionToken {
   std::string channel;  // `channel` (required)
   std::string info;     // raw JSON of `info` ("" when absent) -> chan_info
   std::string data;     // raw JSON of `data` ("" when absent) -> subscribe result data
-  std::optional<std::int64_t> expire_at;
+  std::optional<std::int64_t> expire_at;  // as ConnectionToken::expire_at
 };
 
 template <typename T>
@@ -57,7 +58,8 @@ class TokenVerifier {
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
   // `now` is unix seconds. A `tenantId`/`sub` with ':', '*', '{', '}', '#' or whitespace,
-  // or a `channel` claim, makes a connection token invalid.
+  // or a `channel` claim, makes a connection token invalid. The expiry is capped at a year
+  // after `now`.
   Verified<ConnectionToken> verify_connection(std::string_view jwt, std::int64_t now) const;
   // A subscription token needs a `channel` claim; matching it to the request is the caller's job.
   Verified<SubscriptionToken> verify_subscription(std::string_view jwt, std::int64_t now) const;

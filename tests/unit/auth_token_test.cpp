@@ -402,9 +402,58 @@ TEST(TokenTest, ExpAndNbf) {
   EXPECT_EQ(status(R"({"exp":1700000001.5})"), TokenStatus::ok);
   EXPECT_EQ(status(R"({})"), TokenStatus::ok);  // no exp: never expires
   for (const char* bad :
-       {R"({"exp":"1800000000"})", R"({"exp":null})", R"({"nbf":true})", R"({"exp":1e300})",
-        R"({"exp":18446744073709551615})", R"({"expire_at":"0"})"})
+       {R"({"exp":"1800000000"})", R"({"exp":null})", R"({"nbf":true})", R"({"expire_at":"0"})"})
     EXPECT_EQ(status(bad), TokenStatus::invalid) << bad;
+}
+
+// A NumericDate may be any JSON number; beyond int64 it saturates to the far future or past
+// instead of being cast (undefined) or refused as "not a number".
+TEST(TokenTest, HugeTimesSaturate) {
+  const TokenVerifier verifier(hmac_options());
+  const auto status = [&](const std::string& payload) {
+    return verifier.verify_connection(hs256(payload), kNow).status;
+  };
+  for (const char* far_future :
+       {R"({"exp":1e300})", R"({"exp":9.3e18})", R"({"exp":18446744073709551615})",
+        R"({"exp":1e20})", R"({"exp":9223372036854775807})", R"({"nbf":-1e300})",
+        R"({"nbf":-9223372036854775808})"})
+    EXPECT_EQ(status(far_future), TokenStatus::ok) << far_future;
+  for (const char* far_past :
+       {R"({"exp":-1e300})", R"({"exp":-9.3e18})", R"({"exp":-9223372036854775808})",
+        R"({"nbf":1e300})", R"({"nbf":18446744073709551615})"})
+    EXPECT_EQ(status(far_past), TokenStatus::expired) << far_past;
+  // simdjson refuses an integer beyond 2^64 - 1 as a number (1e20 above is fine): not JSON.
+  EXPECT_EQ(status(R"({"exp":100000000000000000000})"), TokenStatus::invalid);
+}
+
+// As Centrifugo: an expiry more than a year ahead counts as one year from now, so the ttl in
+// the connect reply fits its uint32 and the session's deadlines stay within the clock.
+TEST(TokenTest, ExpiryIsCappedAtOneYear) {
+  const TokenVerifier verifier(hmac_options());
+  constexpr std::int64_t kInAYear = kNow + 31'536'000;
+  const auto expire_at = [&](const std::string& payload) {
+    const auto result = verifier.verify_connection(hs256(payload), kNow);
+    EXPECT_EQ(result.status, TokenStatus::ok) << result.reason;
+    return result.token.expire_at;
+  };
+  EXPECT_EQ(expire_at(R"({"exp":253402300799})"), kInAYear);  // year 9999
+  EXPECT_EQ(expire_at(R"({"exp":9223372036854775807})"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":18446744073709551615})"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":1e300})"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":)" + std::to_string(kNow + (std::int64_t{1} << 32)) + "}"),
+            kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":1800000000,"expire_at":9223372036854775807})"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":)" + std::to_string(kInAYear + 1) + "}"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":)" + std::to_string(kInAYear) + "}"), kInAYear);
+  EXPECT_EQ(expire_at(R"({"exp":)" + std::to_string(kInAYear - 1) + "}"), kInAYear - 1);
+
+  const auto sub = verifier.verify_subscription(
+      hs256(R"({"sub":"42","channel":"a:b","exp":253402300799})"), kNow);
+  ASSERT_EQ(sub.status, TokenStatus::ok) << sub.reason;
+  EXPECT_EQ(sub.token.expire_at, kInAYear);
+  const auto sub_expire_at = verifier.verify_subscription(
+      hs256(R"({"sub":"42","channel":"a:b","expire_at":1e300})"), kNow);
+  EXPECT_EQ(sub_expire_at.token.expire_at, kInAYear);
 }
 
 TEST(TokenTest, ExpiredTokenKeepsItsVerifiedClaimsForLogs) {
@@ -422,9 +471,9 @@ TEST(TokenTest, ExpireAtOverridesExpForConnectionExpiry) {
     EXPECT_EQ(result.status, TokenStatus::ok) << result.reason;
     return result.token.expire_at;
   };
-  EXPECT_EQ(expire_at(R"({"exp":1800000000,"expire_at":0})"), std::nullopt);
-  EXPECT_EQ(expire_at(R"({"exp":1800000000,"expire_at":1750000000})"), 1750000000);
-  EXPECT_EQ(expire_at(R"({"exp":1800000000})"), 1800000000);
+  EXPECT_EQ(expire_at(R"({"exp":1710000000,"expire_at":0})"), std::nullopt);
+  EXPECT_EQ(expire_at(R"({"exp":1710000000,"expire_at":1705000000})"), 1705000000);
+  EXPECT_EQ(expire_at(R"({"exp":1710000000})"), 1710000000);
   EXPECT_EQ(expire_at(R"({})"), std::nullopt);
   // expire_at 0 does not excuse a passed exp.
   EXPECT_EQ(verifier.verify_connection(hs256(R"({"exp":1,"expire_at":0})"), kNow).status,
@@ -540,14 +589,14 @@ TEST(TokenTest, SubscriptionToken) {
   const TokenVerifier verifier(hmac_options());
   const auto result = verifier.verify_subscription(
       hs256(R"({"sub":"42","channel":"$private:room1","info":{"a": 1},"data":[ "x" ],)"
-            R"("exp":1800000000,"override":{"presence":{"value":true}}})"),
+            R"("exp":1710000000,"override":{"presence":{"value":true}}})"),
       kNow);
   ASSERT_EQ(result.status, TokenStatus::ok) << result.reason;
   EXPECT_EQ(result.token.user, "42");
   EXPECT_EQ(result.token.channel, "$private:room1");
   EXPECT_EQ(result.token.info, R"({"a":1})");
   EXPECT_EQ(result.token.data, R"(["x"])");
-  EXPECT_EQ(result.token.expire_at, 1800000000);
+  EXPECT_EQ(result.token.expire_at, 1710000000);
 
   const auto no_expiry = verifier.verify_subscription(
       hs256(R"({"channel":"a:b","exp":1800000000,"expire_at":0})"), kNow);
