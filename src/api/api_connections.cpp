@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/server_api.h"
+#include "core/clock.h"
 #include "core/json_read.h"
 #include "protocol/codes.h"
 #include "session/client_session.h"
@@ -113,8 +114,8 @@ Result<Action> ServerApi::refresh(const Caller& caller, dom::object obj) {
   if (!read_target(obj, target) || !json::read_bool(obj, "expired", expired) ||
       !json::read_i64(obj, "expire_at", expire_at) || !json::read_raw(obj, "info", info))
     return api_error(code::bad_request);
-  std::optional<std::int64_t> new_expiry;
-  if (expire_at >= 0) new_expiry = expire_at;
+  std::optional<std::int64_t> new_expiry;  // 0: no expiry any more; as a token's, at most a year
+  if (expire_at >= 0) new_expiry = capped_expiry(expire_at, unix_seconds());
   return for_target_sessions(services_, std::move(target),
                              [expired, new_expiry, info](session::ClientSession& s) {
                                s.server_refresh(expired, new_expiry, info);

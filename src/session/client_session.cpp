@@ -146,8 +146,7 @@ void ClientSession::send(FrameRef frame) {
 }
 
 std::uint32_t ClientSession::ttl_until(std::int64_t expire_at) {
-  std::int64_t now = unix_seconds();
-  return expire_at > now ? static_cast<std::uint32_t>(expire_at - now) : 0;
+  return seconds_until(expire_at, unix_seconds());
 }
 
 std::string ClientSession::encode_expiry(const std::optional<std::int64_t>& expire_at) {
@@ -205,9 +204,9 @@ SteadyClock::time_point ClientSession::next_deadline(SteadyClock::time_point now
                                                      std::int64_t unix_now) const {
   const auto& client = services_.config.client;
   if (state_ != State::connected) return created_at_ + client.stale_close_delay;
-  auto at_unix = [&](std::int64_t unix_time) {
-    auto grace = std::chrono::duration_cast<std::chrono::seconds>(client.expired_close_delay);
-    return now + std::chrono::seconds(unix_time - unix_now + 1) + grace;
+  auto grace = std::chrono::duration_cast<std::chrono::seconds>(client.expired_close_delay);
+  auto at_unix = [&](std::int64_t unix_time) {  // check_deadlines() closes a second after
+    return steady_time_of(saturating_add(unix_time, grace.count() + 1), now, unix_now);
   };
   auto due = awaiting_pong_ ? std::min(pong_deadline_, next_ping_) : next_ping_;
   if (expire_at_) due = std::min(due, at_unix(*expire_at_));
@@ -236,12 +235,14 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   auto grace =
       std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.expired_close_delay)
           .count();
-  if (expire_at_ && unix_now > *expire_at_ + grace) return close(dc::connection_expired);
+  if (expire_at_ && unix_now > saturating_add(*expire_at_, grace))
+    return close(dc::connection_expired);
   refresh_presence(now);
   if (expiring_subs_ == 0) return;
   std::vector<Subscription*> expired;
   for (auto& [channel, sub] : subs_) {
-    if (sub->expire_at && unix_now > *sub->expire_at + grace) expired.push_back(sub.get());
+    if (sub->expire_at && unix_now > saturating_add(*sub->expire_at, grace))
+      expired.push_back(sub.get());
   }
   for (Subscription* sub : expired) {
     if (sub->server_side) return close(protocol::Disconnect{3006, "subscription expired"});

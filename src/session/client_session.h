@@ -82,6 +82,10 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
     return std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.token.leeway)
         .count();
   }
+  // A token's `expire_at` already past, even allowing for the leeway (error 110).
+  bool expire_at_passed(std::int64_t expire_at) const {
+    return saturating_add(expire_at, leeway_seconds()) <= unix_seconds();
+  }
   void handle_refresh(Command& cmd);
   void handle_pong();
   void refresh_presence(SteadyClock::time_point now);

@@ -28,9 +28,8 @@ void ClientSession::handle_connect(Command& cmd) {
   identity_ = std::move(verified.token.identity);  // empty when invalid; kept for the audit
   if (verified.status != auth::TokenStatus::ok)
     return refuse_connect(cmd, verified.status, verified.reason);
-  if (verified.token.expire_at && *verified.token.expire_at + leeway_seconds() <= unix_seconds()) {
+  if (verified.token.expire_at && expire_at_passed(*verified.token.expire_at))
     return refuse_connect(cmd, auth::TokenStatus::expired, "expire_at passed");
-  }
   expire_at_ = verified.token.expire_at;
   token_channels_ = verified.token.channels;
   std::sort(token_channels_.begin(), token_channels_.end());

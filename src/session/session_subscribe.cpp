@@ -94,7 +94,7 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
       close(dc::invalid_token);
       return kClosed;
     }
-    if (verified.token.expire_at && *verified.token.expire_at + leeway_seconds() <= unix_seconds())
+    if (verified.token.expire_at && expire_at_passed(*verified.token.expire_at))
       return code::expired;
     has_token = true;
     sub.chan_info = std::move(verified.token.info);

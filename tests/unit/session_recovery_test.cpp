@@ -914,6 +914,79 @@ TEST_F(DeadlineTest, WheelHonoursATokenThatExpiresBeforeAnythingElse) {
   EXPECT_EQ(c.connection.closes, std::vector<std::uint16_t>{3005});
 }
 
+// Issue 10: an `exp` far ahead (year 9999, 2^63-1, now + 2^32) is a year from now. Before, the
+// ttl was truncated to 32 bits (now + 2^32 -> ttl 0) and the deadline overflowed on its way to
+// nanoseconds, so the session stopped pinging and centrifuge-js dropped the connection.
+class FarExpiryTest : public DeadlineTest {
+ protected:
+  static std::vector<std::string> far_expiries() {
+    return {"253402300799", "9223372036854775807",
+            std::to_string(unix_seconds() + (std::int64_t{1} << 32))};
+  }
+  static std::string connection_token(const std::string& exp) {
+    return auth::sign_hmac_jwt(
+        auth::HmacAlg::hs256, "secret",
+        R"({"sub":"u1","tenantId":"1","roles":["tenant_admin"],"exp":)" + exp + "}");
+  }
+  static std::string subscription_token(const std::string& exp) {
+    return auth::sign_hmac_jwt(
+        auth::HmacAlg::hs256, "secret",
+        R"({"sub":"u1","channel":")" + std::string(kChannel) + R"(","exp":)" + exp + "}");
+  }
+  // The ttl in the reply with `id` among the frames sent, or -1.
+  static long long ttl_in_reply(const TestClient& c, std::uint32_t id, std::string_view method) {
+    for (const auto& frame : c.connection.sent) {
+      if (field(frame, "/id") != std::to_string(id)) continue;
+      auto ttl = field(frame, "/" + std::string(method) + "/ttl");
+      return ttl ? std::stoll(*ttl) : -1;
+    }
+    return -1;
+  }
+  static void expect_a_year(long long ttl, const std::string& exp) {
+    EXPECT_LE(ttl, kMaxExpirySeconds) << "exp " << exp;
+    EXPECT_GE(ttl, kMaxExpirySeconds - 5) << "exp " << exp;
+  }
+  // Every client got a ping within the first interval and none was closed.
+  void expect_pings(const std::vector<TestClient*>& pinged) {
+    advance_to(start + config.client.ping_interval + std::chrono::seconds(1));
+    for (TestClient* c : pinged) {
+      EXPECT_EQ(c->connection.sent, std::vector<std::string>{"{}"});
+      EXPECT_TRUE(c->connection.closes.empty());
+    }
+  }
+};
+
+TEST_F(FarExpiryTest, ConnectTtlIsAYearAndPingsGoOn) {
+  std::vector<TestClient*> pinged;
+  for (const auto& exp : far_expiries()) {
+    TestClient& c = new_client();
+    feed(c, R"({"connect":{"token":")" + connection_token(exp) + R"("},"id":1})");
+    ASSERT_TRUE(c.session->authenticated()) << "exp " << exp;
+    expect_a_year(ttl_in_reply(c, 1, "connect"), exp);
+    c.connection.sent.clear();
+    pinged.push_back(&c);
+  }
+  expect_pings(pinged);
+}
+
+TEST_F(FarExpiryTest, SubscribeRefreshAndSubRefreshTtlsAreAYear) {
+  std::vector<TestClient*> pinged;
+  for (const auto& exp : far_expiries()) {
+    TestClient& c = connected_client();
+    feed(c, R"({"subscribe":{"channel":")" + std::string(kChannel) + R"(","token":")" +
+                subscription_token(exp) + R"("},"id":2})");
+    expect_a_year(ttl_in_reply(c, 2, "subscribe"), exp);
+    feed(c, R"({"sub_refresh":{"channel":")" + std::string(kChannel) + R"(","token":")" +
+                subscription_token(exp) + R"("},"id":3})");
+    expect_a_year(ttl_in_reply(c, 3, "sub_refresh"), exp);
+    feed(c, R"({"refresh":{"token":")" + connection_token(exp) + R"("},"id":4})");
+    expect_a_year(ttl_in_reply(c, 4, "refresh"), exp);
+    c.connection.sent.clear();
+    pinged.push_back(&c);
+  }
+  expect_pings(pinged);
+}
+
 TEST_F(DeadlineTest, ClosedSessionsLeaveTheWheel) {
   TestClient& c = connected_client();
   EXPECT_TRUE(c.session->scheduled());
