@@ -116,11 +116,12 @@ class MemoryPeer : public std::enable_shared_from_this<MemoryPeer> {
     if (!usable("write_some", ec)) return 0;
     if (shut_write_) return fail(ec, asio::error::broken_pipe);
     if (reset_) return fail(ec, asio::error::connection_reset);
-    if (write_blocked_ || every(faults_.write_would_block_every, ++writes_)) {
+    if (stalled() || write_blocked_ || every(faults_.write_would_block_every, ++writes_)) {
       block_writes();
       return fail(ec, asio::error::would_block);
     }
     std::size_t n = limit(asio::buffer_size(buffers), faults_.write_chunk);
+    if (faults_.stall_at_write) n = std::min(n, *faults_.stall_at_write - output_.size());
     if (faults_.reset_at_write) {
       std::size_t room =
           *faults_.reset_at_write - std::min(*faults_.reset_at_write, output_.size());
