@@ -180,7 +180,8 @@ void BasicWsConnection<Socket, Timer>::on_control_frame(Opcode opcode, std::stri
     return;
   }
   if (opcode == Opcode::pong) return;
-  // Close: answer with the peer's code (unless ours went first), then the socket goes.
+  // Close: answer with the peer's code, unless ours is decided already (a protocol error's, the
+  // session's), sent or not: which code leaves must not depend on how reads split the bytes.
   std::uint16_t code = 0;
   peer_closed_ = true;
   input_ = Input::stopped;
@@ -188,9 +189,9 @@ void BasicWsConnection<Socket, Timer>::on_control_frame(Opcode opcode, std::stri
   if (!ws::parse_close_payload(payload, code)) code = 1002;
   if (code == 1005) code = 1000;
   if (!close_queued_) {
-    closing_ = true;
     queue_.truncate(batching_ && !batch_control_ ? batch_messages_ : 0);
-    rare().close_frame = ws::close_payload(code, "");
+    if (!closing_) rare().close_frame = ws::close_payload(code, "");
+    closing_ = true;
     schedule_flush();
   }
   arm_deadline(ws_detail::kAbortTimeout);  // a peer that closes but never reads must not keep us

@@ -138,6 +138,13 @@ std::vector<Script> scripts() {
                                 std::string("\x81\xFF\x80\x00\x00\x00\x00\x00\x00\x01", 10), 1002);
   blind.elapsed = 5s;
   all.push_back(blind);
+  // The client closes right after a broken frame, before it could read the server's close:
+  // the server still says why it failed (1002), however the bytes were split into reads.
+  Script error_then_close =
+      protocol_error("ErrorThenClientClose",
+                     client_frame(0x40 | wsop::kText, true, "x") + client_close(1000), 1002);
+  error_then_close.client_answers_close = false;
+  all.push_back(error_then_close);
   // The client's close is malformed (1005 is never sent): answered with 1002, then closed.
   Script bad_close;
   bad_close.name = "MalformedClientClose";
