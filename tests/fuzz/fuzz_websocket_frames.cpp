@@ -270,6 +270,7 @@ void check_connection(harness::Harness& h, const Setup& s, const Expected& want)
   if (h.log.messages_after_close) fuzz::fail("a message delivered after on_close");
   if (!h.connection.expired()) fuzz::fail("the connection outlived its io_context's work");
   if (h.peer->pending_waits() || h.timers_pending()) fuzz::fail("a wait or timer left pending");
+  if (!h.peer->closed_by_server()) fuzz::fail("the socket was not closed");
   if (!h.peer->misuse().empty()) fuzz::fail("socket misuse", h.peer->misuse().front());
   if (h.elapsed() > kLongestClose) fuzz::fail("the connection outlived the close deadlines");
 

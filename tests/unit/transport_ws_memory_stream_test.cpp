@@ -225,7 +225,7 @@ std::string broken_invariant(const Played& run, const Script& script) {
   if (!h.connection.expired()) return "the connection outlived its io_context's work";
   if (h.peer->pending_waits()) return "a socket wait is left pending";
   if (h.timers_pending()) return "a timer is left pending";
-  if (!h.peer->closed()) return "the socket was not closed";
+  if (!h.peer->closed_by_server()) return "the socket was not closed";
   if (!h.peer->misuse().empty()) return "socket misuse: " + h.peer->misuse().front();
   if (h.elapsed() > kLongestClose) return "the connection outlived the close deadlines";
   ServerOutput out = parse_server_output(h.peer->output());

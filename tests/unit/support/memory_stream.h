@@ -67,7 +67,7 @@ class MemoryPeer : public std::enable_shared_from_this<MemoryPeer> {
 
   const std::string& output() const { return output_; }
   std::size_t input_read() const { return input_read_; }
-  bool closed() const { return closed_; }
+  bool closed_by_server() const { return closed_by_server_; }  // not only destroyed
   bool reset() const { return reset_; }
   std::size_t pending_waits() const { return (read_waiter_ ? 1 : 0) + (write_waiter_ ? 1 : 0); }
   // What a real socket would have punished: empty when the connection used it well.
@@ -145,7 +145,8 @@ class MemoryPeer : public std::enable_shared_from_this<MemoryPeer> {
     if (type != asio::socket_base::shutdown_receive) shut_write_ = true;
     wake();
   }
-  void close() {
+  void close(bool by_server) {
+    closed_by_server_ |= by_server;
     if (closed_) return;
     closed_ = true;
     if (read_waiter_)
@@ -227,6 +228,7 @@ class MemoryPeer : public std::enable_shared_from_this<MemoryPeer> {
   bool shut_read_ = false;
   bool shut_write_ = false;
   bool closed_ = false;
+  bool closed_by_server_ = false;
   bool non_blocking_ = false;
 };
 
@@ -239,7 +241,7 @@ class MemoryStream {
   MemoryStream(MemoryStream&&) noexcept = default;
   MemoryStream& operator=(MemoryStream&&) noexcept = default;
   ~MemoryStream() {
-    if (peer_) peer_->close();  // as a socket's destructor does
+    if (peer_) peer_->close(false);  // as a socket's destructor does
   }
 
   executor_type get_executor() const { return peer_->executor(); }
@@ -259,7 +261,7 @@ class MemoryStream {
     peer_->shutdown(type, ec);
   }
   void close(error_code& ec) {
-    peer_->close();
+    peer_->close(true);
     ec = {};
   }
   void non_blocking(bool mode, error_code& ec) {
