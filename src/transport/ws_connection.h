@@ -8,6 +8,14 @@
 // for the socket to become writable. Flushes wait in the thread's FlushScheduler, so a
 // connection that several publications reach while the thread is busy writes them together.
 // Kept alive by its pending operations (shared_from_this).
+//
+// The socket and the deadline timer are template parameters so that tests can run the very
+// same code over an in-memory stream with injected failures and a virtual clock
+// (tests/unit/support/memory_stream.h). The member definitions are in ws_connection_impl.h,
+// compiled once, in ws_connection.cpp, for the TCP socket: production code is what it was, no
+// virtual call and no indirection. A Socket needs what tcp::socket offers here: async_wait,
+// non-blocking read_some and gathered write_some, shutdown, close, non_blocking, set_option,
+// get_executor.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -28,14 +36,14 @@ struct WsLimits {
   std::uint64_t queue_max_bytes = 1 << 20;
 };
 
-class WsConnection final : public Connection,
-                           public Flushable,
-                           public std::enable_shared_from_this<WsConnection> {
+template <class Socket, class Timer = boost::asio::steady_timer>
+class BasicWsConnection final
+    : public Connection,
+      public Flushable,
+      public std::enable_shared_from_this<BasicWsConnection<Socket, Timer>> {
  public:
-  using Socket = boost::asio::ip::tcp::socket;
-
-  WsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address);
-  ~WsConnection() override;
+  BasicWsConnection(Socket&& socket, const WsLimits& limits, std::string remote_address);
+  ~BasicWsConnection() override;
 
   // Sends the 101 answer for a validated upgrade (`accept` = Sec-WebSocket-Accept), creates the
   // session and starts reading; `early` holds bytes the client sent after its request.
@@ -47,7 +55,7 @@ class WsConnection final : public Connection,
   void abort(std::uint16_t code, std::string_view reason) override;
   const std::string& remote_address() const override { return remote_address_; }
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
-  std::weak_ptr<void> lifetime() override { return weak_from_this(); }
+  std::weak_ptr<void> lifetime() override { return this->weak_from_this(); }
   void flush_now() override;
 
  private:
@@ -88,13 +96,13 @@ class WsConnection final : public Connection,
   // message, control frames (and the 101 answer) to write, the closing state. Allocated on first
   // use and freed when idle again, so an idle connection carries one pointer for all of it.
   struct Rare {
-    std::string partial;      // the start of a frame whose rest has not arrived
-    std::string message;      // a fragmented message being assembled
-    std::string control;      // control frames waiting to be written
-    std::string control_out;  // ... and being written
-    std::string close_frame;  // our close, sent once the queue is written
-    std::unique_ptr<boost::asio::steady_timer> deadline;  // only while closing
-    std::uint64_t skip = 0;  // payload bytes of a refused (oversized) frame still to drop
+    std::string partial;              // the start of a frame whose rest has not arrived
+    std::string message;              // a fragmented message being assembled
+    std::string control;              // control frames waiting to be written
+    std::string control_out;          // ... and being written
+    std::string close_frame;          // our close, sent once the queue is written
+    std::unique_ptr<Timer> deadline;  // only while closing
+    std::uint64_t skip = 0;           // payload bytes of a refused (oversized) frame still to drop
     bool message_text = false;
     bool in_message = false;
   };
@@ -122,5 +130,9 @@ class WsConnection final : public Connection,
   enum class Input : std::uint8_t { parse, discard, blind, stopped } input_ = Input::parse;
   bool finished_ = false;
 };
+
+// The server's connection: compiled once, in ws_connection.cpp.
+extern template class BasicWsConnection<boost::asio::ip::tcp::socket>;
+using WsConnection = BasicWsConnection<boost::asio::ip::tcp::socket>;
 
 }  // namespace neo::transport
