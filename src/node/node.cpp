@@ -99,6 +99,27 @@ class EngineEvents final : public engine::EventHandler {
   cluster::Cluster* cluster_;
 };
 
+// Failed accepts by reason, and the episodes in which accepting paused for want of
+// descriptors or memory (transport/accept_errors.h).
+void append_accept_metrics(std::string& out, const transport::AcceptStats& stats) {
+  out += "# HELP neo_events_accept_errors_total Failed accept() calls, by reason.\n";
+  out += "# TYPE neo_events_accept_errors_total counter\n";
+  for (std::size_t i = 0; i < transport::kAcceptFailureKinds; ++i) {
+    auto failure = static_cast<transport::AcceptFailure>(i);
+    out += "neo_events_accept_errors_total{reason=\"";
+    out += transport::accept_failure_label(failure);
+    out += "\"} " + std::to_string(stats.errors_of(failure)) + "\n";
+  }
+  out += "# HELP neo_events_accept_pauses_total Episodes of accepting paused with backoff.\n";
+  out += "# TYPE neo_events_accept_pauses_total counter\n";
+  out += "neo_events_accept_pauses_total " +
+         std::to_string(stats.pauses.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP neo_events_accept_paused 1 while accepting is paused (descriptors exhausted).\n";
+  out += "# TYPE neo_events_accept_paused gauge\n";
+  out += "neo_events_accept_paused ";
+  out += stats.paused.load(std::memory_order_relaxed) ? "1\n" : "0\n";
+}
+
 }  // namespace
 
 struct Node::Parts {
@@ -309,6 +330,7 @@ std::string Node::metrics_text() const {
   out += "# HELP neo_events_build_info Build information.\n";
   out += "# TYPE neo_events_build_info gauge\n";
   out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";
+  append_accept_metrics(out, p.listener->accept_stats());
   return out;
 }
 

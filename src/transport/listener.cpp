@@ -6,13 +6,15 @@ namespace neo::transport {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using boost::system::error_code;
 
 Listener::Listener(std::vector<asio::io_context*> contexts, const HttpLimits& limits,
                    Endpoints endpoints)
     : contexts_(std::move(contexts)),
       limits_(limits),
       endpoints_(endpoints),
-      acceptor_(*contexts_.at(0)) {}
+      acceptor_(*contexts_.at(0)),
+      pacer_(*contexts_.at(0)) {}
 
 tcp::endpoint Listener::listen(const std::string& host, std::uint16_t port) {
   tcp::endpoint endpoint(asio::ip::make_address(host), port);
@@ -25,23 +27,30 @@ tcp::endpoint Listener::listen(const std::string& host, std::uint16_t port) {
 }
 
 void Listener::stop() {
-  boost::system::error_code ec;
+  error_code ec;
   acceptor_.close(ec);
+  pacer_.stop();
 }
 
 void Listener::accept() {
   std::size_t thread = next_++ % contexts_.size();
-  acceptor_.async_accept(*contexts_[thread], [this, thread](boost::system::error_code ec,
-                                                            tcp::socket socket) {
+  acceptor_.async_accept(*contexts_[thread], [this, thread](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      auto session = std::make_shared<HttpSession>(std::move(socket), limits_, endpoints_, thread);
-      asio::post(*contexts_[thread], [session] { session->start(); });
-    }
-    // EMFILE and friends: keep accepting; the kernel queue holds the rest.
+    if (ec)
+      return pacer_.on_error(ec, [this] {
+        if (acceptor_.is_open()) accept();
+      });
+    pacer_.on_success();
+    start_session(std::move(socket), thread);
     accept();
   });
+}
+
+void Listener::start_session(tcp::socket socket, std::size_t thread) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  auto session = std::make_shared<HttpSession>(std::move(socket), limits_, endpoints_, thread);
+  asio::post(*contexts_[thread], [session] { session->start(); });
 }
 
 }  // namespace neo::transport

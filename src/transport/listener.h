@@ -1,5 +1,7 @@
 // Listener: accepts TCP connections and spreads them round-robin over the I/O threads; each
-// connection then lives on its thread for good.
+// connection then lives on its thread for good. When accept() fails for want of descriptors or
+// memory, accepting pauses with a backoff (AcceptPacer) while the connections there are keep
+// being served; new ones wait in the kernel's queue meanwhile.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -7,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "transport/accept_pacer.h"
 #include "transport/http_session.h"
 
 namespace neo::transport {
@@ -19,14 +22,18 @@ class Listener {
   // Throws boost::system::system_error when the address cannot be bound.
   boost::asio::ip::tcp::endpoint listen(const std::string& host, std::uint16_t port);
   void stop();
+  // Safe to read from any thread.
+  const AcceptStats& accept_stats() const { return pacer_.stats(); }
 
  private:
   void accept();
+  void start_session(boost::asio::ip::tcp::socket socket, std::size_t thread);
 
   std::vector<boost::asio::io_context*> contexts_;
   const HttpLimits& limits_;
   Endpoints endpoints_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  AcceptPacer pacer_;
   std::size_t next_ = 0;
 };
 

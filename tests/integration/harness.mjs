@@ -36,7 +36,12 @@ export const TEST_TIMEOUT = 10_000;
 /** Default wait for one expected event. */
 export const EVENT_TIMEOUT = 5_000;
 
-const SANITIZER_MARKERS = ['ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error:'];
+const SANITIZER_MARKERS = [
+  'ERROR: AddressSanitizer',
+  'ERROR: LeakSanitizer',
+  'runtime error:',
+  'WARNING: ThreadSanitizer:', // the TSan build (scripts/test.sh runs the suite with it too)
+];
 
 // ---------------------------------------------------------------------------------------------
 // Config
@@ -285,8 +290,14 @@ export function assertCleanExit(result) {
   assert.equal(result.killed, false, `server did not exit within 10 s of SIGTERM (SIGKILLed)${tail}`);
   assert.equal(result.signal, null, `server died from signal ${result.signal}${tail}`);
   assert.equal(result.code, 0, `server exit code ${result.code}, expected 0${tail}`);
+  assertNoSanitizerReport(result);
+}
+
+/** Asserts that the server's stderr holds no sanitizer report (the first one is shown). */
+export function assertNoSanitizerReport(result) {
   for (const marker of SANITIZER_MARKERS) {
-    assert.ok(!result.stderr.includes(marker), `server stderr contains "${marker}"${tail}`);
+    const at = result.stderr.indexOf(marker);
+    assert.ok(at < 0, `server stderr contains "${marker}":\n${result.stderr.slice(Math.max(0, at - 200), at + 8000)}`);
   }
 }
 
@@ -363,7 +374,8 @@ export function useServer(overrides = {}) {
   });
   after(async () => {
     await closeTracked();
-    if (holder.server && !holder.server.stopResult) await holder.server.stop();
+    // A file that did not check the exit itself still must not leave a sanitizer report behind.
+    if (holder.server && !holder.server.stopResult) assertNoSanitizerReport(await holder.server.stop());
   });
   return holder;
 }
