@@ -13,20 +13,24 @@ namespace {
 
 using Step = RequestReader::Step;
 
+void append(boost::beast::flat_buffer& input, std::string_view bytes) {
+  boost::asio::buffer_copy(input.prepare(bytes.size()), boost::asio::buffer(bytes));
+  input.commit(bytes.size());
+}
+
+// Appends `bytes` to `input` and parses.
+Step feed(RequestReader& reader, boost::beast::flat_buffer& input, std::string_view bytes) {
+  append(input, bytes);
+  return reader.parse(input);
+}
+
 class RequestReaderTest : public ::testing::Test {
  protected:
   RequestReader reader{1024, 1000};
   boost::beast::flat_buffer input;
 
-  void give(std::string_view bytes) {
-    auto space = input.prepare(bytes.size());
-    boost::asio::buffer_copy(space, boost::asio::buffer(bytes.data(), bytes.size()));
-    input.commit(bytes.size());
-  }
-  Step parse(std::string_view bytes) {
-    give(bytes);
-    return reader.parse(input);
-  }
+  void give(std::string_view bytes) { append(input, bytes); }
+  Step parse(std::string_view bytes) { return feed(reader, input, bytes); }
   // A whole request: head, body admitted up to `limit`, then the request.
   RequestReader::Request read_whole(std::string_view bytes, std::uint64_t limit = 1000) {
     EXPECT_EQ(parse(bytes), Step::head);
@@ -81,9 +85,7 @@ TEST_F(RequestReaderTest, DeclaredLengthIsUnknownForChunkedAndZeroWithoutABody) 
   RequestReader other(1024, 1000);
   boost::beast::flat_buffer buffer;
   std::string_view get = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-  boost::asio::buffer_copy(buffer.prepare(get.size()), boost::asio::buffer(get));
-  buffer.commit(get.size());
-  ASSERT_EQ(other.parse(buffer), Step::head);
+  ASSERT_EQ(feed(other, buffer, get), Step::head);
   EXPECT_EQ(other.declared_length(), 0u);
 }
 
@@ -120,9 +122,7 @@ TEST_F(RequestReaderTest, DoesNotSkipALargeOrChunkedBody) {
   RequestReader other(1024, 1000);
   boost::beast::flat_buffer buffer;
   std::string_view chunked = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
-  boost::asio::buffer_copy(buffer.prepare(chunked.size()), boost::asio::buffer(chunked));
-  buffer.commit(chunked.size());
-  ASSERT_EQ(other.parse(buffer), Step::head);
+  ASSERT_EQ(feed(other, buffer, chunked), Step::head);
   EXPECT_FALSE(other.skip_body(1000));
 }
 
@@ -150,9 +150,7 @@ TEST_F(RequestReaderTest, RefusesChunkedTwice) {
   std::string_view two =
       "POST /api HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
       "Transfer-Encoding: chunked\r\n\r\n";
-  boost::asio::buffer_copy(buffer.prepare(two.size()), boost::asio::buffer(two));
-  buffer.commit(two.size());
-  ASSERT_EQ(other.parse(buffer), Step::refused);
+  ASSERT_EQ(feed(other, buffer, two), Step::refused);
   EXPECT_EQ(other.refusal().status, 400u);
 }
 
@@ -187,9 +185,7 @@ TEST_F(RequestReaderTest, RefusesMissingOrRepeatedHost) {
   RequestReader other(1024, 1000);
   boost::beast::flat_buffer buffer;
   std::string_view two = "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n";
-  boost::asio::buffer_copy(buffer.prepare(two.size()), boost::asio::buffer(two));
-  buffer.commit(two.size());
-  ASSERT_EQ(other.parse(buffer), Step::refused);
+  ASSERT_EQ(feed(other, buffer, two), Step::refused);
   EXPECT_EQ(other.refusal().status, 400u);
 }
 
@@ -280,10 +276,7 @@ TEST_F(RequestReaderTest, BoundsTheWholeHeadHoweverItArrives) {
   boost::beast::flat_buffer buffer;
   Step step = Step::need_more;
   for (std::size_t i = 0; i < bytes.size() && step == Step::need_more; i += 7) {
-    std::string_view piece = std::string_view(bytes).substr(i, 7);
-    boost::asio::buffer_copy(buffer.prepare(piece.size()), boost::asio::buffer(piece));
-    buffer.commit(piece.size());
-    step = other.parse(buffer);
+    step = feed(other, buffer, std::string_view(bytes).substr(i, 7));
   }
   ASSERT_EQ(step, Step::refused);
   EXPECT_EQ(other.refusal().status, 431u);
