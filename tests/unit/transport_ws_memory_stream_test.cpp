@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -289,67 +290,68 @@ TEST_P(WsMemoryStreamScriptTest, CompletesUnderEveryChunkingAndBlockedIo) {
   }
 }
 
-TEST_P(WsMemoryStreamScriptTest, SurvivesAResetAtEveryReadOffset) {
-  const Script& script = GetParam();
-  std::size_t answer = script.client_answers_close ? client_close(1000).size() : 0;
-  for (std::size_t read_chunk : {0, 1, 3}) {
-    for (std::size_t offset = 0; offset <= script.input.size() + answer; ++offset) {
+// Plays `script` with one fault at every offset 0..last, for each chunk size; `place` puts the
+// fault (and the chunk size) into the stream's faults. Every run must keep the invariants.
+template <class Place>
+void expect_invariants_at_every_offset(const Script& script,
+                                       std::initializer_list<std::size_t> chunks, std::size_t last,
+                                       Place place, std::string_view fault) {
+  for (std::size_t chunk : chunks) {
+    for (std::size_t offset = 0; offset <= last; ++offset) {
       StreamFaults faults;
-      faults.read_chunk = read_chunk;
-      faults.reset_at_read = offset;
-      Played run = play(script, faults);
-      ASSERT_EQ(broken_invariant(run, script), "")
-          << "reset after " << offset << " bytes, read chunk " << read_chunk;
+      place(faults, chunk, offset);
+      ASSERT_EQ(broken_invariant(play(script, faults), script), "")
+          << fault << " after " << offset << " bytes, chunk " << chunk;
     }
   }
+}
+
+std::size_t input_with_answer(const Script& script) {
+  return script.input.size() + (script.client_answers_close ? client_close(1000).size() : 0);
+}
+
+TEST_P(WsMemoryStreamScriptTest, SurvivesAResetAtEveryReadOffset) {
+  expect_invariants_at_every_offset(
+      GetParam(), {0, 1, 3}, input_with_answer(GetParam()),
+      [](StreamFaults& f, std::size_t chunk, std::size_t offset) {
+        f.read_chunk = chunk;
+        f.reset_at_read = offset;
+      },
+      "read reset");
 }
 
 TEST_P(WsMemoryStreamScriptTest, SurvivesEofAtEveryReadOffset) {
-  const Script& script = GetParam();
-  std::size_t answer = script.client_answers_close ? client_close(1000).size() : 0;
-  for (std::size_t read_chunk : {0, 1, 3}) {
-    for (std::size_t offset = 0; offset <= script.input.size() + answer; ++offset) {
-      StreamFaults faults;
-      faults.read_chunk = read_chunk;
-      faults.eof_at_read = offset;
-      Played run = play(script, faults);
-      ASSERT_EQ(broken_invariant(run, script), "")
-          << "EOF after " << offset << " bytes, read chunk " << read_chunk;
-    }
-  }
+  expect_invariants_at_every_offset(
+      GetParam(), {0, 1, 3}, input_with_answer(GetParam()),
+      [](StreamFaults& f, std::size_t chunk, std::size_t offset) {
+        f.read_chunk = chunk;
+        f.eof_at_read = offset;
+      },
+      "EOF");
 }
 
 TEST_P(WsMemoryStreamScriptTest, SurvivesAResetAtEveryWriteOffset) {
-  const Script& script = GetParam();
-  std::size_t total = output_size(script);
+  std::size_t total = output_size(GetParam());
   ASSERT_GT(total, 0u);
-  for (std::size_t write_chunk : {0, 1, 4}) {
-    for (std::size_t offset = 0; offset <= total; ++offset) {
-      StreamFaults faults;
-      faults.read_chunk = 5;
-      faults.write_chunk = write_chunk;
-      faults.reset_at_write = offset;
-      Played run = play(script, faults);
-      ASSERT_EQ(broken_invariant(run, script), "")
-          << "reset after " << offset << " written bytes, write chunk " << write_chunk;
-    }
-  }
+  expect_invariants_at_every_offset(
+      GetParam(), {0, 1, 4}, total,
+      [](StreamFaults& f, std::size_t chunk, std::size_t offset) {
+        f.read_chunk = 5;
+        f.write_chunk = chunk;
+        f.reset_at_write = offset;
+      },
+      "write reset");
 }
 
 TEST_P(WsMemoryStreamScriptTest, EndsWhenThePeerStopsReadingAtEveryWriteOffset) {
-  const Script& script = GetParam();
-  std::size_t total = output_size(script);
-  for (std::size_t write_chunk : {0, 3}) {
-    for (std::size_t offset = 0; offset <= total; ++offset) {
-      StreamFaults faults;
-      faults.read_chunk = 5;
-      faults.write_chunk = write_chunk;
-      faults.stall_at_write = offset;
-      Played run = play(script, faults);
-      ASSERT_EQ(broken_invariant(run, script), "")
-          << "stalled after " << offset << " written bytes, write chunk " << write_chunk;
-    }
-  }
+  expect_invariants_at_every_offset(
+      GetParam(), {0, 3}, output_size(GetParam()),
+      [](StreamFaults& f, std::size_t chunk, std::size_t offset) {
+        f.read_chunk = 5;
+        f.write_chunk = chunk;
+        f.stall_at_write = offset;
+      },
+      "stall");
 }
 
 INSTANTIATE_TEST_SUITE_P(Scripts, WsMemoryStreamScriptTest, ::testing::ValuesIn(scripts()),
