@@ -128,9 +128,21 @@ bool ServerApi::data_acceptable(const std::string& data) const {
 }
 
 // Per-tenant and per-channel publication rates: 0, or 111 (written to the audit log).
+namespace {
+audit::Event publish_audit(const Caller& caller, std::string_view channel) {
+  return audit::Event{"publish", "", caller.tenant, channel, "", caller.remote, 0};
+}
+}  // namespace
+
 std::uint32_t ServerApi::admit(const Caller& caller, std::string_view channel) const {
-  return services_.admit_publication(
-      channel, audit::Event{"publish", "", caller.tenant, channel, "", caller.remote, 0});
+  return services_.admit_publication(channel, publish_audit(caller, channel));
+}
+
+std::optional<Error> ServerApi::check_event(const Caller& caller,
+                                            const config::NamespaceOptions& ns,
+                                            std::string_view channel,
+                                            const std::string& data) const {
+  return services_.check_event(ns, channel, data, publish_audit(caller, channel));
 }
 
 Result<const config::NamespaceOptions*> ServerApi::channel_namespace(
@@ -177,6 +189,7 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
   auto ns = channel_namespace(caller, channel);
   if (!ns.ok()) return ns.error();
   if (!data_acceptable(params.data)) return api_error(code::bad_request);
+  if (auto invalid = check_event(caller, *ns.value(), channel, params.data)) return *invalid;
   if (auto error = admit(caller, channel)) return api_error(error);
   engine::HistoryOptions history =
       params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
@@ -204,6 +217,8 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
     std::string_view channel;
     if (item.get(channel)) return api_error(code::bad_request);
     auto ns = channel_namespace(caller, channel);
+    if (ns.ok())
+      if (auto invalid = check_event(caller, *ns.value(), channel, params.data)) ns = *invalid;
     std::uint32_t rate_error = ns.ok() ? admit(caller, channel) : 0;
     if (!ns.ok() || rate_error) {
       actions.push_back(

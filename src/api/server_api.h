@@ -48,6 +48,9 @@ class ServerApi {
                             simdjson::dom::object params, Result<Action> local);
   bool data_acceptable(const std::string& data) const;
   std::uint32_t admit(const Caller& caller, std::string_view channel) const;
+  // With the namespace's validate_events: error 107 unless `data` is a catalogue event.
+  std::optional<Error> check_event(const Caller& caller, const config::NamespaceOptions& ns,
+                                   std::string_view channel, const std::string& data) const;
   Result<Action> publish(const Caller& caller, simdjson::dom::object params);
   Result<Action> broadcast(const Caller& caller, simdjson::dom::object params);
   template <typename Act>

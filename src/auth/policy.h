@@ -8,6 +8,7 @@
 
 #include "auth/token.h"
 #include "config/config.h"
+#include "core/pattern.h"
 
 namespace neo::auth {
 
@@ -20,8 +21,7 @@ enum class Decision {
   denied,           // -> 103
 };
 
-// '*' matches any run of characters (':' included); everything else is literal.
-bool match_pattern(std::string_view pattern, std::string_view text);
+using neo::match_pattern;
 
 // "ns:rest" -> "ns"; a channel without ':' has no namespace ("").
 std::string_view namespace_of(std::string_view channel);

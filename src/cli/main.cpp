@@ -1,4 +1,4 @@
-// neo-events command line: serve, checkconfig, genconfig, gentoken, publish (spec §2).
+// neo-events command line: serve, checkconfig, genconfig, gentoken, publish, events (spec §2).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "auth/token.h"
+#include "cli/event_builder.h"
 #include "cli/logging.h"
 #include "config/loader.h"
 #include "core/clock.h"
@@ -76,8 +77,10 @@ void print_development_banner(const Config& config, std::uint16_t port) {
       << "/connection/websocket', {token: '<token above>'});\n"
       << "    const s = c.newSubscription('tenant:1:deployments');\n"
       << "    s.on('publication', ctx => console.log(ctx.data)); s.subscribe(); c.connect();\n"
-      << "  Publish: curl -s -H 'X-API-Key: " << config.api.key
-      << "' -d '{\"channel\":\"tenant:1:deployments\",\"data\":{\"type\":\"hello\"}}' "
+      << "  Publish a catalogue event (docs/events.md): curl -s -H 'X-API-Key: " << config.api.key
+      << "' -d '{\"channel\":\"tenant:1:deployments\",\"data\":{\"type\":\"deployment_update\","
+         "\"deploymentId\":\"d1\",\"status\":\"running\",\"progress\":40,"
+         "\"timestamp\":\"2026-12-05T10:00:00Z\"}}' "
       << "http://127.0.0.1:" << port << "/api/publish\n"
       << std::flush;
 }
@@ -108,9 +111,25 @@ int serve(const std::string& path) {
   return 0;
 }
 
+// The config's catalogue (its catalogue_file, else the built-in one), or exit 1 saying why.
+std::shared_ptr<const neo::catalogue::Catalogue> catalogue_or_exit(const Config& config) {
+  try {
+    return neo::catalogue::Catalogue::load(config.catalogue_file);
+  } catch (const neo::catalogue::CatalogueError& error) {
+    std::cerr << "catalogue_file: " << error.what() << "\n";
+    std::exit(1);
+  }
+}
+
 int checkconfig(const std::string& path) {
-  load_or_exit(path);
+  catalogue_or_exit(load_or_exit(path));
   std::cout << path << ": ok\n";
+  return 0;
+}
+
+int list_events(const std::string& path) {
+  Config config = path.empty() ? Config{} : load_or_exit(path);
+  std::cout << neo::cli::describe_catalogue(*catalogue_or_exit(config));
   return 0;
 }
 
@@ -151,8 +170,7 @@ int gentoken(const std::string& path, const std::string& user, const std::string
   return 0;
 }
 
-int publish(const std::string& path, const std::string& channel, const std::string& data) {
-  Config config = load_or_exit(path);
+int publish(const Config& config, const std::string& channel, const std::string& data) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   auto colon = config.http.listen.rfind(':');
@@ -189,6 +207,26 @@ int publish(const std::string& path, const std::string& channel, const std::stri
   }
 }
 
+// `publish --channel C --data JSON`, or `publish --event TYPE [--tenant|--user|--channel]
+// --field name=value...` (built, validated and routed by the catalogue).
+int publish_command(const std::string& path, const neo::cli::EventRequest& event,
+                    const std::string& data) {
+  if (event.type.empty() == data.empty() || (event.type.empty() && event.channel.empty())) {
+    std::cerr << "publish: give --channel with --data, or --event with its --field values\n";
+    return 1;
+  }
+  Config config = load_or_exit(path);
+  if (event.type.empty()) return publish(config, event.channel, data);
+  std::string error;
+  auto built = neo::cli::build_event(*catalogue_or_exit(config), event, error);
+  if (!built) {
+    std::cerr << error << "\n";
+    return 1;
+  }
+  std::cerr << "publishing to " << built->channel << ": " << built->data << "\n";
+  return publish(config, built->channel, built->data);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,7 +234,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("neo-events ") + NEO_EVENTS_VERSION);
   app.require_subcommand(1);
 
-  std::string config_path, user, tenant, ttl = "1h", channel, data, out_path = kDefaultConfig;
+  std::string config_path, user, tenant, ttl = "1h", data, out_path = kDefaultConfig;
   std::vector<std::string> roles;
 
   auto* serve_cmd = app.add_subcommand("serve", "run the server");
@@ -211,16 +249,24 @@ int main(int argc, char** argv) {
   token_cmd->add_option("--tenant", tenant, "tenant id");
   token_cmd->add_option("--role", roles, "role (repeatable)");
   token_cmd->add_option("--ttl", ttl, "lifetime, e.g. 1h");
+  neo::cli::EventRequest event;
   auto* publish_cmd = app.add_subcommand("publish", "publish through a running server's API");
   publish_cmd->add_option("-c,--config", config_path, "config file")->required();
-  publish_cmd->add_option("--channel", channel, "channel")->required();
-  publish_cmd->add_option("--data", data, "JSON data")->required();
+  publish_cmd->add_option("--channel", event.channel, "channel (derived from --event if omitted)");
+  publish_cmd->add_option("--data", data, "JSON data");
+  publish_cmd->add_option("--event", event.type, "a catalogue event type (see `events`)");
+  publish_cmd->add_option("--tenant", event.tenant, "tenant for the event's channel");
+  publish_cmd->add_option("--user", event.user, "user for the event's channel");
+  publish_cmd->add_option("--field", event.fields, "name=value of the event (repeatable)");
+  auto* events_cmd = app.add_subcommand("events", "list the event catalogue");
+  events_cmd->add_option("-c,--config", config_path, "config file (for its catalogue_file)");
 
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(config_path);
   if (*check_cmd) return checkconfig(config_path);
   if (*gen_cmd) return genconfig(out_path);
   if (*token_cmd) return gentoken(config_path, user, tenant, roles, ttl);
-  if (*publish_cmd) return publish(config_path, channel, data);
+  if (*publish_cmd) return publish_command(config_path, event, data);
+  if (*events_cmd) return list_events(config_path);
   return 1;
 }

@@ -108,6 +108,8 @@ struct NamespaceOptions {
   bool allow_positioning = false;
   bool force_recovery = false;
   bool allow_recovery = false;
+  // Check every publication (API and clients) against the event catalogue: error 107 otherwise.
+  bool validate_events = false;
 
   bool history_enabled() const { return history_size > 0 && history_ttl.count() > 0; }
 
@@ -187,6 +189,8 @@ struct Config {
   LogOptions log;
   NodeOptions node;
   AuditOptions audit;
+  // Replaces the built-in event catalogue (schemas/catalogue.json); empty = built-in.
+  std::string catalogue_file;
 
   const NamespaceOptions* find_namespace(std::string_view name) const {
     for (const auto& ns : namespaces)

@@ -65,6 +65,8 @@ engine:
     prefix: neo
 
 # Channel "ns:rest" belongs to namespace "ns"; a channel outside these is unknown.
+# validate_events: every publication (API and clients) must be an event of the catalogue
+# (schemas/, docs/events.md) allowed on its channel, else error 107 naming the failing field.
 namespaces:
   - name: tenant
     history_size: 10
@@ -72,9 +74,10 @@ namespaces:
     force_recovery: true
     presence: true
     join_leave: true
-  - { name: admin, history_size: 100, history_ttl: 1h }
+    validate_events: true
+  - { name: admin, history_size: 100, history_ttl: 1h, validate_events: true }
   - { name: system }
-  - { name: user, history_size: 50, history_ttl: 24h, force_recovery: true }
+  - { name: user, history_size: 50, history_ttl: 24h, force_recovery: true, validate_events: true }
   - { name: certification, presence: true, join_leave: true, history_size: 10, history_ttl: 1h }
 
 # Role -> channel patterns it may subscribe to / publish into. '*' matches any run of

@@ -93,6 +93,7 @@ void visit_fields(NamespaceOptions& o, V&& v) {
   v("allow_positioning", o.allow_positioning);
   v("force_recovery", o.force_recovery);
   v("allow_recovery", o.allow_recovery);
+  v("validate_events", o.validate_events);
 }
 // RoleOptions::name is the role's key in the `roles` mapping, not a field.
 template <class V>
@@ -150,6 +151,7 @@ void visit_fields(Config& o, V&& v) {
   v("log", o.log);
   v("node", o.node);
   v("audit", o.audit);
+  v("catalogue_file", o.catalogue_file);
 }
 
 struct IgnoreFields {

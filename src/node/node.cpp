@@ -132,9 +132,11 @@ struct Node::Parts {
         dispatcher(services),
         sessions(services),
         quotas(config),
-        audit(config.audit, config.node.name.empty() ? hostname() : config.node.name) {
+        audit(config.audit, config.node.name.empty() ? hostname() : config.node.name),
+        catalogue(catalogue::Catalogue::load(config.catalogue_file)) {
     services.limits = &quotas;
     services.audit = &audit;
+    services.catalogue = catalogue.get();
   }
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
@@ -152,6 +154,7 @@ struct Node::Parts {
   session::ClientSessionFactory sessions;
   limits::Limits quotas;
   audit::AuditLog audit;
+  std::shared_ptr<const catalogue::Catalogue> catalogue;
   std::unique_ptr<cluster::Cluster> cluster;  // only when the engine joins several nodes
   std::unique_ptr<api::ClusterBridge> bridge;
   std::unique_ptr<EngineEvents> events;
@@ -327,6 +330,10 @@ std::string Node::metrics_text() const {
   out += "# TYPE neo_events_http_body_budget_refusals_total counter\n";
   out +=
       "neo_events_http_body_budget_refusals_total " + std::to_string(p.bodies->refusals()) + "\n";
+  out += "# HELP neo_events_invalid_events_total Publications refused by the event catalogue.\n";
+  out += "# TYPE neo_events_invalid_events_total counter\n";
+  out += "neo_events_invalid_events_total " +
+         std::to_string(p.services.invalid_events.load(std::memory_order_relaxed)) + "\n";
   out += "# HELP neo_events_build_info Build information.\n";
   out += "# TYPE neo_events_build_info gauge\n";
   out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";

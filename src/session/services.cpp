@@ -39,6 +39,23 @@ std::uint32_t Services::admit_publication(std::string_view channel, const audit:
   return 111;
 }
 
+std::optional<Error> Services::check_event(const config::NamespaceOptions& ns,
+                                           std::string_view channel, std::string_view data,
+                                           const audit::Event& who) const {
+  if (!ns.validate_events || !catalogue) return std::nullopt;
+  auto problem = catalogue->check(channel, data);
+  if (!problem) return std::nullopt;
+  invalid_events.fetch_add(1, std::memory_order_relaxed);
+  Error error{107, "invalid event: " + *problem, false};
+  audit::Event event = who;
+  event.action = "publish";
+  event.channel = channel;
+  event.reason = error.message;
+  event.code = error.code;
+  record(event);
+  return error;
+}
+
 const config::NamespaceOptions* namespace_for(const config::Config& config,
                                               std::string_view channel) {
   return config.find_namespace(auth::namespace_of(channel));

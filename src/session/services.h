@@ -14,6 +14,7 @@
 #include "audit/audit_log.h"
 #include "auth/policy.h"
 #include "auth/token.h"
+#include "catalogue/catalogue.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/timer_wheel.h"
@@ -90,12 +91,20 @@ struct Services {
   audit::AuditLog* audit = nullptr;
   // Set when the engine joins several nodes (the server API then acts on every node).
   cluster::Cluster* cluster = nullptr;
+  // The event catalogue for namespaces with validate_events; the node always sets it.
+  const catalogue::Catalogue* catalogue = nullptr;
+  // Publications refused by the catalogue (metrics).
+  mutable std::atomic<std::uint64_t> invalid_events{0};
 
   void record(const audit::Event& event) const {
     if (audit) audit->record(event);
   }
   // 0 when allowed, else the error code (111) after writing the quota hit to the audit log.
   std::uint32_t admit_publication(std::string_view channel, const audit::Event& who) const;
+  // nullopt when `ns` does not validate events or `data` is a catalogue event allowed on
+  // `channel`; else error 107 naming the failing JSON path, counted and written to the audit log.
+  std::optional<Error> check_event(const config::NamespaceOptions& ns, std::string_view channel,
+                                   std::string_view data, const audit::Event& who) const;
 };
 
 // Options that a channel's namespace gives its subscriptions and publications.

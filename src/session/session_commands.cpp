@@ -15,9 +15,14 @@ void ClientSession::handle_publish(Command& cmd) {
   if (error) {
     audit("publish", cmd.channel, protocol::make_error(error).message, error);
   } else {
-    error = services_.admit_publication(
-        cmd.channel, audit::Event{"publish", identity_.user, identity_.tenant, cmd.channel, "",
-                                  connection_.remote_address(), 0});
+    const audit::Event who{
+        "publish", identity_.user, identity_.tenant, cmd.channel, "", connection_.remote_address(),
+        0};
+    if (auto invalid = services_.check_event(*ns, cmd.channel, cmd.data, who)) {
+      push(protocol::encode_error_reply(cmd.id, *invalid));
+      return finish_command();
+    }
+    error = services_.admit_publication(cmd.channel, who);
   }
   if (error) {
     reply_error(cmd.id, error);

@@ -31,7 +31,7 @@ describe('neo-events CLI', () => {
     assert.match(version.stdout, /^neo-events \d+\.\d+\.\d+/);
     const help = run(['--help']);
     assert.equal(help.code, 0);
-    for (const sub of ['serve', 'checkconfig', 'genconfig', 'gentoken', 'publish']) assert.match(help.stdout, new RegExp(sub));
+    for (const sub of ['serve', 'checkconfig', 'genconfig', 'gentoken', 'publish', 'events']) assert.match(help.stdout, new RegExp(sub));
   });
 
   it('genconfig writes a config that checkconfig accepts, and never overwrites', T, () => {
@@ -111,11 +111,41 @@ describe('neo-events CLI', () => {
       assert.ok(connected.connect.client, JSON.stringify(connected));
       const sub = await r.request('subscribe', { channel: 'tenant:7:deployments' });
       assert.ok(sub.subscribe, JSON.stringify(sub));
-      const published = run(['publish', '-c', configFile, '--channel', 'tenant:7:deployments', '--data', '{"via":"cli"}'], env);
+      // The generated config validates tenant events: free-form data is refused with 107.
+      const freeform = run(['publish', '-c', configFile, '--channel', 'tenant:7:deployments', '--data', '{"via":"cli"}'], env);
+      assert.equal(freeform.code, 1);
+      assert.match(freeform.stdout, /"code":107,"message":"invalid event: \/type: is required"/);
+      const event = ['publish', '-c', configFile, '--event', 'deployment_update', '--tenant', '7'];
+      const fields = ['--field', 'deploymentId=d1', '--field', 'status=running'];
+      const published = run([...event, ...fields, '--field', 'progress=40', '--field', 'data={"via":"cli"}'], env);
       assert.equal(published.code, 0, published.stdout + published.stderr);
       assert.match(published.stdout, /"offset":1/);
       const push = await r.message((m) => m.push && m.push.pub);
-      assert.deepEqual(push.push.pub.data, { via: 'cli' });
+      const { timestamp, ...rest } = push.push.pub.data;
+      assert.deepEqual(rest, { type: 'deployment_update', deploymentId: 'd1', status: 'running', progress: 40, data: { via: 'cli' } });
+      assert.ok(Math.abs(Date.parse(timestamp) - Date.now()) < 60_000, timestamp);
+      assert.match(timestamp, /Z$/);
+      // Bad fields are caught before anything is sent.
+      const tooFar = run([...event, ...fields, '--field', 'progress=140'], env);
+      assert.equal(tooFar.code, 1);
+      assert.match(tooFar.stderr, /invalid event for tenant:7:deployments: \/progress: must be <= 100/);
+      const notNumber = run([...event, ...fields, '--field', 'progress=lots'], env);
+      assert.equal(notNumber.code, 1);
+      assert.match(notNumber.stderr, /--field progress: expected a number, got "lots"/);
+      const unknownType = run(['publish', '-c', configFile, '--event', 'deployment_party', '--tenant', '7'], env);
+      assert.equal(unknownType.code, 1);
+      assert.match(unknownType.stderr, /no event type "deployment_party"/);
+      const noChannel = run(['publish', '-c', configFile, '--event', 'deployment_log', ...fields], env);
+      assert.equal(noChannel.code, 1);
+      assert.match(noChannel.stderr, /give --tenant, --user or --channel/);
+      const neither = run(['publish', '-c', configFile, '--channel', 'tenant:7:deployments'], env);
+      assert.equal(neither.code, 1);
+      assert.match(neither.stderr, /give --channel with --data, or --event/);
+      // The next publication the subscriber sees is the CLI's next good one: nothing bad got out.
+      const log = run([...event.slice(0, 4), 'deployment_log', '--tenant', '7', '--field', 'deploymentId=d1', '--field', 'log=done', '--field', 'level=info'], env);
+      assert.equal(log.code, 0, log.stdout + log.stderr);
+      const next = await r.message((m) => m.push && m.push.pub && m.push.pub.offset === 2);
+      assert.equal(next.push.pub.data.type, 'deployment_log');
       const refused = run(['publish', '-c', configFile, '--channel', 'nope:x', '--data', '{}'], env);
       assert.equal(refused.code, 1);
       assert.match(refused.stdout, /"code":102/);

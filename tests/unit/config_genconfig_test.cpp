@@ -13,13 +13,14 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 NamespaceOptions ns(const std::string& name, std::uint32_t size, Duration ttl, bool recovery,
-                    bool presence) {
+                    bool presence, bool validate) {
   NamespaceOptions o;
   o.name = name;
   o.history_size = size;
   o.history_ttl = ttl;
   o.force_recovery = recovery;
   o.presence = o.join_leave = presence;
+  o.validate_events = validate;
   return o;
 }
 
@@ -39,10 +40,11 @@ TEST(DevelopmentConfig, ServerSettings) {
 }
 
 TEST(DevelopmentConfig, NeoStackNamespaces) {
-  EXPECT_THAT(development_config("s", "k").namespaces,
-              ElementsAre(ns("tenant", 10, 1h, true, true), ns("admin", 100, 1h, false, false),
-                          ns("system", 0, 0ms, false, false), ns("user", 50, 24h, true, false),
-                          ns("certification", 10, 1h, false, true)));
+  EXPECT_THAT(
+      development_config("s", "k").namespaces,
+      ElementsAre(ns("tenant", 10, 1h, true, true, true), ns("admin", 100, 1h, false, false, true),
+                  ns("system", 0, 0ms, false, false, false), ns("user", 50, 24h, true, false, true),
+                  ns("certification", 10, 1h, false, true, false)));
 }
 
 TEST(DevelopmentConfig, NeoStackRolesAndLimits) {

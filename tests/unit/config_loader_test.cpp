@@ -163,7 +163,8 @@ engine: { type: redis, redis: { addresses: [redis://a:1, redis://b:2], prefix: p
 namespaces:
   - { name: ns, force_push_join_leave: true, history_size: 1, history_ttl: 1s,
       history_meta_ttl: 2h, force_positioning: true, allow_positioning: true,
-      allow_recovery: true }
+      allow_recovery: true, validate_events: true }
+catalogue_file: /etc/neo/catalogue.json
 metrics: { enabled: false }
 log: { level: debug, format: text }
 )",
@@ -181,8 +182,9 @@ log: { level: debug, format: text }
   EXPECT_EQ(c.engine.redis.prefix, "p");
   const NamespaceOptions& ns = c.namespaces.at(0);
   EXPECT_TRUE(ns.force_push_join_leave && ns.force_positioning && ns.allow_positioning &&
-              ns.allow_recovery);
+              ns.allow_recovery && ns.validate_events);
   EXPECT_EQ(ns.history_meta_ttl, 2h);
+  EXPECT_EQ(c.catalogue_file, "/etc/neo/catalogue.json");
   EXPECT_FALSE(c.metrics.enabled);
   EXPECT_EQ(c.log, (LogOptions{"debug", "text"}));
 }
@@ -198,6 +200,8 @@ TEST(ConfigLoad, AbsentKeysKeepDefaults) {
 TEST(ConfigLoad, ListItemsStartFromDefaults) {
   const Config c = load_from_text("namespaces: [{name: ns}]", kSecrets);
   EXPECT_EQ(c.namespaces.at(0).history_meta_ttl, 720h);
+  EXPECT_FALSE(c.namespaces.at(0).validate_events);  // off unless asked for
+  EXPECT_EQ(c.catalogue_file, "");                   // the built-in catalogue
 }
 
 TEST(ConfigLoad, EmptyValuesMeanEmpty) {
@@ -300,6 +304,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "engine.type: expected memory or redis, got \"mysql\""},
         ProblemRow{"bool", "namespaces: [{ name: aa, presence: maybe }]",
                    "namespaces[0].presence: expected true or false, got \"maybe\""},
+        ProblemRow{"validate_events", "namespaces: [{ name: aa, validate_events: yes please }]",
+                   "namespaces[0].validate_events: expected true or false, got \"yes please\""},
+        ProblemRow{"catalogue_file", "catalogue_file: [a]",
+                   "catalogue_file: expected a string, got a list"},
         ProblemRow{"bool_list", "metrics: { enabled: [] }",
                    "metrics.enabled: expected true or false, got a list"},
         ProblemRow{"number", "rate_limits: [{ channel: a, per_second: fast }]",
