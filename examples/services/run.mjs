@@ -88,13 +88,17 @@ function describe({ channel, event: e }) {
   return `${e.timestamp} ${channel} ${e.type} ${detail ? detail() : ''}`;
 }
 
-/** A view of `publisher` whose publish* calls never reject (failures go to its `error` event). */
-function settled(publisher) {
+/**
+ * A view of `publisher` for the simulators: publish* calls never reject (failures go to the
+ * publisher's `error` event) and do nothing once the scheduler stopped (a simulator in the middle
+ * of a sequence of awaited publications must not reach the closed client).
+ */
+function settled(publisher, scheduler) {
   return new Proxy(publisher, {
     get(target, key) {
       const value = target[key];
       if (typeof value !== 'function' || !String(key).startsWith('publish')) return value;
-      return (...args) => value.apply(target, args).catch(() => undefined);
+      return async (...args) => (scheduler.stopped ? undefined : value.apply(target, args).catch(() => undefined));
     },
   });
 }
@@ -128,9 +132,8 @@ async function main() {
       console.error(`services: publishing to ${channel ?? '?'} failed: ${error.message}`);
     });
   }
-  const publishers = Object.fromEntries(Object.entries(raw).map(([k, p]) => [k, settled(p)]));
-
   const s = new Scheduler();
+  const publishers = Object.fromEntries(Object.entries(raw).map(([k, p]) => [k, settled(p, s)]));
   console.error(
     `services: publishing to ${o.url} for tenants ${o.tenants.join(', ')}` +
       (o.durationMs === undefined ? ' until SIGINT/SIGTERM' : ` for ${o.durationMs} ms`),
