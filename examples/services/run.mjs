@@ -6,16 +6,7 @@
 //   node examples/services/run.mjs --url http://127.0.0.1:8000 --api-key KEY --tenants 1,2 [--duration 60s]
 import { parseArgs } from 'node:util';
 
-import {
-  ActivityPublisher,
-  BillingPublisher,
-  DeploymentPublisher,
-  EventClient,
-  MonitoringPublisher,
-  NotificationPublisher,
-  PresencePublisher,
-  checkId,
-} from '@neo-events/publishers';
+import { EventClient, checkId, createPublishers } from '@neo-events/publishers';
 
 import { Scheduler, billing, deployments, monitoring, people } from './simulators.mjs';
 
@@ -114,14 +105,7 @@ async function main() {
   const client = new EventClient({ url: o.url, apiKey: o.apiKey });
   const counts = {};
   let failures = 0;
-  const raw = {
-    deployments: new DeploymentPublisher(client),
-    billing: new BillingPublisher(client),
-    monitoring: new MonitoringPublisher(client),
-    notifications: new NotificationPublisher(client),
-    presence: new PresencePublisher(client),
-    activity: new ActivityPublisher(client),
-  };
+  const raw = createPublishers(client);
   for (const p of Object.values(raw)) {
     p.on('published', (pub) => {
       counts[pub.event.type] = (counts[pub.event.type] ?? 0) + 1;

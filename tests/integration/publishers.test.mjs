@@ -15,13 +15,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-
 import {
   ADMIN,
   EVENT_TIMEOUT,
-  REPO_ROOT,
   apiPost,
   assertCleanExit,
   connectClient,
@@ -34,44 +30,18 @@ import {
   waitServing,
 } from './harness.mjs';
 import { startRedis } from './redis.mjs';
+import { EVENT_TYPES, assertCatalogueShape } from './support/catalogue.mjs';
 
 const publishers = await import('@neo-events/publishers').catch((e) => {
   throw new Error(
     `@neo-events/publishers is not built (${e.message}): run \`npm ci && npm run build\` at the repo root (scripts/setup.sh does)`,
   );
 });
-const {
-  ActivityPublisher,
-  BillingPublisher,
-  DeploymentPublisher,
-  EventClient,
-  EventError,
-  MonitoringPublisher,
-  NotificationPublisher,
-  PresencePublisher,
-} = publishers;
+const { BillingPublisher, DeploymentPublisher, EventClient, EventError, NotificationPublisher, createPublishers } =
+  publishers;
 
 const T = { timeout: 20_000 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// The catalogue's schemas, compiled once.
-const SCHEMAS = path.join(REPO_ROOT, 'schemas');
-const catalogue = JSON.parse(readFileSync(path.join(SCHEMAS, 'catalogue.json'), 'utf8'));
-const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
-const validators = Object.fromEntries(
-  Object.entries(catalogue.events).map(([type, rel]) => [
-    type,
-    ajv.compile(JSON.parse(readFileSync(path.join(SCHEMAS, rel), 'utf8'))),
-  ]),
-);
-
-/** Asserts that `data` is a catalogue event of its type, stamped in UTC. */
-function assertCatalogueShape(data) {
-  const validate = validators[data.type];
-  assert.ok(validate, `unknown event type ${data.type}`);
-  assert.ok(validate(data), `${data.type} does not match its schema: ${ajv.errorsText(validate.errors)}`);
-  assert.match(data.timestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-}
 
 // Tenant keys: `tk1` may act on tenant:tk1:* only; its calls are audited (one api:batch line per
 // request), which lets the tests count requests without a fake.
@@ -114,12 +84,7 @@ describe('publishers against the server', () => {
     const { server } = ctx;
     const client = eventClient(server);
     t.after(() => client.close());
-    const deployments = new DeploymentPublisher(client);
-    const billing = new BillingPublisher(client);
-    const monitoring = new MonitoringPublisher(client);
-    const notifications = new NotificationPublisher(client);
-    const presence = new PresencePublisher(client);
-    const activity = new ActivityPublisher(client);
+    const { deployments, billing, monitoring, notifications, presence, activity } = createPublishers(client);
 
     // Each subscriber with a role that may read the channel (spec §4 roles).
     const tenantAdmin = (await connectClient(server, { user: 'ta-1', tenant: 'p1', roles: ['tenant_admin'] })).client;
@@ -189,7 +154,7 @@ describe('publishers against the server', () => {
       assertCatalogueShape(got.data);
       types.add(got.data.type);
     }
-    assert.deepEqual([...types].sort(), Object.keys(catalogue.events).sort(), 'every catalogue type was published');
+    assert.deepEqual([...types].sort(), EVENT_TYPES, 'every catalogue type was published');
   });
 
   it('200 publications over 3 channels in one tick: batched, each channel in order', T, async (t) => {

@@ -3,27 +3,14 @@
 // through its whole lifecycle, and the process stops cleanly on --duration and on SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-
 import { ADMIN, REPO_ROOT, connectClient, record, subscribe, useServer, waitFor } from './harness.mjs';
+import { EVENT_TYPES, assertCatalogueShape } from './support/catalogue.mjs';
 
 const ctx = useServer();
 const RUN = path.join(REPO_ROOT, 'examples', 'services', 'run.mjs');
-
-const SCHEMAS = path.join(REPO_ROOT, 'schemas');
-const catalogue = JSON.parse(readFileSync(path.join(SCHEMAS, 'catalogue.json'), 'utf8'));
-const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true }));
-const validators = Object.fromEntries(
-  Object.entries(catalogue.events).map(([type, rel]) => [
-    type,
-    ajv.compile(JSON.parse(readFileSync(path.join(SCHEMAS, rel), 'utf8'))),
-  ]),
-);
 
 /** Starts run.mjs; resolves {child, exited (a promise of {code, signal, stdout, stderr})}. */
 function runServices(server, args) {
@@ -81,15 +68,13 @@ describe('simulated services', () => {
       for (const [channel, rec] of recs) {
         assert.ok(rec.items.length > 0, `nothing on ${channel}`);
         for (const { data } of rec.items) {
-          const validate = validators[data.type];
-          assert.ok(validate, `${channel}: unknown type ${data.type}`);
-          assert.ok(validate(data), `${channel}: ${data.type} ${ajv.errorsText(validate.errors)}`);
+          assertCatalogueShape(data, `${channel}: `);
           if (channel.startsWith('admin:') && data.type !== 'metrics_update')
             assert.ok(data.tenantId, `${channel}: tenantId`);
           seen.set(data.type, (seen.get(data.type) ?? 0) + 1);
         }
       }
-      assert.deepEqual([...seen.keys()].sort(), Object.keys(catalogue.events).sort());
+      assert.deepEqual([...seen.keys()].sort(), EVENT_TYPES);
 
       // A deployment of tenant s1: starting, then running with rising progress, then an end state.
       const updates = recs

@@ -22,5 +22,7 @@ export type { NotificationLevel } from './publishers/notification.js';
 export { PresencePublisher } from './publishers/presence.js';
 export type { PresenceStatus } from './publishers/presence.js';
 export { ActivityPublisher } from './publishers/activity.js';
+export { createPublishers } from './publishers/all.js';
+export type { Publishers } from './publishers/all.js';
 
 export * from './generated/events.js';

@@ -19,6 +19,7 @@ import {
   NotificationPublisher,
   PresencePublisher,
   type PublishedEvent,
+  createPublishers,
 } from '../src/index.js';
 import { FakeServer } from './fake-server.js';
 
@@ -55,12 +56,7 @@ type Call = {
 };
 
 const calls = (): Call[] => {
-  const deployments = new DeploymentPublisher(client);
-  const billing = new BillingPublisher(client);
-  const monitoring = new MonitoringPublisher(client);
-  const notifications = new NotificationPublisher(client);
-  const presence = new PresencePublisher(client);
-  const activity = new ActivityPublisher(client);
+  const { deployments, billing, monitoring, notifications, presence, activity } = createPublishers(client);
   return [
     {
       name: 'publishDeploymentUpdate (positional)',
@@ -222,6 +218,19 @@ describe('publishers', () => {
     const produced = new Set<string>();
     for (const call of calls()) produced.add(call.event.type as string);
     expect([...produced].sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
+  it('createPublishers: one of each over the shared client', () => {
+    const all = createPublishers(client);
+    expect(Object.values(all).map((p) => p.constructor.name)).toEqual([
+      'DeploymentPublisher',
+      'BillingPublisher',
+      'MonitoringPublisher',
+      'NotificationPublisher',
+      'PresencePublisher',
+      'ActivityPublisher',
+    ]);
+    for (const p of Object.values(all)) expect(p.client).toBe(client);
   });
 
   it('MetricsPublisher is the MonitoringPublisher', () => {

@@ -12,13 +12,7 @@ export class NotificationPublisher extends BasePublisher {
     level: NotificationLevel = 'info',
     link?: string,
   ): Promise<PublishedEvent<Notification>> {
-    return this.publishTo(CHANNELS.TENANT_NOTIFICATIONS, [['tenantId', tenantId]], {
-      type: 'notification',
-      title,
-      message,
-      level,
-      link,
-    });
+    return this.notify(CHANNELS.TENANT_NOTIFICATIONS, ['tenantId', tenantId], { title, message, level, link });
   }
 
   publishUserNotification(
@@ -28,12 +22,14 @@ export class NotificationPublisher extends BasePublisher {
     level: NotificationLevel = 'info',
     link?: string,
   ): Promise<PublishedEvent<Notification>> {
-    return this.publishTo(CHANNELS.USER_NOTIFICATIONS, [['userId', userId]], {
-      type: 'notification',
-      title,
-      message,
-      level,
-      link,
-    });
+    return this.notify(CHANNELS.USER_NOTIFICATIONS, ['userId', userId], { title, message, level, link });
+  }
+
+  private notify(
+    pattern: typeof CHANNELS.TENANT_NOTIFICATIONS | typeof CHANNELS.USER_NOTIFICATIONS,
+    id: readonly [name: string, value: string],
+    fields: Omit<Notification, 'type' | 'timestamp'>,
+  ): Promise<PublishedEvent<Notification>> {
+    return this.publishTo(pattern, [id], { type: 'notification', ...fields });
   }
 }
