@@ -107,3 +107,16 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The JS packages of clients/js (npm workspaces, TypeScript) are built into their dist/ (ESM and
+# CJS); the integration tests and examples/services import the build. A package is rebuilt only
+# when its sources, package.json or tsconfig files changed since its last build.
+for pkg in clients/js/*/; do
+  stamp="${pkg}dist/.build-stamp"
+  if [[ ! -e "$stamp" ]] ||
+     [[ -n "$(find "${pkg}src" "${pkg}package.json" "${pkg}"tsconfig*.json -newer "$stamp" -print -quit)" ]]; then
+    echo "setup: building ${pkg%/}"
+    npm run build --silent --prefix "$pkg"
+    touch "$stamp"
+  fi
+done
