@@ -17,7 +17,8 @@ export interface SchemaNode {
   readonly format?: string;
 }
 
-const RFC3339 = /^\d{4}-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+// The catalogue's timestamps are RFC 3339 in UTC (ending in Z), as the server checks them.
+const RFC3339_UTC = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?[Zz]$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -43,7 +44,7 @@ export function schemaProblems(node: SchemaNode, value: unknown, at = ''): strin
       if (node.maxLength !== undefined && length > node.maxLength)
         problems.push(`${where} must have at most ${node.maxLength} characters`);
       if (node.format === 'date-time' && !isDateTime(value))
-        problems.push(`${where} must be an RFC 3339 date-time, got ${show(value)}`);
+        problems.push(`${where} must be an RFC 3339 date-time in UTC (ending in Z), got ${show(value)}`);
       break;
     }
     case 'number':
@@ -91,19 +92,19 @@ export function schemaProblems(node: SchemaNode, value: unknown, at = ''): strin
 }
 
 function isDateTime(text: string): boolean {
-  const m = RFC3339.exec(text);
+  const m = RFC3339_UTC.exec(text);
   if (!m) return false;
-  const [month, day, hour, minute, second] = m.slice(1, 6).map(Number) as [number, number, number, number, number];
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= 31 &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 60 &&
-    !Number.isNaN(Date.parse(text))
-  );
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1]! && hour <= 23 && minute <= 59 && second <= 60;
 }
 
 /** Throws a TypeError listing every way `event` differs from its catalogue schema. */

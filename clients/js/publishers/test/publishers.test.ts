@@ -369,7 +369,7 @@ describe('bad input is refused before sending', () => {
         message: 'm',
         timestamp: 'yesterday',
       }),
-    ).rejects.toThrow('/timestamp must be an RFC 3339 date-time, got "yesterday"');
+    ).rejects.toThrow('/timestamp must be an RFC 3339 date-time in UTC (ending in Z), got "yesterday"');
     expect(fake.requests).toHaveLength(0);
     // The same method reaches the catalogue channels no named method covers.
     const ok = await p.publishTo(CHANNELS.SYSTEM_ALERTS, [], { type: 'alert', severity: 'info', message: 'm' });
