@@ -12,7 +12,6 @@ import { after, describe, it } from 'node:test';
 
 import {
   BIN,
-  NAMESPACES,
   REPO_ROOT,
   TEST_TIMEOUT,
   apiPost,
@@ -21,6 +20,7 @@ import {
   startServer,
   subscribe,
   useServer,
+  VALIDATED_NAMESPACES,
 } from './harness.mjs';
 import { expectAudit, metric, sleep } from './support/hardening.mjs';
 
@@ -29,11 +29,10 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-catalogue-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const auditFile = path.join(dir, 'audit.log');
 
-const VALIDATED = new Set(['tenant', 'admin', 'user']);
 const TENANT_KEY = 'tenant-7-key-0123456789abcdef';
 const ctx = useServer({
   api: { tenant_keys: [{ tenant: '7', key: TENANT_KEY }] },
-  namespaces: NAMESPACES.map((ns) => ({ ...ns, validate_events: VALIDATED.has(ns.name) })),
+  namespaces: VALIDATED_NAMESPACES,
   audit: { enabled: true, file: auditFile },
 });
 

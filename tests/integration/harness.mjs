@@ -62,6 +62,12 @@ export const NAMESPACES = [
   { name: 'certification', presence: true, join_leave: true, history_size: 10, history_ttl: '1h' },
 ];
 
+/** NAMESPACES with validate_events on where genconfig turns it on (tenant, admin, user). */
+export const VALIDATED_NAMESPACES = NAMESPACES.map((ns) => ({
+  ...ns,
+  validate_events: ['tenant', 'admin', 'user'].includes(ns.name),
+}));
+
 export const ROLES = {
   admin: {
     subscribe: ['admin:*', 'tenant:*', 'system:*'],

@@ -27,6 +27,7 @@ import {
   startServer,
   subscribe,
   useServer,
+  VALIDATED_NAMESPACES,
   waitServing,
 } from './harness.mjs';
 import { startRedis } from './redis.mjs';
@@ -48,7 +49,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const AUDIT_DIR = mkdtempSync(path.join(os.tmpdir(), 'neo-events-pub-audit-'));
 const AUDIT_FILE = path.join(AUDIT_DIR, 'audit.log');
 const TENANT_KEY = randomBytes(16).toString('hex');
+// The server validates the events too (as genconfig sets it up): publishers and server agree.
 const ctx = useServer({
+  namespaces: VALIDATED_NAMESPACES,
   api: { tenant_keys: [{ tenant: 'tk1', key: TENANT_KEY }] },
   audit: { enabled: true, file: AUDIT_FILE },
 });
@@ -320,7 +323,9 @@ describe(
         const first = await startServer({
           engine: { type: 'redis', redis: { addresses: [redis.url], prefix: 'once' } },
           // Recovery must reach back over the whole outage.
-          namespaces: [{ name: 'tenant', history_size: 1000, history_ttl: '1h', force_recovery: true }],
+          namespaces: [
+            { name: 'tenant', history_size: 1000, history_ttl: '1h', force_recovery: true, validate_events: true },
+          ],
         });
         servers.push(first);
         const proxy = await lossyProxy(first.port);

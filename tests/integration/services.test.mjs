@@ -6,10 +6,19 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
-import { ADMIN, REPO_ROOT, connectClient, record, subscribe, useServer, waitFor } from './harness.mjs';
+import {
+  ADMIN,
+  REPO_ROOT,
+  VALIDATED_NAMESPACES,
+  connectClient,
+  record,
+  subscribe,
+  useServer,
+  waitFor,
+} from './harness.mjs';
 import { EVENT_TYPES, assertCatalogueShape } from './support/catalogue.mjs';
 
-const ctx = useServer();
+const ctx = useServer({ namespaces: VALIDATED_NAMESPACES });
 const RUN = path.join(REPO_ROOT, 'examples', 'services', 'run.mjs');
 
 /** Starts run.mjs; resolves {child, exited (a promise of {code, signal, stdout, stderr})}. */
