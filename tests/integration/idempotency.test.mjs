@@ -65,6 +65,18 @@ describe('idempotent publish', () => {
     );
   });
 
+  it('concurrent publishes with one key: one publication, every reply the same', T, async () => {
+    const { server } = ctx;
+    const channel = 'tenant:idem9:deployments';
+    const [rec] = await subscribers(server, channel);
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => cent(server).publish({ channel, data: { i }, idempotency_key: 'race' })),
+    );
+    for (const r of replies) assert.deepEqual(r, replies[0]);
+    const delivered = await deliveredUpToMarker(server, channel, rec);
+    assert.equal(delivered.length, 1, JSON.stringify(delivered));
+  });
+
   it('a different key, or the same key on another channel, is a new publication', T, async () => {
     const { server } = ctx;
     const channel = 'tenant:idem2:deployments';

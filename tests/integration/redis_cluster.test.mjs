@@ -502,6 +502,19 @@ describe('redis engine: several nodes as one service', () => {
       assert.equal(marker.offset, viaA.offset + 1);
       assert.deepEqual(gotPlain.items.map((p) => p.data), [{ via: 'A' }, { marker: true }]);
 
+      // Both nodes at once with one key: one of them publishes, both answer its position.
+      const ROUNDS = 10;
+      for (let i = 0; i < ROUNDS; i++) {
+        const key = `race-${i}`;
+        const [a, b] = await Promise.all([A, B].map((n) => cent(n).publish({ channel, data: { race: i }, idempotency_key: key })));
+        assert.deepEqual(a, b, key);
+      }
+      await got.until(2 + ROUNDS);
+      const end = await cent(B).publish({ channel, data: { marker: 'end' } });
+      await got.until(3 + ROUNDS);
+      assert.deepEqual(got.items.slice(2).map((p) => p.data), [...Array.from({ length: ROUNDS }, (_, i) => ({ race: i })), { marker: 'end' }]);
+      assert.equal(end.offset, marker.offset + ROUNDS + 1);
+
       // docs/redis.md: <prefix>.result.<channel>.<key> = {c, e, s}, with the ttl (5 min), on the
       // channel's shard only.
       const [home, away] = documentedShard(channel, 2) === 0 ? [r1, r2] : [r2, r1];
