@@ -158,14 +158,21 @@ Result<const config::NamespaceOptions*> ServerApi::channel_namespace(
 
 namespace {
 
+// Keeps the memory engine's remembered keys and the Redis key names bounded (README).
+constexpr std::size_t kMaxIdempotencyKeyBytes = 256;
+
 struct PublishParams {
   std::string data;
   bool skip_history = false;
   std::map<std::string, std::string> tags;
+  std::string idempotency_key;  // empty = none
 };
 
 bool read_publish_params(dom::object obj, PublishParams& out) {
   if (!read_raw(obj, "data", out.data) || !read_bool(obj, "skip_history", out.skip_history))
+    return false;
+  if (!read_string(obj, "idempotency_key", out.idempotency_key) ||
+      out.idempotency_key.size() > kMaxIdempotencyKeyBytes)
     return false;
   dom::object tags;
   bool present = false;
@@ -198,12 +205,21 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
         Publication pub;
         pub.data = std::move(params.data);
         pub.tags = std::move(params.tags);
-        services_.engine.publish(channel, std::move(pub), history,
-                                 [done = std::move(done)](Result<StreamPosition> r) {
-                                   if (!r.ok()) return done(api_error(code::internal));
-                                   done(encode_position(r.value()));
-                                 });
+        publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
       });
+}
+
+// The same idempotency key on the same channel within api.idempotency_ttl answers the first
+// position again and publishes nothing.
+void ServerApi::publish_to(std::string_view channel, Publication pub,
+                           const engine::HistoryOptions& history, std::string_view idempotency_key,
+                           Done done) {
+  engine::Idempotency idempotency{idempotency_key, services_.config.api.idempotency_ttl};
+  services_.engine.publish(channel, std::move(pub), history, idempotency,
+                           [done = std::move(done)](Result<StreamPosition> r) {
+                             if (!r.ok()) return done(api_error(code::internal));
+                             done(encode_position(r.value()));
+                           });
 }
 
 Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
@@ -229,11 +245,7 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
         params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
     actions.push_back([this, channel = std::string(channel), params, history](Done done) {
       Publication pub{params.data, std::nullopt, params.tags, 0};
-      services_.engine.publish(channel, std::move(pub), history,
-                               [done = std::move(done)](Result<StreamPosition> r) {
-                                 if (!r.ok()) return done(api_error(code::internal));
-                                 done(encode_position(r.value()));
-                               });
+      publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
     });
   }
   return Action([actions = std::move(actions)](Done done) mutable {

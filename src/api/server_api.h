@@ -53,6 +53,8 @@ class ServerApi {
                                    std::string_view channel, const std::string& data) const;
   Result<Action> publish(const Caller& caller, simdjson::dom::object params);
   Result<Action> broadcast(const Caller& caller, simdjson::dom::object params);
+  void publish_to(std::string_view channel, Publication pub, const engine::HistoryOptions& history,
+                  std::string_view idempotency_key, Done done);
   template <typename Act>
   Result<Action> channel_target_action(const Caller& caller, simdjson::dom::object params, Act act);
   Result<Action> subscribe(const Caller& caller, simdjson::dom::object params);

@@ -77,6 +77,11 @@ struct TenantKey {
 struct ApiOptions {
   std::string key;  // master key: every channel
   std::vector<TenantKey> tenant_keys;
+  // publish/broadcast with an idempotency_key: how long the first result is kept (the same key
+  // on the same channel then answers it again and publishes nothing), and how many keys the
+  // memory engine remembers at most (the oldest are forgotten first when full).
+  Duration idempotency_ttl = std::chrono::minutes(5);
+  std::uint32_t idempotency_max_keys = 100000;
 
   bool operator==(const ApiOptions&) const = default;
 };

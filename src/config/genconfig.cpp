@@ -56,6 +56,10 @@ client:
 api:
   key: @API_KEY@
   tenant_keys: []                # e.g. - { tenant: "123", key: "..." }
+  # publish/broadcast with the same idempotency_key on the same channel within this time
+  # answer the first result again and publish nothing.
+  idempotency_ttl: 5m
+  idempotency_max_keys: 100000   # keys the memory engine remembers; the oldest go first
 
 # Where publications, history and presence live: memory (one node) or redis (several).
 engine:

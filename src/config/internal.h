@@ -69,6 +69,8 @@ template <class V>
 void visit_fields(ApiOptions& o, V&& v) {
   v("key", o.key);
   v("tenant_keys", o.tenant_keys);
+  v("idempotency_ttl", o.idempotency_ttl);
+  v("idempotency_max_keys", o.idempotency_max_keys);
 }
 template <class V>
 void visit_fields(RedisOptions& o, V&& v) {

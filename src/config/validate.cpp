@@ -149,6 +149,9 @@ void check_api(const Config& c, Problems& p) {
   if (c.api.key.empty()) p.invalid("api.key", "must be set");
   std::map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < c.api.tenant_keys.size(); ++i) check_tenant_key(c, i, seen, p);
+  if (c.api.idempotency_ttl.count() <= 0)
+    p.invalid("api.idempotency_ttl", "must be greater than 0");
+  if (c.api.idempotency_max_keys == 0) p.invalid("api.idempotency_max_keys", "must be at least 1");
 }
 
 void check_engine(const Config& c, Problems& p) {

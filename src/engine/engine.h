@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -37,6 +38,15 @@ struct HistoryOptions {
   Duration ttl{0};
   Duration meta_ttl = std::chrono::hours(720);
   bool enabled() const { return size > 0 && ttl.count() > 0; }
+};
+
+// A server API publish with an idempotency key: within `ttl`, the same key on the same channel
+// answers the first publish's position again (on every node of the service) and publishes
+// nothing. An empty key asks for nothing of the kind.
+struct Idempotency {
+  std::string_view key;
+  Duration ttl{0};
+  bool wanted() const { return !key.empty(); }
 };
 
 struct HistoryQuery {
@@ -76,7 +86,12 @@ class Engine {
   // Broker. publish assigns the offset when history is on and returns the new position
   // (offset 0 and empty epoch when it is off).
   virtual void publish(std::string_view channel, Publication pub, const HistoryOptions& history,
-                       Callback<StreamPosition> done) = 0;
+                       const Idempotency& idempotency, Callback<StreamPosition> done) = 0;
+  // Without an idempotency key (client publications).
+  void publish(std::string_view channel, Publication pub, const HistoryOptions& history,
+               Callback<StreamPosition> done) {
+    publish(channel, std::move(pub), history, Idempotency{}, std::move(done));
+  }
   virtual void publish_join(std::string_view channel, const ClientInfo& info) = 0;
   virtual void publish_leave(std::string_view channel, const ClientInfo& info) = 0;
   // The node gained its first / lost its last local subscriber of a channel.

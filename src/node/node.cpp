@@ -71,7 +71,7 @@ std::unique_ptr<engine::Engine> make_engine(const config::Config& config,
   if (config.engine.type == "redis") {
     return std::make_unique<engine::redis::RedisEngine>(config.engine.redis, node_id);
   }
-  return std::make_unique<engine::MemoryEngine>();
+  return std::make_unique<engine::MemoryEngine>(SteadyClock::now, config.api.idempotency_max_keys);
 }
 
 // What the engine hands the node: deliveries to the dispatcher, control messages to the

@@ -472,6 +472,64 @@ describe('redis engine: several nodes as one service', () => {
     });
   });
 
+  it('idempotency key across nodes: node B answers node A\'s result and delivers nothing; the result hash is on the channel\'s shard', { timeout: 30_000 }, async (t) => {
+    const c = cluster(t);
+    await c.run(async () => {
+      const r1 = await c.redis();
+      const r2 = await c.redis();
+      const A = await c.node('A', [r1.url, r2.url], 'c8');
+      const B = await c.node('B', [r1.url, r2.url], 'c8');
+      const channel = 'tenant:9:deployments';
+      const plain = 'system:idem';
+      const { client } = await c.connect(B, { user: 'root', roles: ['admin'] });
+      const got = record((await subscribeWith(client, channel)).sub, 'publication');
+      const gotPlain = record((await subscribeWith(client, plain)).sub, 'publication');
+
+      const viaA = await cent(A).publish({ channel, data: { via: 'A' }, idempotency_key: 'K' });
+      const viaB = await cent(B).publish({ channel, data: { via: 'B' }, idempotency_key: 'K' });
+      assert.deepEqual(viaB, viaA, 'B answers the position A published at');
+      assert.deepEqual(await cent(A).publish({ channel: plain, data: { via: 'A' }, idempotency_key: 'K' }), {});
+      assert.deepEqual(await cent(B).publish({ channel: plain, data: { via: 'B' }, idempotency_key: 'K' }), {});
+      // A marker after each: whatever B's publish would have delivered arrives before it.
+      const marker = await cent(B).publish({ channel, data: { marker: true } });
+      await cent(B).publish({ channel: plain, data: { marker: true } });
+      await got.until(2);
+      await gotPlain.until(2);
+      assert.deepEqual(got.items.map(pubView), [
+        { data: { via: 'A' }, offset: viaA.offset },
+        { data: { marker: true }, offset: viaA.offset + 1 },
+      ]);
+      assert.equal(marker.offset, viaA.offset + 1);
+      assert.deepEqual(gotPlain.items.map((p) => p.data), [{ via: 'A' }, { marker: true }]);
+
+      // Both nodes at once with one key: one of them publishes, both answer its position.
+      const ROUNDS = 10;
+      for (let i = 0; i < ROUNDS; i++) {
+        const key = `race-${i}`;
+        const [a, b] = await Promise.all([A, B].map((n) => cent(n).publish({ channel, data: { race: i }, idempotency_key: key })));
+        assert.deepEqual(a, b, key);
+      }
+      await got.until(2 + ROUNDS);
+      const end = await cent(B).publish({ channel, data: { marker: 'end' } });
+      await got.until(3 + ROUNDS);
+      assert.deepEqual(got.items.slice(2).map((p) => p.data), [...Array.from({ length: ROUNDS }, (_, i) => ({ race: i })), { marker: 'end' }]);
+      assert.equal(end.offset, marker.offset + ROUNDS + 1);
+
+      // docs/redis.md: <prefix>.result.<channel>.<key> = {c, e, s}, with the ttl (5 min), on the
+      // channel's shard only.
+      const [home, away] = documentedShard(channel, 2) === 0 ? [r1, r2] : [r2, r1];
+      const resultKey = `c8.result.${channel}.K`;
+      assert.deepEqual(await redisCommand(home.port, 'HGETALL', resultKey), [
+        'c', `c8.client.${channel}`, 'e', viaA.epoch, 's', String(viaA.offset),
+      ]);
+      const ttl = await redisCommand(home.port, 'PTTL', resultKey);
+      assert.ok(ttl > 290_000 && ttl <= 300_000, `result key ttl ${ttl} ms`);
+      assert.equal(await redisCommand(away.port, 'EXISTS', resultKey), 0);
+
+      await c.stopAll();
+    });
+  });
+
   it('redis crash (SIGKILL, AOF replayed): nodes survive, report the outage, and the subscriber gets every acknowledged publication once, in order', { timeout: 45_000 }, async (t) => {
     const c = cluster(t);
     await c.run(async () => {

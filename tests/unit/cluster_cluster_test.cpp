@@ -41,7 +41,7 @@ class FakeEngine final : public engine::Engine {
   bool healthy() const override { return true; }
   void maintain() override {}
   void publish(std::string_view, Publication, const engine::HistoryOptions&,
-               engine::Callback<StreamPosition> done) override {
+               const engine::Idempotency&, engine::Callback<StreamPosition> done) override {
     done(StreamPosition{});
   }
   void publish_join(std::string_view, const ClientInfo&) override {}

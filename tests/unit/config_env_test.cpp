@@ -86,6 +86,19 @@ TEST(ConfigEnv, EveryNestedScalarHasAName) {
   EXPECT_EQ(c.node.name, "n1");
 }
 
+TEST(ConfigEnv, IdempotencyKeys) {
+  const Config c = load_with(
+      {{"NEO_EVENTS_API_IDEMPOTENCY_TTL", "2m"}, {"NEO_EVENTS_API_IDEMPOTENCY_MAX_KEYS", "10"}});
+  EXPECT_EQ(c.api.idempotency_ttl, 2min);
+  EXPECT_EQ(c.api.idempotency_max_keys, 10u);
+  EXPECT_THAT(problems_with({{"NEO_EVENTS_API_IDEMPOTENCY_TTL", "0s"}}),
+              ElementsAre("api.idempotency_ttl: must be greater than 0 (set by "
+                          "NEO_EVENTS_API_IDEMPOTENCY_TTL)"));
+  EXPECT_THAT(problems_with({{"NEO_EVENTS_API_IDEMPOTENCY_TTL", "later"}}),
+              ElementsAre("NEO_EVENTS_API_IDEMPOTENCY_TTL: expected a duration like 25s, got "
+                          "\"later\""));
+}
+
 TEST(ConfigEnv, CommaSeparatedList) {
   const Config c = load_with({{"NEO_EVENTS_HTTP_ALLOWED_ORIGINS", "https://a.com, https://b.com"}});
   EXPECT_THAT(c.http.allowed_origins, ElementsAre("https://a.com", "https://b.com"));

@@ -197,6 +197,16 @@ TEST(ConfigLoad, AbsentKeysKeepDefaults) {
     EXPECT_EQ(load_from_text(text, kSecrets), expected) << text;
 }
 
+TEST(ConfigLoad, IdempotencyKeys) {
+  const Config defaults = load_from_text("", kSecrets);
+  EXPECT_EQ(defaults.api.idempotency_ttl, 5min);
+  EXPECT_EQ(defaults.api.idempotency_max_keys, 100000u);
+  const Config c =
+      load_from_text("api: { idempotency_ttl: 1m30s, idempotency_max_keys: 7 }", kSecrets);
+  EXPECT_EQ(c.api.idempotency_ttl, 90s);
+  EXPECT_EQ(c.api.idempotency_max_keys, 7u);
+}
+
 TEST(ConfigLoad, ListItemsStartFromDefaults) {
   const Config c = load_from_text("namespaces: [{name: ns}]", kSecrets);
   EXPECT_EQ(c.namespaces.at(0).history_meta_ttl, 720h);
@@ -300,6 +310,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "got \"4294967296\""},
         ProblemRow{"missing_integer", "client: { channel_limit: }",
                    "client.channel_limit: expected a non-negative integer, got nothing"},
+        ProblemRow{"idempotency_ttl", "api: { idempotency_ttl: 5 minutes }",
+                   "api.idempotency_ttl: expected a duration like 25s, got \"5 minutes\""},
+        ProblemRow{"idempotency_max_keys", "api: { idempotency_max_keys: many }",
+                   "api.idempotency_max_keys: expected a non-negative integer, got \"many\""},
         ProblemRow{"engine_type", "engine: { type: mysql }",
                    "engine.type: expected memory or redis, got \"mysql\""},
         ProblemRow{"bool", "namespaces: [{ name: aa, presence: maybe }]",

@@ -105,7 +105,12 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"tenant_key_is_master", "api: { tenant_keys: [{ tenant: a, key: test-api-key }] }",
             "api.tenant_keys[0].key: must differ from api.key"},
         Row{"two_keys_one_tenant",
-            "api: { tenant_keys: [{ tenant: a, key: k1 }, { tenant: a, key: k2 }] }", ""}),
+            "api: { tenant_keys: [{ tenant: a, key: k1 }, { tenant: a, key: k2 }] }", ""},
+        Row{"idempotency_smallest", "api: { idempotency_ttl: 1ms, idempotency_max_keys: 1 }", ""},
+        Row{"idempotency_ttl_zero", "api: { idempotency_ttl: 0s }",
+            "api.idempotency_ttl: must be greater than 0"},
+        Row{"idempotency_max_keys_zero", "api: { idempotency_max_keys: 0 }",
+            "api.idempotency_max_keys: must be at least 1"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(

@@ -3,7 +3,10 @@
 // (shared/protocol/behaviour-notes.md §6, client-protocol.md §6).
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <latch>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/memory/memory_engine.h"
@@ -41,12 +44,13 @@ class MemoryEngineTest : public ::testing::Test {
  protected:
   MemoryEngineTest() { engine.start(handler); }
 
-  StreamPosition publish(std::string_view channel, std::string data, const HistoryOptions& opts) {
+  static StreamPosition publish_to(MemoryEngine& engine, std::string_view channel, std::string data,
+                                   const HistoryOptions& opts, const Idempotency& idempotency) {
     Publication pub;
     pub.data = std::move(data);
     StreamPosition out{999, "unset"};
     int calls = 0;
-    engine.publish(channel, std::move(pub), opts, [&](Result<StreamPosition> r) {
+    engine.publish(channel, std::move(pub), opts, idempotency, [&](Result<StreamPosition> r) {
       ++calls;
       EXPECT_TRUE(r.ok());
       if (r.ok()) out = r.value();
@@ -54,8 +58,23 @@ class MemoryEngineTest : public ::testing::Test {
     EXPECT_EQ(calls, 1);
     return out;
   }
+  StreamPosition publish(std::string_view channel, std::string data, const HistoryOptions& opts) {
+    return publish_to(engine, channel, std::move(data), opts, Idempotency{});
+  }
   StreamPosition publish(std::string_view channel, std::string data) {
     return publish(channel, std::move(data), history);
+  }
+  StreamPosition publish_keyed(std::string_view channel, std::string data, std::string_view key,
+                               const HistoryOptions& opts) {
+    return publish_to(engine, channel, std::move(data), opts, Idempotency{key, key_ttl});
+  }
+  StreamPosition publish_keyed(std::string_view channel, std::string data, std::string_view key) {
+    return publish_keyed(channel, std::move(data), key, history);
+  }
+  std::vector<std::string> handed_data() const {
+    std::vector<std::string> out;
+    for (const auto& rec : handler.publications) out.push_back(rec.data);
+    return out;
   }
 
   Result<HistoryResult> read(std::string_view channel, HistoryQuery query) {
@@ -86,6 +105,7 @@ class MemoryEngineTest : public ::testing::Test {
   MemoryEngine engine{[this] { return now; }};
   RecordingHandler handler;
   HistoryOptions history{5, 60s, 3600s};
+  Duration key_ttl = 300s;
 };
 
 bool is_epoch(const std::string& epoch) {
@@ -378,6 +398,104 @@ TEST_F(MemoryEngineTest, MaintainClearsExpiredPublicationsButKeepsStream) {
   auto r = read("c", all());
   EXPECT_TRUE(r->publications.empty());
   EXPECT_EQ(r->position, top);
+}
+
+// ---- idempotent publish (server API idempotency_key) -------------------------------------
+
+TEST_F(MemoryEngineTest, SameKeyTwicePublishesOnceAndAnswersTheFirstPosition) {
+  auto first = publish_keyed("c", "1", "k");
+  auto again = publish_keyed("c", "2", "k");
+  EXPECT_EQ(first, (StreamPosition{1, first.epoch}));
+  EXPECT_EQ(again, first);
+  EXPECT_EQ(handed_data(), std::vector<std::string>{"1"});
+  EXPECT_EQ(offsets(read("c", all())), std::vector<std::uint64_t>{1});
+}
+
+TEST_F(MemoryEngineTest, RepeatAnswersTheFirstPositionAfterOtherPublications) {
+  auto first = publish_keyed("c", "1", "k");
+  publish("c", "2");
+  EXPECT_EQ(publish_keyed("c", "3", "k"), first);
+  EXPECT_EQ(handed_data(), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(MemoryEngineTest, DifferentKeysPublishTwice) {
+  auto a = publish_keyed("c", "1", "k1");
+  auto b = publish_keyed("c", "2", "k2");
+  EXPECT_EQ(a.offset, 1u);
+  EXPECT_EQ(b.offset, 2u);
+  EXPECT_EQ(handed_data(), (std::vector<std::string>{"1", "2"}));
+}
+
+TEST_F(MemoryEngineTest, SameKeyOnAnotherChannelIsAnotherPublication) {
+  publish_keyed("a", "1", "k");
+  publish_keyed("b", "2", "k");
+  // The key is not read as part of the channel name: "a" + "b:k" is not "a:b" + "k".
+  publish_keyed("x:y", "3", "k");
+  publish_keyed("x", "4", "y:k");
+  EXPECT_EQ(handed_data(), (std::vector<std::string>{"1", "2", "3", "4"}));
+}
+
+TEST_F(MemoryEngineTest, SameKeyWithoutHistoryAnswersEmptyPositionAndPublishesOnce) {
+  EXPECT_EQ(publish_keyed("nohist", "1", "k", HistoryOptions{}), StreamPosition{});
+  EXPECT_EQ(publish_keyed("nohist", "2", "k", HistoryOptions{}), StreamPosition{});
+  EXPECT_EQ(handed_data(), std::vector<std::string>{"1"});
+  EXPECT_EQ(engine.stream_count(), 0u);
+}
+
+TEST_F(MemoryEngineTest, KeyIsForgottenWhenItsTtlPasses) {
+  auto first = publish_keyed("c", "1", "k");
+  now += key_ttl - 1ms;
+  EXPECT_EQ(publish_keyed("c", "2", "k"), first);
+  now += 1ms;
+  EXPECT_EQ(publish_keyed("c", "3", "k").offset, 2u);
+  EXPECT_EQ(handed_data(), (std::vector<std::string>{"1", "3"}));
+}
+
+TEST_F(MemoryEngineTest, MaintainSweepsExpiredKeys) {
+  publish_keyed("c", "1", "old");
+  now += key_ttl / 2;
+  publish_keyed("c", "2", "young");
+  EXPECT_EQ(engine.idempotency_key_count(), 2u);
+  now += key_ttl / 2;
+  engine.maintain();
+  EXPECT_EQ(engine.idempotency_key_count(), 1u);
+  now += key_ttl / 2;
+  engine.maintain();
+  EXPECT_EQ(engine.idempotency_key_count(), 0u);
+}
+
+TEST_F(MemoryEngineTest, OldestKeyIsEvictedAtTheCap) {
+  MemoryEngine small{[this] { return now; }, 2};
+  small.start(handler);
+  auto keyed = [&](std::string data, std::string_view key) {
+    return publish_to(small, "c", std::move(data), history, Idempotency{key, key_ttl});
+  };
+  keyed("1", "a");
+  keyed("2", "b");
+  auto c = keyed("3", "c");  // evicts "a"
+  EXPECT_EQ(small.idempotency_key_count(), 2u);
+  EXPECT_EQ(keyed("4", "c"), c);
+  EXPECT_EQ(keyed("5", "a").offset, 4u);  // forgotten early: published again; evicts "b"
+  EXPECT_EQ(keyed("6", "b").offset, 5u);
+  EXPECT_EQ(small.idempotency_key_count(), 2u);
+  EXPECT_EQ(handed_data(), (std::vector<std::string>{"1", "2", "3", "5", "6"}));
+}
+
+TEST_F(MemoryEngineTest, ConcurrentPublishesWithOneKeyPublishOnce) {
+  constexpr int kRounds = 200;
+  std::vector<StreamPosition> seen[2];
+  auto run = [&](int who, std::latch& start) {
+    start.arrive_and_wait();
+    for (int i = 0; i < kRounds; ++i)
+      seen[who].push_back(publish_keyed("c", std::to_string(who), "k" + std::to_string(i)));
+  };
+  std::latch start(2);
+  std::thread a(run, 0, std::ref(start));
+  std::thread b(run, 1, std::ref(start));
+  a.join();
+  b.join();
+  EXPECT_EQ(handler.publications.size(), static_cast<std::size_t>(kRounds));
+  EXPECT_EQ(seen[0], seen[1]);
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ std::vector<Publication> select(const std::deque<Publication>& pubs, const Histo
 
 }  // namespace
 
-MemoryEngine::MemoryEngine(Clock clock) : clock_(std::move(clock)) {}
+MemoryEngine::MemoryEngine(Clock clock, std::size_t idempotency_max_keys)
+    : clock_(std::move(clock)), idempotency_(idempotency_max_keys) {}
 
 MemoryEngine::HistoryShard& MemoryEngine::history_shard(std::string_view channel) {
   return history_[shard_index(channel, kShards)];
@@ -66,8 +67,24 @@ MemoryEngine::Stream& MemoryEngine::touch_stream(HistoryShard& shard, std::strin
   return stream;
 }
 
+// Under shard.mutex: the next offset, appended and trimmed, then handed to the handler (still
+// under the lock, so handlers see a channel's publications in offset order).
+StreamPosition MemoryEngine::append(HistoryShard& shard, std::string_view channel, Publication& pub,
+                                    const HistoryOptions& history, SteadyClock::time_point now) {
+  Stream& stream = touch_stream(shard, channel, history, now);
+  pub.offset = ++stream.top;
+  StreamPosition position{stream.top, stream.epoch};
+  stream.pubs.push_back(pub);
+  while (stream.pubs.size() > history.size) stream.pubs.pop_front();
+  stream.pubs_expire_at = now + history.ttl;
+  if (handler_) handler_->on_publication(channel, pub, position);
+  return position;
+}
+
 void MemoryEngine::publish(std::string_view channel, Publication pub, const HistoryOptions& history,
-                           Callback<StreamPosition> done) {
+                           const Idempotency& idempotency, Callback<StreamPosition> done) {
+  if (idempotency.wanted())
+    return publish_once(channel, std::move(pub), history, idempotency, std::move(done));
   if (!history.enabled()) {
     if (handler_) handler_->on_publication(channel, pub, StreamPosition{});
     done(StreamPosition{});
@@ -77,15 +94,31 @@ void MemoryEngine::publish(std::string_view channel, Publication pub, const Hist
   {
     auto& shard = history_shard(channel);
     std::lock_guard lock(shard.mutex);
+    position = append(shard, channel, pub, history, clock_());
+  }
+  done(std::move(position));
+}
+
+// The lookup, the publish and remembering its position all happen under the channel's lock:
+// of concurrent publishes with one key, exactly one publishes and the others answer its
+// position. A channel without history takes that lock too, for the same reason.
+void MemoryEngine::publish_once(std::string_view channel, Publication pub,
+                                const HistoryOptions& history, const Idempotency& idempotency,
+                                Callback<StreamPosition> done) {
+  StreamPosition position;
+  {
+    auto& shard = history_shard(channel);
+    std::lock_guard lock(shard.mutex);
     auto now = clock_();
-    Stream& stream = touch_stream(shard, channel, history, now);
-    pub.offset = ++stream.top;
-    position = StreamPosition{stream.top, stream.epoch};
-    stream.pubs.push_back(pub);
-    while (stream.pubs.size() > history.size) stream.pubs.pop_front();
-    stream.pubs_expire_at = now + history.ttl;
-    // Under the lock: handlers see a channel's publications in offset order.
-    if (handler_) handler_->on_publication(channel, pub, position);
+    if (auto first = idempotency_.find(channel, idempotency.key, now)) {
+      position = std::move(*first);
+    } else {
+      if (history.enabled())
+        position = append(shard, channel, pub, history, now);
+      else if (handler_)
+        handler_->on_publication(channel, pub, position);
+      idempotency_.remember(channel, idempotency.key, position, now + idempotency.ttl);
+    }
   }
   done(std::move(position));
 }
@@ -171,6 +204,7 @@ void MemoryEngine::presence_stats(std::string_view channel, Callback<PresenceSta
 
 void MemoryEngine::maintain() {
   auto now = clock_();
+  idempotency_.expire(now);
   for (auto& shard : history_) {
     std::lock_guard lock(shard.mutex);
     for (auto it = shard.streams.begin(); it != shard.streams.end();) {

@@ -9,23 +9,28 @@
 #include <string>
 #include <unordered_map>
 
+#include "config/config.h"
 #include "core/clock.h"
 #include "engine/engine.h"
+#include "engine/memory/idempotency_cache.h"
 
 namespace neo::engine {
 
 class MemoryEngine final : public Engine {
  public:
   using Clock = std::function<SteadyClock::time_point()>;
-  explicit MemoryEngine(Clock clock = SteadyClock::now);
+  explicit MemoryEngine(
+      Clock clock = SteadyClock::now,
+      std::size_t idempotency_max_keys = config::ApiOptions{}.idempotency_max_keys);
 
   void start(EventHandler& handler) override { handler_ = &handler; }
   void stop() override {}
   bool healthy() const override { return true; }
   void maintain() override;
 
+  using Engine::publish;
   void publish(std::string_view channel, Publication pub, const HistoryOptions& history,
-               Callback<StreamPosition> done) override;
+               const Idempotency& idempotency, Callback<StreamPosition> done) override;
   void publish_join(std::string_view channel, const ClientInfo& info) override;
   void publish_leave(std::string_view channel, const ClientInfo& info) override;
   void subscribe(std::string_view) override {}
@@ -42,6 +47,7 @@ class MemoryEngine final : public Engine {
 
   // For tests and metrics.
   std::size_t stream_count() const;
+  std::size_t idempotency_key_count() const { return idempotency_.size(); }
 
  private:
   struct Stream {
@@ -66,11 +72,16 @@ class MemoryEngine final : public Engine {
   Stream& touch_stream(HistoryShard& shard, std::string_view channel, const HistoryOptions& opts,
                        SteadyClock::time_point now);
   void expire(Stream& stream, SteadyClock::time_point now) const;
+  StreamPosition append(HistoryShard& shard, std::string_view channel, Publication& pub,
+                        const HistoryOptions& history, SteadyClock::time_point now);
+  void publish_once(std::string_view channel, Publication pub, const HistoryOptions& history,
+                    const Idempotency& idempotency, Callback<StreamPosition> done);
 
   Clock clock_;
   EventHandler* handler_ = nullptr;
   std::array<HistoryShard, kShards> history_;
   std::array<PresenceShard, kShards> presence_;
+  IdempotencyCache idempotency_;
 };
 
 }  // namespace neo::engine

@@ -88,6 +88,7 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
     addresses_.push_back(*address);
   }
   publish_sha_ = sha1_hex(scripts::kPublish);
+  publish_no_history_sha_ = sha1_hex(scripts::kPublishNoHistory);
   history_sha_ = sha1_hex(scripts::kHistory);
   presence_add_sha_ = sha1_hex(scripts::kPresenceAdd);
   presence_get_sha_ = sha1_hex(scripts::kPresenceGet);
@@ -182,9 +183,18 @@ std::string RedisEngine::key(std::string_view kind, std::string_view channel) co
   return k;
 }
 
+// "<prefix>.result.<channel>.<key>", on the channel's shard like its other keys.
+std::string RedisEngine::result_key(std::string_view channel,
+                                    std::string_view idempotency_key) const {
+  std::string k = key("result", channel);
+  k += '.';
+  k += idempotency_key;
+  return k;
+}
+
 void RedisEngine::load_scripts(Shard& s) {
-  for (auto script :
-       {scripts::kPublish, scripts::kHistory, scripts::kPresenceAdd, scripts::kPresenceGet}) {
+  for (auto script : {scripts::kPublish, scripts::kPublishNoHistory, scripts::kHistory,
+                      scripts::kPresenceAdd, scripts::kPresenceGet}) {
     s.commands->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
   }
 }
@@ -198,12 +208,35 @@ void RedisEngine::eval(Shard& s, std::string_view sha, std::vector<std::string> 
   s.commands->command(argv, std::move(handler));
 }
 
+// The publish script and its arguments. An idempotent publish adds its result key and ttl; one
+// without history then needs a script too, so that checking and publishing stay one step.
+RedisEngine::ScriptCall RedisEngine::publish_call(const std::string& channel, std::string payload,
+                                                  const HistoryOptions& history, std::string result,
+                                                  Duration result_ttl) const {
+  ScriptCall call;
+  if (history.enabled()) {
+    call = {publish_sha_,
+            {key("stream", channel), key("stream.meta", channel), key("client", channel)},
+            {std::move(payload), std::to_string(history.size), seconds(history.ttl),
+             seconds(history.meta_ttl), random_epoch()}};
+  } else {
+    call = {publish_no_history_sha_, {key("client", channel)}, {tagged("p0::", payload)}};
+  }
+  if (!result.empty()) {
+    call.keys.push_back(std::move(result));
+    call.args.push_back(std::to_string(std::max<Duration::rep>(1, result_ttl.count())));
+  }
+  return call;
+}
+
 void RedisEngine::publish(std::string_view channel, Publication pub, const HistoryOptions& history,
-                          Callback<StreamPosition> done) {
+                          const Idempotency& idempotency, Callback<StreamPosition> done) {
+  std::string result = idempotency.wanted() ? result_key(channel, idempotency.key) : std::string();
   on_engine_thread([this, channel = std::string(channel), payload = encode_publication(pub),
-                    history, done = std::move(done)]() mutable {
+                    history, result = std::move(result), result_ttl = idempotency.ttl,
+                    done = std::move(done)]() mutable {
     Shard& s = shard(channel);
-    if (!history.enabled()) {
+    if (!history.enabled() && result.empty()) {
       std::string message = tagged("p0::", payload);
       return s.commands->command({"PUBLISH", key("client", channel), message},
                                  [done = std::move(done)](redisReply* r) {
@@ -211,10 +244,9 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
                                    done(StreamPosition{});
                                  });
     }
-    eval(s, publish_sha_,
-         {key("stream", channel), key("stream.meta", channel), key("client", channel)},
-         {payload, std::to_string(history.size), seconds(history.ttl), seconds(history.meta_ttl),
-          random_epoch()},
+    ScriptCall call =
+        publish_call(channel, std::move(payload), history, std::move(result), result_ttl);
+    eval(s, call.sha, std::move(call.keys), std::move(call.args),
          [done = std::move(done)](redisReply* r) {
            if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
              return done(unavailable());

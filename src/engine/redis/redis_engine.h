@@ -39,8 +39,9 @@ class RedisEngine final : public Engine {
     return std::chrono::seconds(20);
   }
 
+  using Engine::publish;
   void publish(std::string_view channel, Publication pub, const HistoryOptions& history,
-               Callback<StreamPosition> done) override;
+               const Idempotency& idempotency, Callback<StreamPosition> done) override;
   void publish_join(std::string_view channel, const ClientInfo& info) override;
   void publish_leave(std::string_view channel, const ClientInfo& info) override;
   void subscribe(std::string_view channel) override;
@@ -72,9 +73,19 @@ class RedisEngine final : public Engine {
     bool reported_down = false;
   };
 
+  struct ScriptCall {
+    std::string_view sha;
+    std::vector<std::string> keys;
+    std::vector<std::string> args;
+  };
+
   Shard& shard(std::string_view channel);
   std::string key(std::string_view kind, std::string_view channel) const;
+  std::string result_key(std::string_view channel, std::string_view idempotency_key) const;
   void load_scripts(Shard& s);
+  ScriptCall publish_call(const std::string& channel, std::string payload,
+                          const HistoryOptions& history, std::string result,
+                          Duration result_ttl) const;
   void on_pubsub(Shard& s, struct redisReply* reply);
   void on_message(std::string_view redis_channel, std::string_view payload);
   void resubscribe(Shard& s);
@@ -98,7 +109,8 @@ class RedisEngine final : public Engine {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   EventHandler* handler_ = nullptr;
-  std::string publish_sha_, history_sha_, presence_add_sha_, presence_get_sha_;
+  std::string publish_sha_, publish_no_history_sha_, history_sha_, presence_add_sha_,
+      presence_get_sha_;
 };
 
 }  // namespace neo::engine::redis

@@ -5,11 +5,22 @@
 
 namespace neo::engine::redis::scripts {
 
-// KEYS: stream, meta, pubsub channel. ARGV: payload, size, ttl s, meta ttl s, new epoch.
-// Offset and epoch come from the meta hash; the publication is appended (exact MAXLEN), both
-// keys get their TTL, and the message "p<offset>:<epoch>:<payload>" is published, all at once,
-// so no node can see history and PUB/SUB disagree. Returns {offset, epoch}.
+// KEYS: stream, meta, pubsub channel[, result]. ARGV: payload, size, ttl s, meta ttl s, new
+// epoch[, result ttl ms]. Offset and epoch come from the meta hash; the publication is appended
+// (exact MAXLEN), both keys get their TTL, and the message "p<offset>:<epoch>:<payload>" is
+// published, all at once, so no node can see history and PUB/SUB disagree.
+// With a result key (an idempotent publish), a repeat within the result ttl answers the first
+// publish's position and publishes nothing. The result hash holds c = the channel's PUB/SUB
+// name, e = epoch, s = offset; "c" tells a repeat from another channel whose key reads the same
+// ("<p>.result.a.b" + ".c" = "<p>.result.a" + ".b.c"): that one is published, and nothing is
+// remembered for it. Returns {offset, epoch, answered from the result 0/1}.
 inline constexpr std::string_view kPublish = R"lua(
+local result = KEYS[4]
+if result then
+  local first = redis.call('hmget', result, 'c', 'e', 's')
+  if first[1] == KEYS[3] then return {first[3], first[2], 1} end
+  if first[1] then result = nil end
+end
 local epoch = redis.call('hget', KEYS[2], 'e')
 if not epoch then
   epoch = ARGV[5]
@@ -21,7 +32,25 @@ redis.call('expire', KEYS[2], ARGV[4])
 redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[2], offset .. '-0', 'd', ARGV[1])
 redis.call('expire', KEYS[1], ARGV[3])
 redis.call('publish', KEYS[3], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
-return {offset, epoch}
+if result then
+  redis.call('hset', result, 'c', KEYS[3], 'e', epoch, 's', offset)
+  redis.call('pexpire', result, ARGV[6])
+end
+return {offset, epoch, 0}
+)lua";
+
+// An idempotent publish into a channel without history, with the result hash of kPublish.
+// KEYS: pubsub channel, result. ARGV: message, result ttl ms. Returns {0, "", answered from the
+// result 0/1}.
+inline constexpr std::string_view kPublishNoHistory = R"lua(
+local first = redis.call('hmget', KEYS[2], 'c', 'e', 's')
+if first[1] == KEYS[1] then return {first[3], first[2], 1} end
+redis.call('publish', KEYS[1], ARGV[1])
+if not first[1] then
+  redis.call('hset', KEYS[2], 'c', KEYS[1], 'e', '', 's', 0)
+  redis.call('pexpire', KEYS[2], ARGV[2])
+end
+return {0, '', 0}
 )lua";
 
 // KEYS: stream, meta. ARGV: limit (0 none, -1 all), reverse (0/1), from id ('-', '+' or
