@@ -178,24 +178,26 @@ describe('quick start: development setup + centrifuge-js in Chromium', () => {
       assert.equal(body.error, undefined, `POST /api/publish: ${text}`);
       return body.result;
     };
+    // The development setup validates tenant events (validate_events): a catalogue event, whose
+    // free-form `data` carries the awkward bytes.
     const data = {
       type: 'deployment_update',
       deploymentId: 'dep-browser',
       status: 'running',
       progress: 42,
-      nested: [1, 'two', { three: true }, null],
-      unicode: 'é☃😀',
-      quote: '"\\</script>',
+      data: { nested: [1, 'two', { three: true }, null], unicode: 'é☃😀', quote: '"\\</script>' },
+      timestamp: new Date().toISOString(),
     };
     const r1 = await publish(data);
     // A sentinel proves nothing else (no duplicate, no stray message) arrived in between.
-    const r2 = await publish({ sentinel: true });
+    const sentinel = { type: 'deployment_log', deploymentId: 'dep-browser', log: 'sentinel', level: 'info', timestamp: new Date().toISOString() };
+    const r2 = await publish(sentinel);
 
     await page.waitForFunction(() => window.received.length >= 2, null, { timeout: 5000 });
     const received = await page.evaluate(() => window.received);
     assert.deepEqual(received, [
       { channel: CHANNEL, data, offset: r1.offset },
-      { channel: CHANNEL, data: { sentinel: true }, offset: r2.offset },
+      { channel: CHANNEL, data: sentinel, offset: r2.offset },
     ]);
     await page.evaluate(() => window.client.disconnect());
   });
