@@ -1,4 +1,4 @@
-import { type Alert, CHANNELS, type MetricsUpdate } from '../generated/events.js';
+import { type Alert, CHANNELS, type MetricsUpdate } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type Severity = Alert['severity'];
