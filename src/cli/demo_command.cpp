@@ -27,7 +27,7 @@ void print_banner(const config::Config& config, const std::string& url, bool por
   std::cout << "neo-events demo (development setup, memory engine):\n"
             << "  Portals:     " << url << "/"
             << (portals ? "" : "   (not built: run scripts/setup.sh, or pass --web DIR)") << "\n"
-            << "  WebSocket:   " << url << "/connection/websocket\n"
+            << "  WebSocket:   ws" << url.substr(4) << "/connection/websocket\n"
             << "  Server API:  " << url << "/api   (X-API-Key below)\n"
             << "  API key:     " << config.api.key << "\n"
             << "  Demo users (POST /demo/login {\"user\":\"<id>\"}):\n";

@@ -69,6 +69,9 @@ std::unique_ptr<ServicesProcess> ServicesProcess::start(const std::string& scrip
   if (pid == 0) {  // only async-signal-safe calls until exec
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
+    // The server's sockets (listener, clients) must not live on in the services: a restarted
+    // server could not bind its port while they held the listener.
+    close_range(3, ~0U, 0);
     execv(argv[0], argv.data());
     _exit(127);
   }
