@@ -24,7 +24,7 @@ std::string local_url(const config::Config& config, std::uint16_t port) {
 }
 
 void print_banner(const config::Config& config, const std::string& url, bool portals) {
-  std::cout << "neo-events demo (development setup, memory engine):\n"
+  std::cout << "neo-events demo (development setup, engine " << config.engine.type << "):\n"
             << "  Portals:     " << url << "/"
             << (portals ? "" : "   (not built: run scripts/setup.sh, or pass --web DIR)") << "\n"
             << "  WebSocket:   ws" << url.substr(4) << "/connection/websocket\n"
