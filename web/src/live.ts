@@ -5,27 +5,29 @@ import type { MaybeRefOrGetter } from 'vue';
 import { noteGapReload, noteRecovered } from './gaps';
 
 /**
- * useChannel whose gap path reloads: when a resubscribe could not recover, the component's state
- * is rebuilt from the channel's history (the demo's stand-in for "reload from the backend").
+ * The gap path: when a resubscribe could not recover, `reload` rebuilds the component's state
+ * from the channel's history (the demo's stand-in for "reload from the backend"); a clean
+ * recovery is noted for the connection indicator.
  */
+export function reloadOnGap<T>(ch: UseChannel<T>, reload: (events: T[]) => void): void {
+  ch.onGap(async () => {
+    const h = await ch.history({ limit: 100 }).catch(() => null);
+    reload((h?.publications ?? []).map((p) => p.data as T));
+    noteGapReload();
+  });
+  ch.onSubscribed((ctx) => {
+    if (ctx.wasRecovering && ctx.recovered) noteRecovered();
+  });
+}
+
+/** useChannel with reloadOnGap. */
 export function useLiveChannel<T>(
   channel: MaybeRefOrGetter<string | null | undefined>,
   reload: (events: T[]) => void,
   options: UseChannelOptions<T> = {},
 ): UseChannel<T> {
   const ch = useChannel<T>(channel, options);
-  ch.onGap(async () => {
-    try {
-      const h = await ch.history({ limit: 100 });
-      reload(h.publications.map((p) => p.data as T));
-    } catch {
-      reload([]);
-    }
-    noteGapReload();
-  });
-  ch.onSubscribed((ctx) => {
-    if (ctx.wasRecovering && ctx.recovered) noteRecovered();
-  });
+  reloadOnGap(ch, reload);
   return ch;
 }
 
