@@ -102,7 +102,7 @@ const deploymentsShown = (page) =>
       id: el.getAttribute('data-deployment'),
       status: el.getAttribute('data-status'),
       progress: Number(el.querySelector('[role=progressbar]').getAttribute('aria-valuenow')),
-      log: el.querySelector('[data-testid=deployment-log]').textContent,
+      log: el.querySelector('[data-testid=deployment-log]')?.textContent ?? '',
     })),
   );
 
