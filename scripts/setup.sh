@@ -109,14 +109,19 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
 fi
 
 # The JS packages of clients/js (npm workspaces, TypeScript) are built into their dist/ (ESM and
-# CJS); the integration tests and examples/services import the build. A package is rebuilt only
-# when its sources, package.json or tsconfig files changed since its last build.
-for pkg in clients/js/*/; do
+# CJS), in dependency order (catalogue, then publishers and vue), then the portals (web/, Vite)
+# into web/dist, which `neo-events demo` serves; the integration tests and examples/services
+# import the builds. A package is rebuilt only when its sources, package.json, tsconfig or Vite
+# files changed since its last build, or (web/) when a package before it was rebuilt.
+rebuilt=0
+for pkg in clients/js/catalogue/ clients/js/publishers/ clients/js/vue/ web/; do
   stamp="${pkg}dist/.build-stamp"
-  if [[ ! -e "$stamp" ]] ||
-     [[ -n "$(find "${pkg}src" "${pkg}package.json" "${pkg}"tsconfig*.json -newer "$stamp" -print -quit)" ]]; then
+  if [[ ! -e "$stamp" ]] || { [[ "$pkg" == web/ ]] && ((rebuilt)); } ||
+     [[ -n "$(find "${pkg}src" "${pkg}package.json" "${pkg}"tsconfig*.json "${pkg}"index.html "${pkg}"vite.config.ts \
+                -newer "$stamp" -print -quit 2>/dev/null)" ]]; then
     echo "setup: building ${pkg%/}"
     npm run build --silent --prefix "$pkg"
-    touch "$stamp"
+    mkdir -p "${pkg}dist" && touch "$stamp"
+    rebuilt=1
   fi
 done

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 
 import { EventClient, checkId, createPublishers } from '@neo-events/publishers';
 
-import { Scheduler, billing, deployments, monitoring, people } from './simulators.mjs';
+import { Scheduler, billing, certification, deployments, monitoring, people, systemMetrics } from './simulators.mjs';
 
 const USAGE = `usage: node examples/services/run.mjs --url URL --api-key KEY [--tenants 1,2] [--duration 60s]
                                   [--step 400ms] [--quiet]
@@ -75,6 +75,9 @@ function describe({ channel, event: e }) {
     notification: () => `[${e.level}] ${e.title}: ${e.message}`,
     tenant_activity: () => `${e.tenantId} ${e.activity}${e.userId ? ` by ${e.userId}` : ''}`,
     presence_update: () => `${e.userId} ${e.status}`,
+    exam_timer: () => `${e.examId} ends ${new Date(e.endsAt).toISOString()}`,
+    proctoring_event: () => `${e.examId} ${e.userId} ${e.event}`,
+    exam_result: () => `${e.examId} ${e.userId} ${e.score}`,
   }[e.type];
   return `${e.timestamp} ${channel} ${e.type} ${detail ? detail() : ''}`;
 }
@@ -92,6 +95,24 @@ function settled(publisher, scheduler) {
       return async (...args) => (scheduler.stopped ? undefined : value.apply(target, args).catch(() => undefined));
     },
   });
+}
+
+/** The server API `info`: its `nodes`, or null (reported) when the call fails. */
+async function readInfo({ url, apiKey }) {
+  try {
+    const res = await fetch(new URL('/api/info', url), {
+      method: 'POST',
+      headers: { 'X-API-Key': apiKey, 'Content-Type': 'application/json' },
+      body: '{}',
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = await res.json();
+    if (!body.result) throw new Error(JSON.stringify(body.error ?? body));
+    return body.result.nodes;
+  } catch (error) {
+    console.error(`services: info failed: ${error.message}`);
+    return null;
+  }
 }
 
 async function main() {
@@ -126,6 +147,24 @@ async function main() {
   billing(publishers, o.tenants, s);
   monitoring(publishers, o.tenants, s);
   people(publishers, o.tenants, s);
+  systemMetrics(publishers, s, () => readInfo(o));
+  certification(
+    (channel, event) => {
+      if (s.stopped) return;
+      client.publish(channel, event).then(
+        () => {
+          counts[event.type] = (counts[event.type] ?? 0) + 1;
+          if (!o.quiet) console.log(describe({ channel, event }));
+        },
+        (error) => {
+          failures++;
+          console.error(`services: publishing to ${channel} failed: ${error.message}`);
+        },
+      );
+    },
+    o.tenants,
+    s,
+  );
 
   let stopping = false;
   let deadline;

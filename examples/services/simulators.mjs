@@ -202,3 +202,88 @@ export function people({ presence, notifications, activity }, tenants, s) {
     }
   }
 }
+
+/**
+ * System monitoring: the event service's own node figures, read from the server API `info`
+ * every 2 s (`readInfo` resolves its `nodes`, or null when the call failed), summed over the
+ * nodes and published as a `metrics_update` on `system:metrics`.
+ */
+export function systemMetrics({ monitoring }, s, readInfo) {
+  s.every(2000, async () => {
+    const nodes = await readInfo();
+    if (!nodes || s.stopped) return;
+    const sum = (key) => nodes.reduce((total, node) => total + (Number(node[key]) || 0), 0);
+    monitoring.publishSystemMetrics({
+      connections: sum('num_clients'),
+      users: sum('num_users'),
+      subscriptions: sum('num_subs'),
+      channels: sum('num_channels'),
+      nodes: nodes.length,
+    });
+  });
+}
+
+/** The exam of a tenant in the simulation (certification:exam:{examId}). */
+export const examOf = (tenant) => `exam-${tenant}`;
+
+/**
+ * Certification (no catalogue types: the certification namespace is not validated; the shapes
+ * are web/src/certification/types.ts): per tenant an exam of EXAM_MS for its users, restarted
+ * when over. Its timer (`exam_timer` with the absolute `endsAt`, so every browser counts down to
+ * the same instant with the server's clock) every 2 s on certification:timer:{user};
+ * `proctoring_event`s on certification:exam:{examId}; an `exam_result` per user on
+ * certification:results:{user} when the exam ends, and one at start so the list is not empty.
+ * `publish(channel, data)` never rejects.
+ */
+export const EXAM_MS = 5 * 60_000;
+export function certification(publish, tenants, s) {
+  const now = () => new Date().toISOString();
+  for (const tenant of tenants) {
+    const examId = examOf(tenant);
+    const users = usersOf(tenant);
+    let endsAt = Date.now() + EXAM_MS;
+    const result = (userId) => {
+      const score = Math.round(between(40, 100));
+      publish(`certification:results:${userId}`, {
+        type: 'exam_result',
+        examId,
+        userId,
+        score,
+        passed: score >= 70,
+        timestamp: now(),
+      });
+    };
+    users.forEach(result);
+    s.every(2000, () => {
+      if (Date.now() >= endsAt) {
+        users.forEach(result);
+        endsAt = Date.now() + EXAM_MS;
+      }
+      for (const userId of users)
+        publish(`certification:timer:${userId}`, {
+          type: 'exam_timer',
+          examId,
+          userId,
+          endsAt,
+          durationMs: EXAM_MS,
+          timestamp: now(),
+        });
+    });
+    s.every(3000, () => {
+      const [event, severity] = pick([
+        ['tab_switch', 'warning'],
+        ['face_not_visible', 'warning'],
+        ['multiple_faces', 'critical'],
+        ['focus_regained', 'info'],
+      ]);
+      publish(`certification:exam:${examId}`, {
+        type: 'proctoring_event',
+        examId,
+        userId: pick(users),
+        event,
+        severity,
+        timestamp: now(),
+      });
+    });
+  }
+}

@@ -1,4 +1,5 @@
-// neo-events command line: serve, checkconfig, genconfig, gentoken, publish, events (spec §2).
+// neo-events command line: serve, checkconfig, genconfig, gentoken, publish, events (spec §2),
+// demo (scripts/dev.sh).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,12 +13,13 @@
 #include <iostream>
 
 #include "auth/token.h"
+#include "cli/demo_command.h"
 #include "cli/event_builder.h"
 #include "cli/logging.h"
 #include "config/loader.h"
-#include "core/clock.h"
 #include "core/ids.h"
 #include "core/json_writer.h"
+#include "demo/demo_users.h"
 #include "node/node.h"
 
 namespace {
@@ -35,25 +37,6 @@ Config load_or_exit(const std::string& path) {
   }
 }
 
-std::string make_token(const Config& config, const std::string& user, const std::string& tenant,
-                       const std::vector<std::string>& roles, std::int64_t ttl_seconds) {
-  std::string payload;
-  neo::JsonWriter w(payload);
-  w.begin_object().field("sub", user);
-  if (!tenant.empty()) w.field(config.client.token.tenant_claim, tenant);
-  w.key(config.client.token.roles_claim).begin_array();
-  for (const auto& role : roles) w.string(role);
-  w.end_array();
-  auto now = neo::unix_seconds();
-  w.key("iat").number_signed(now);
-  if (ttl_seconds > 0) w.key("exp").number_signed(now + ttl_seconds);
-  if (!config.client.token.audience.empty()) w.field("aud", config.client.token.audience);
-  if (!config.client.token.issuer.empty()) w.field("iss", config.client.token.issuer);
-  w.end_object();
-  return neo::auth::sign_hmac_jwt(neo::auth::HmacAlg::hs256, config.client.token.hmac_secret,
-                                  payload);
-}
-
 std::string describe_origins(const Config& config) {
   if (config.http.allowed_origins == std::vector<std::string>{"*"})
     return "[\"*\"]: any browser origin (development only)";
@@ -63,7 +46,8 @@ std::string describe_origins(const Config& config) {
 }
 
 void print_development_banner(const Config& config, std::uint16_t port) {
-  std::string token = make_token(config, "demo", "1", {"tenant_admin"}, 24 * 3600);
+  std::string token =
+      neo::demo::sign_connection_token(config, "demo", "1", {"tenant_admin"}, 24 * 3600);
   std::cout
       << "neo-events development setup (no " << kDefaultConfig << " found):\n"
       << "  memory engine; allowed_origins " << describe_origins(config) << "\n"
@@ -166,7 +150,7 @@ int gentoken(const std::string& path, const std::string& user, const std::string
     return 1;
   }
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*duration).count();
-  std::cout << make_token(config, user, tenant, roles, seconds) << "\n";
+  std::cout << neo::demo::sign_connection_token(config, user, tenant, roles, seconds) << "\n";
   return 0;
 }
 
@@ -258,6 +242,12 @@ int main(int argc, char** argv) {
   publish_cmd->add_option("--tenant", event.tenant, "tenant for the event's channel");
   publish_cmd->add_option("--user", event.user, "user for the event's channel");
   publish_cmd->add_option("--field", event.fields, "name=value of the event (repeatable)");
+  neo::cli::DemoArgs demo;
+  auto* demo_cmd = app.add_subcommand(
+      "demo", "development setup + the built portals, demo login and simulated services");
+  demo_cmd->add_option("--web", demo.web, "the built portals (default web/dist)");
+  demo_cmd->add_option("--services", demo.services,
+                       "the simulated services' script (default examples/services/run.mjs)");
   auto* events_cmd = app.add_subcommand("events", "list the event catalogue");
   events_cmd->add_option("-c,--config", config_path, "config file (for its catalogue_file)");
 
@@ -268,5 +258,6 @@ int main(int argc, char** argv) {
   if (*token_cmd) return gentoken(config_path, user, tenant, roles, ttl);
   if (*publish_cmd) return publish_command(config_path, event, data);
   if (*events_cmd) return list_events(config_path);
+  if (*demo_cmd) return neo::cli::run_demo(demo);
   return 1;
 }

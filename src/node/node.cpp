@@ -159,12 +159,13 @@ struct Node::Parts {
   std::unique_ptr<api::ClusterBridge> bridge;
   std::unique_ptr<EngineEvents> events;
   std::unique_ptr<api::ApiHttpHandler> http;
+  std::unique_ptr<transport::HttpHandler> front;  // the demo's, in front of `http`
   transport::HttpLimits limits;
   std::unique_ptr<transport::http::BodyBudget> bodies;
   std::unique_ptr<transport::Listener> listener;
 };
 
-Node::Node(config::Config config) : config_(std::move(config)) {
+Node::Node(config::Config config, const HttpFront& front) : config_(std::move(config)) {
   check_supported(config_);
   parts_ = std::make_unique<Parts>(config_);
   auto& p = *parts_;
@@ -177,6 +178,7 @@ Node::Node(config::Config config) : config_(std::move(config)) {
     session::Dispatcher::attach(*p.shards.back());
   }
   p.http = std::make_unique<api::ApiHttpHandler>(p.services, [this] { return metrics_text(); });
+  if (front) p.front = front(*p.http);
   p.limits.allowed_origins = config_.http.allowed_origins;
   p.limits.max_body_bytes = config_.http.max_body_bytes;
   p.bodies = std::make_unique<transport::http::BodyBudget>(config_.http.max_bodies_in_flight_bytes);
@@ -186,7 +188,7 @@ Node::Node(config::Config config) : config_(std::move(config)) {
   std::vector<asio::io_context*> raw;
   for (auto& c : p.contexts) raw.push_back(c.get());
   p.listener = std::make_unique<transport::Listener>(
-      raw, p.limits, transport::Endpoints{p.http.get(), &p.sessions});
+      raw, p.limits, transport::Endpoints{p.front ? p.front.get() : p.http.get(), &p.sessions});
   if (config_.engine.type == "redis") start_cluster();
   p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get());
   p.engine->start(*p.events);

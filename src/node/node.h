@@ -6,17 +6,27 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "config/config.h"
 
+namespace neo::transport {
+class HttpHandler;
+}
+
 namespace neo::node {
+
+// Puts another handler in front of the node's API handler (which it gets to delegate to); the
+// demo command's static files and login come in this way, so node and transport stay unaware.
+using HttpFront =
+    std::function<std::unique_ptr<transport::HttpHandler>(transport::HttpHandler& api)>;
 
 class Node {
  public:
-  explicit Node(config::Config config);
+  explicit Node(config::Config config, const HttpFront& front = {});
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;

@@ -47,6 +47,7 @@ struct Command {
   std::string channel;  // subscribe/unsubscribe/publish/presence/presence_stats/history/sub_refresh
   std::string token;    // connect/refresh/sub_refresh
   std::string data;     // raw JSON: connect/publish/rpc/send
+  std::string rpc_method;  // rpc
 
   // connect
   std::string name;

@@ -73,6 +73,7 @@ bool decode_body(Method method, dom::object body, Command& cmd) {
     case Method::history:
       return decode_history(body, cmd);
     case Method::rpc:
+      return read_string(body, "method", cmd.rpc_method) && read_raw(body, "data", cmd.data);
     case Method::send:
       return read_raw(body, "data", cmd.data);
     case Method::refresh:

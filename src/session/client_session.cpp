@@ -1,5 +1,7 @@
 #include "session/client_session.h"
 
+#include <chrono>
+
 #include "core/ids.h"
 #include "core/json_writer.h"
 #include "protocol/encoder.h"
@@ -117,12 +119,28 @@ void ClientSession::handle_connected(Command& cmd) {
       return handle_refresh(cmd);
     case Method::sub_refresh:
       return handle_sub_refresh(cmd);
-    case Method::rpc:  // no RPC handlers on this server
-      reply_error(cmd.id, code::not_available);
-      return finish_command();
+    case Method::rpc:
+      return handle_rpc(cmd);
     default:
       return close(dc::bad_request);
   }
+}
+
+// The only RPC is the built-in `time`: centrifuge-js exposes no server clock, and synchronized
+// timers (exam countdowns) need one. Any other method has no handler: 108.
+void ClientSession::handle_rpc(const Command& cmd) {
+  if (cmd.rpc_method != "time") {
+    reply_error(cmd.id, code::not_available);
+    return finish_command();
+  }
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("data").begin_object().key("time").number_signed(now.count());
+  w.end_object().end_object();
+  reply(cmd.id, "rpc", body);
+  finish_command();
 }
 
 void ClientSession::reply(std::uint32_t id, std::string_view field, std::string_view body) {

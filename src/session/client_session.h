@@ -87,6 +87,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
     return saturating_add(expire_at, leeway_seconds()) <= unix_seconds();
   }
   void handle_refresh(Command& cmd);
+  void handle_rpc(const Command& cmd);
   void handle_pong();
   void refresh_presence(SteadyClock::time_point now);
   struct PendingConnect;

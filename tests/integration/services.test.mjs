@@ -43,8 +43,8 @@ async function watch(server, t) {
     tenant: ['deployments', 'billing', 'monitoring', 'dashboard', 'notifications', 'presence'].map(
       (c) => `tenant:${t}:${c}`,
     ),
-    admin: ['admin:metrics', 'admin:alerts', 'admin:tenants'],
-    user: [`user:u-${t}-1:notifications`],
+    admin: ['admin:metrics', 'admin:alerts', 'admin:tenants', 'system:metrics'],
+    user: [`user:u-${t}-1:notifications`, `certification:timer:u-${t}-1`, `certification:results:u-${t}-1`],
   };
   const { client: tenantAdmin } = await connectClient(server, { user: `ta-${t}`, tenant: t, roles: ['tenant_admin'] });
   const { client: admin } = await connectClient(server, ADMIN);
@@ -76,6 +76,7 @@ describe('simulated services', () => {
       const seen = new Map(); // type -> count
       for (const [channel, rec] of recs) {
         assert.ok(rec.items.length > 0, `nothing on ${channel}`);
+        if (channel.startsWith('certification:')) continue; // no catalogue types there
         for (const { data } of rec.items) {
           assertCatalogueShape(data, `${channel}: `);
           if (channel.startsWith('admin:') && data.type !== 'metrics_update')
@@ -84,6 +85,20 @@ describe('simulated services', () => {
         }
       }
       assert.deepEqual([...seen.keys()].sort(), EVENT_TYPES);
+
+      // The event service's own figures (server API info) on system:metrics: our 3 watchers and their 13 subscriptions.
+      const system = recs.get('system:metrics').items.map((p) => p.data.metrics);
+      assert.ok(system[0].connections >= 3 && system[0].subscriptions >= 13, JSON.stringify(system[0]));
+      assert.equal(system[0].nodes, 1);
+      assert.deepEqual(Object.keys(system[0]).sort(), ['channels', 'connections', 'nodes', 'subscriptions', 'users']);
+      // Certification: an exam timer counting down to a fixed instant, and results.
+      const timers = recs.get('certification:timer:u-s1-1').items.map((p) => p.data);
+      assert.equal(timers[0].type, 'exam_timer');
+      assert.equal(timers[0].examId, 'exam-s1');
+      assert.ok(timers[0].endsAt > Date.now(), JSON.stringify(timers[0]));
+      const results = recs.get('certification:results:u-s1-1').items.map((p) => p.data);
+      assert.equal(results[0].type, 'exam_result');
+      assert.equal(typeof results[0].score, 'number');
 
       // A deployment of tenant s1: starting, then running with rising progress, then an end state.
       const updates = recs

@@ -6,6 +6,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -687,6 +688,29 @@ TEST_F(SessionTest, RpcWithoutHandlersIsError108) {
   feed(c, R"({"rpc":{"method":"m","data":{}},"id":2})");
   ASSERT_EQ(c.connection.sent.size(), 1u);
   EXPECT_EQ(c.connection.sent[0], R"({"id":2,"error":{"code":108,"message":"not available"}})");
+}
+
+// The built-in `time` RPC (useServerTime in @neo-events/vue): the server's unix milliseconds.
+TEST_F(SessionTest, RpcTimeAnswersTheServerClockInMilliseconds) {
+  TestClient& c = connected_client();
+  auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  feed(c, R"({"rpc":{"method":"time","data":{}},"id":2})");
+  auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  ASSERT_EQ(c.connection.sent.size(), 1u);
+  const std::string& reply = c.connection.sent[0];
+  const std::string prefix = R"({"id":2,"rpc":{"data":{"time":)";
+  ASSERT_EQ(reply.substr(0, prefix.size()), prefix) << reply;
+  ASSERT_EQ(reply.substr(reply.size() - 3), "}}}") << reply;
+  auto time = std::stoll(reply.substr(prefix.size(), reply.size() - prefix.size() - 3));
+  EXPECT_GE(time, before);
+  EXPECT_LE(time, after);
+  feed(c, R"({"rpc":{"method":"Time","data":{}},"id":3})");
+  ASSERT_EQ(c.connection.sent.size(), 2u);
+  EXPECT_EQ(c.connection.sent[1], R"({"id":3,"error":{"code":108,"message":"not available"}})");
 }
 
 TEST_F(SessionTest, PublishRepliesAndReachesThePublisherWithInfo) {

@@ -1,5 +1,5 @@
 // Reads the event catalogue (schemas/catalogue.json and schemas/events/*.schema.json) for the
-// generators of src/generated/events.ts and docs/events.md, and refuses what they cannot render
+// generators of clients/js/catalogue/src/events.ts and docs/events.md, and refuses what they cannot render
 // faithfully: a keyword outside the small set below, a type whose schema does not declare it,
 // a channel naming an unknown type. Both generators read through here, so they agree.
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Generates src/generated/events.ts from the catalogue (schemas/catalogue.json and
+// Generates clients/js/catalogue/src/events.ts (the package @neo-events/catalogue, which the
+// publishers and the Vue composables share) from the catalogue (schemas/catalogue.json and
 // schemas/events/*.schema.json): one interface per event schema, the EventType and
 // CatalogueEvent unions, EventMap, the channel table, names for its patterns, and the schemas as
 // data for the runtime validator.
@@ -18,8 +19,9 @@ import { patternConstName, writeOrCheck } from './catalogue.mjs';
 export const OUT_FILE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
+  '..',
+  'catalogue',
   'src',
-  'generated',
   'events.ts',
 );
 

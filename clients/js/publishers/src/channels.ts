@@ -1,4 +1,4 @@
-import { CATALOGUE_CHANNELS, type ChannelPattern, type EventType } from './generated/events.js';
+import { CATALOGUE_CHANNELS, type ChannelPattern, type EventType } from '@neo-events/catalogue';
 
 /** Characters an id may not contain: they would change what a channel pattern matches. */
 const FORBIDDEN = /[:*{}#\s]/u;

@@ -25,4 +25,4 @@ export { ActivityPublisher } from './publishers/activity.js';
 export { createPublishers } from './publishers/all.js';
 export type { Publishers } from './publishers/all.js';
 
-export * from './generated/events.js';
+export * from '@neo-events/catalogue';

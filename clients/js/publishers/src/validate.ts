@@ -1,4 +1,4 @@
-import { EVENT_SCHEMAS, type CatalogueEvent, type EventType } from './generated/events.js';
+import { EVENT_SCHEMAS, type CatalogueEvent, type EventType } from '@neo-events/catalogue';
 
 /** The schema keywords the catalogue uses (the generator refuses any other). */
 export interface SchemaNode {

@@ -1,4 +1,4 @@
-import { CHANNELS, type TenantActivity } from '../generated/events.js';
+import { CHANNELS, type TenantActivity } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 /** `tenant_activity` for the admin feed `admin:tenants` (the catalogue's `admin` publisher). */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 
 import { type ChannelIds, channelFor, checkCatalogue, checkId } from '../channels.js';
 import type { EventClient } from '../client.js';
-import type { CatalogueEvent, ChannelPattern, ChannelTypes, EventMap } from '../generated/events.js';
+import type { CatalogueEvent, ChannelPattern, ChannelTypes, EventMap } from '@neo-events/catalogue';
 import { validateEvent } from '../validate.js';
 
 /** A catalogue event without its timestamp (the publisher stamps it); distributes over unions. */

@@ -1,4 +1,4 @@
-import { CHANNELS, type InvoiceEvent, type UsageUpdate } from '../generated/events.js';
+import { CHANNELS, type InvoiceEvent, type UsageUpdate } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type InvoiceEventKind = InvoiceEvent['event'];

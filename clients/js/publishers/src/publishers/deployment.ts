@@ -1,4 +1,4 @@
-import { CHANNELS, type DeploymentLog, type DeploymentUpdate } from '../generated/events.js';
+import { CHANNELS, type DeploymentLog, type DeploymentUpdate } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type DeploymentStatus = DeploymentUpdate['status'];

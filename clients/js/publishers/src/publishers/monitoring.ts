@@ -1,4 +1,4 @@
-import { type Alert, CHANNELS, type MetricsUpdate } from '../generated/events.js';
+import { type Alert, CHANNELS, type MetricsUpdate } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type Severity = Alert['severity'];
@@ -6,7 +6,8 @@ export type Metrics = MetricsUpdate['metrics'];
 
 /**
  * Monitoring events: a tenant's alerts (`tenant:{tenantId}:monitoring`) and dashboard metrics
- * (`tenant:{tenantId}:dashboard`), and the admin feeds `admin:metrics` and `admin:alerts`.
+ * (`tenant:{tenantId}:dashboard`), the admin feeds `admin:metrics` and `admin:alerts`, and the
+ * event service's own figures on `system:metrics`.
  */
 export class MonitoringPublisher extends BasePublisher {
   /** An `alert` on `tenant:{tenantId}:monitoring`. */
@@ -34,6 +35,11 @@ export class MonitoringPublisher extends BasePublisher {
     return this.publishTo(CHANNELS.ADMIN_METRICS, [], { type: 'metrics_update', metrics, tenantId }, [
       ['tenantId', tenantId],
     ]);
+  }
+
+  /** The event service's own figures (connections, subscriptions, channels, nodes) on `system:metrics`. */
+  publishSystemMetrics(metrics: Metrics): Promise<PublishedEvent<MetricsUpdate>> {
+    return this.publishTo(CHANNELS.SYSTEM_METRICS, [], { type: 'metrics_update', metrics });
   }
 
   /** A tenant's `alert` on the admin feed `admin:alerts`, with `tenantId`. */

@@ -1,4 +1,4 @@
-import { CHANNELS, type Notification } from '../generated/events.js';
+import { CHANNELS, type Notification } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type NotificationLevel = Notification['level'];

@@ -1,4 +1,4 @@
-import { CHANNELS, type PresenceUpdate } from '../generated/events.js';
+import { CHANNELS, type PresenceUpdate } from '@neo-events/catalogue';
 import { BasePublisher, type PublishedEvent } from './base.js';
 
 export type PresenceStatus = PresenceUpdate['status'];
