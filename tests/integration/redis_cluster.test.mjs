@@ -886,6 +886,27 @@ describe('redis engine: several nodes as one service', () => {
       await c.stopAll();
     });
   });
+  it('redis forgets its scripts (SCRIPT FLUSH, as after a restart during AOF loading): publish, history and presence go on', { timeout: 20_000 }, async (t) => {
+    const c = cluster(t);
+    await c.run(async () => {
+      const redis = await c.redis();
+      const A = await c.node('A', [redis.url], 'c6');
+      const channel = 'tenant:7:deployments';
+      const first = await cent(A).publish({ channel, data: { n: 1 } });
+      assert.equal(await redisCommand(redis.port, 'SCRIPT', 'FLUSH'), 'OK');
+      // Each script once more: EVALSHA gets NOSCRIPT, the node sends EVAL, which caches it again.
+      const second = await cent(A).publish({ channel, data: { n: 2 } });
+      assert.equal(second.offset, first.offset + 1);
+      const keyed = await apiPost(A, 'publish', { channel: 'system:x', data: { n: 3 }, idempotency_key: 'k1' });
+      assert.deepEqual(keyed.json, { result: {} }, keyed.text);
+      const history = await apiPost(A, 'history', { channel, limit: -1 });
+      assert.deepEqual(history.json.result.publications.map((p) => p.data.n), [1, 2], history.text);
+      const presence = await apiPost(A, 'presence', { channel });
+      assert.deepEqual(presence.json, { result: { presence: {} } }, presence.text);
+      await c.stopAll();
+    });
+  });
+
   it('redis down at start and at stop: a node started first becomes healthy once redis is up; a node stopped during an outage exits 0', { timeout: 30_000 }, async (t) => {
     const c = cluster(t);
     await c.run(async () => {

@@ -199,13 +199,47 @@ void RedisEngine::load_scripts(Shard& s) {
   }
 }
 
+namespace {
+
+// EVALSHA/EVAL argv; the views point into `keys` and `args`.
+std::vector<std::string_view> script_argv(std::string_view verb, std::string_view script,
+                                          const std::string& count,
+                                          const std::vector<std::string>& keys,
+                                          const std::vector<std::string>& args) {
+  std::vector<std::string_view> argv{verb, script, count};
+  for (const auto& k : keys) argv.push_back(k);
+  for (const auto& a : args) argv.push_back(a);
+  return argv;
+}
+
+bool no_script(const redisReply* r) {
+  return r && r->type == REDIS_REPLY_ERROR &&
+         std::string_view(r->str, r->len).starts_with("NOSCRIPT");
+}
+
+}  // namespace
+
+std::string_view RedisEngine::script_for(std::string_view sha) const {
+  if (sha == publish_sha_) return scripts::kPublish;
+  if (sha == publish_no_history_sha_) return scripts::kPublishNoHistory;
+  if (sha == history_sha_) return scripts::kHistory;
+  if (sha == presence_add_sha_) return scripts::kPresenceAdd;
+  return scripts::kPresenceGet;
+}
+
+// EVALSHA, and EVAL once when Redis answers NOSCRIPT: its script cache is empty after a restart,
+// and the SCRIPT LOADs sent on reconnect fail while it is still loading its AOF.
 void RedisEngine::eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
                        std::vector<std::string> args, ReplyHandler handler) {
   std::string count = std::to_string(keys.size());
-  std::vector<std::string_view> argv{"EVALSHA", sha, count};
-  for (const auto& k : keys) argv.push_back(k);
-  for (const auto& a : args) argv.push_back(a);
-  s.commands->command(argv, std::move(handler));
+  auto argv = script_argv("EVALSHA", sha, count, keys, args);
+  // Moving the vectors keeps their elements where they are, so `argv` stays valid.
+  s.commands->command(
+      argv, [&s, script = script_for(sha), count, keys = std::move(keys), args = std::move(args),
+             handler = std::move(handler)](redisReply* r) mutable {
+        if (!no_script(r)) return handler(r);
+        s.commands->command(script_argv("EVAL", script, count, keys, args), std::move(handler));
+      });
 }
 
 // The publish script and its arguments. An idempotent publish adds its result key and ttl; one

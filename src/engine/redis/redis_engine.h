@@ -94,6 +94,7 @@ class RedisEngine final : public Engine {
   void update_health(Shard& s, bool up, const std::string& why);
   void eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
             std::vector<std::string> args, ReplyHandler handler);
+  std::string_view script_for(std::string_view sha) const;
   template <typename Fn>
   void on_engine_thread(Fn&& fn);
 
