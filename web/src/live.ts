@@ -3,6 +3,7 @@ import { useChannel, type UseChannel, type UseChannelOptions } from '@neo-events
 import type { MaybeRefOrGetter } from 'vue';
 
 import { noteGapReload, noteRecovered } from './gaps';
+import { dateTime } from './i18n';
 
 /**
  * The gap path: when a resubscribe could not recover, `reload` rebuilds the component's state
@@ -31,4 +32,5 @@ export function useLiveChannel<T>(
   return ch;
 }
 
-export const clock = (iso: string | number) => new Date(iso).toLocaleTimeString();
+/** A time of day in the portal's selected locale (not the browser's). */
+export const clock = (iso: string | number) => dateTime.value.format(new Date(iso));
