@@ -382,7 +382,10 @@ class CompiledSchema::Validator {
 
   bool check_object(const Node& node, dom::object obj) {
     std::uint64_t seen = 0;
-    for (auto [key, member] : obj) {
+    for (auto field : obj) {
+      // Named copies: clang 14 cannot capture structured bindings in a lambda.
+      const std::string_view key = field.key;
+      const dom::element member = field.value;
       auto it = std::find_if(node.properties.begin(), node.properties.end(),
                              [&](const Property& p) { return p.name == key; });
       int child = node.additional;
