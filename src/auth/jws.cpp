@@ -1,4 +1,5 @@
 #include "auth/jws.h"
+#include "core/file.h"
 
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
@@ -10,8 +11,6 @@
 
 #include <array>
 #include <climits>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -59,10 +58,9 @@ int no_password(char*, int, int, void*) { return 0; }
 std::string pem_text(const std::string& value, const std::string& what) {
   const auto start = value.find_first_not_of(" \t\r\n");
   if (start != std::string::npos && value.compare(start, 10, "-----BEGIN") == 0) return value;
-  std::ifstream in(value, std::ios::binary);
-  std::ostringstream text;
-  if (!(in && text << in.rdbuf())) throw std::runtime_error(what + ": cannot read " + value);
-  return text.str();
+  std::string text;
+  if (read_file(value, text)) throw std::runtime_error(what + ": cannot read " + value);
+  return text;
 }
 
 PkeyPtr read_pem(const std::string& pem, bool as_certificate) {

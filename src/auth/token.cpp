@@ -6,6 +6,7 @@
 #include "auth/jws.h"
 #include "auth/jwt_claims.h"
 #include "core/clock.h"
+#include "core/json_writer.h"
 
 namespace neo::auth {
 
@@ -187,6 +188,25 @@ bool valid_identity_value(std::string_view value) {
     if (c == ':' || c == '*' || c == '{' || c == '}' || c == '#') return false;
   }
   return true;
+}
+
+std::string sign_connection_token(const config::TokenOptions& options, const std::string& user,
+                                  const std::string& tenant, const std::vector<std::string>& roles,
+                                  std::int64_t ttl_seconds) {
+  std::string payload;
+  JsonWriter w(payload);
+  w.begin_object().field("sub", user);
+  if (!tenant.empty()) w.field(options.tenant_claim, tenant);
+  w.key(options.roles_claim).begin_array();
+  for (const auto& role : roles) w.string(role);
+  w.end_array();
+  auto now = neo::unix_seconds();
+  w.key("iat").number_signed(now);
+  if (ttl_seconds > 0) w.key("exp").number_signed(now + ttl_seconds);
+  if (!options.audience.empty()) w.field("aud", options.audience);
+  if (!options.issuer.empty()) w.field("iss", options.issuer);
+  w.end_object();
+  return sign_hmac_jwt(HmacAlg::hs256, options.hmac_secret, payload);
 }
 
 }  // namespace neo::auth

@@ -75,6 +75,12 @@ enum class HmacAlg { hs256, hs384, hs512 };
 // Signs `payload_json` as a compact JWS with an HMAC algorithm (gentoken, tests).
 std::string sign_hmac_jwt(HmacAlg alg, std::string_view secret, std::string_view payload_json);
 
+// An HS256 connection token with the configured claim names (sub, tenant claim, roles claim,
+// iat, exp when ttl_seconds > 0, aud and iss when configured): gentoken and the demo login.
+std::string sign_connection_token(const config::TokenOptions& options, const std::string& user,
+                                  const std::string& tenant, const std::vector<std::string>& roles,
+                                  std::int64_t ttl_seconds);
+
 // True when `value` may serve as a user or tenant id (no ':', '*', '{', '}', '#', whitespace).
 bool valid_identity_value(std::string_view value);
 

@@ -3,10 +3,9 @@
 #include <simdjson.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "catalogue/embedded.h"
+#include "core/file.h"
 #include "core/pattern.h"
 
 namespace neo::catalogue {
@@ -122,11 +121,9 @@ std::shared_ptr<const Catalogue> Catalogue::builtin() {
 
 std::shared_ptr<const Catalogue> Catalogue::from_file(const std::string& path) {
   auto slurp = [](const std::filesystem::path& file) -> std::optional<std::string> {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
+    std::string text;
+    if (read_file(file.string(), text)) return std::nullopt;
+    return text;
   };
   auto text = slurp(path);
   if (!text) throw CatalogueError(path + ": cannot read the file");

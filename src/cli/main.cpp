@@ -19,7 +19,6 @@
 #include "config/loader.h"
 #include "core/ids.h"
 #include "core/json_writer.h"
-#include "demo/demo_users.h"
 #include "node/node.h"
 
 namespace {
@@ -46,8 +45,8 @@ std::string describe_origins(const Config& config) {
 }
 
 void print_development_banner(const Config& config, std::uint16_t port) {
-  std::string token =
-      neo::demo::sign_connection_token(config, "demo", "1", {"tenant_admin"}, 24 * 3600);
+  std::string token = neo::auth::sign_connection_token(config.client.token, "demo", "1",
+                                                       {"tenant_admin"}, 24 * 3600);
   std::cout
       << "neo-events development setup (no " << kDefaultConfig << " found):\n"
       << "  memory engine; allowed_origins " << describe_origins(config) << "\n"
@@ -150,7 +149,8 @@ int gentoken(const std::string& path, const std::string& user, const std::string
     return 1;
   }
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(*duration).count();
-  std::cout << neo::demo::sign_connection_token(config, user, tenant, roles, seconds) << "\n";
+  std::cout << neo::auth::sign_connection_token(config.client.token, user, tenant, roles, seconds)
+            << "\n";
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "config/internal.h"
+#include "core/file.h"
 
 namespace neo::config {
 namespace {
@@ -24,22 +25,6 @@ std::string join_lines(const std::vector<std::string>& lines) {
 std::string syntax_error(const std::string& source, const YAML::Exception& e) {
   return source + ": line " + std::to_string(e.mark.line + 1) + ", column " +
          std::to_string(e.mark.column + 1) + ": " + e.msg;
-}
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
-
-// The whole file, or the reason it could not be read.
-std::optional<std::string> read_file(const std::string& path, std::string& out) {
-  errno = 0;
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return std::strerror(errno);
-  char buffer[65536];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0;)
-    out.append(buffer, n);
-  if (std::ferror(file.get())) return std::strerror(errno);
-  return std::nullopt;
 }
 
 }  // namespace

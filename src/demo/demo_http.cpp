@@ -1,8 +1,7 @@
 #include "demo/demo_http.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "auth/token.h"
+#include "core/file.h"
 #include "core/json_read.h"
 #include "core/json_writer.h"
 #include "demo/demo_users.h"
@@ -38,14 +37,6 @@ void write_user(JsonWriter& w, const DemoUser& user) {
   w.key("roles").begin_array();
   for (const auto& role : user.roles) w.string(role);
   w.end_array();
-}
-
-std::optional<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return std::move(out).str();
 }
 
 }  // namespace
@@ -86,8 +77,9 @@ HttpResponse DemoHttpHandler::login(const HttpRequest& request) const {
   if (!user) return json_error(404, "no such demo user");
   std::string out;
   JsonWriter w(out);
-  w.begin_object().field("token", sign_connection_token(config_, user->id, user->tenant,
-                                                        user->roles, kTokenTtlSeconds));
+  w.begin_object().field("token",
+                         auth::sign_connection_token(config_.client.token, user->id, user->tenant,
+                                                     user->roles, kTokenTtlSeconds));
   write_user(w, *user);
   w.end_object();
   return {200, "application/json", std::move(out), {{"Cache-Control", "no-store"}}};
@@ -109,12 +101,12 @@ HttpResponse DemoHttpHandler::users() const {
 HttpResponse DemoHttpHandler::file(const HttpRequest& request) const {
   auto found = files_.resolve(request.target);
   if (!found) return not_found();
-  auto bytes = read_file(found->path);
-  if (!bytes) return not_found();
+  std::string bytes;
+  if (read_file(found->path.string(), bytes)) return not_found();
   std::string cache = found->immutable ? "public, max-age=31536000, immutable" : "no-cache";
   return {200,
           found->content_type,
-          std::move(*bytes),
+          std::move(bytes),
           {{"Cache-Control", std::move(cache)}, {"X-Content-Type-Options", "nosniff"}}};
 }
 

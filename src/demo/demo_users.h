@@ -24,10 +24,4 @@ const DemoUser* find_demo_user(std::string_view id);
 // channel) to `config`. Only `neo-events demo` calls this.
 void add_demo_roles(config::Config& config);
 
-// An HS256 connection token with the config's claim names (sub, tenant claim, roles claim,
-// iat, exp when ttl_seconds > 0, aud and iss when configured).
-std::string sign_connection_token(const config::Config& config, const std::string& user,
-                                  const std::string& tenant, const std::vector<std::string>& roles,
-                                  std::int64_t ttl_seconds);
-
 }  // namespace neo::demo
