@@ -465,7 +465,8 @@ class CompiledSchema::Validator {
           error_ += c;
       }
     }
-    if (depth_ == 0) error_ = "/";
+    // assign(1, '/'): g++ 12 at -O2 warns falsely (-Wrestrict, GCC PR 105329) on = "/".
+    if (depth_ == 0) error_.assign(1, '/');
     error_ += ": " + message;
     return false;
   }
