@@ -1,5 +1,7 @@
 #include "demo/static_files.h"
 
+#include "core/uri.h"
+
 #include <array>
 #include <utility>
 #include <vector>
@@ -13,13 +15,6 @@ namespace {
 // The portals' client-side routes: a path under one of these that is not a file is the app.
 constexpr std::array<std::string_view, 4> kPortalRoutes = {"admin", "tenant", "certification",
                                                            "login"};
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_portal_route(std::string_view first_segment) {
   for (auto route : kPortalRoutes)
@@ -53,24 +48,6 @@ bool inside(const fs::path& root, const fs::path& path) {
 }
 
 }  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    int hi = hex_value(text[i + 1]);
-    int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
 
 std::string content_type_for(const fs::path& file) {
   static const std::pair<std::string_view, std::string_view> kTypes[] = {

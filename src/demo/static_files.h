@@ -15,9 +15,6 @@ struct StaticFile {
   bool immutable = false;  // a content-hashed asset: cacheable for a year
 };
 
-// "%2e%2e" -> "..": nullopt for a malformed escape or an encoded NUL.
-std::optional<std::string> percent_decode(std::string_view text);
-
 std::string content_type_for(const std::filesystem::path& file);
 
 class StaticFiles {

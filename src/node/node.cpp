@@ -145,6 +145,7 @@ struct Node::Parts {
   std::vector<std::unique_ptr<asio::steady_timer>> tickers;
   std::unique_ptr<asio::steady_timer> maintenance;
   std::string node_id;
+  transport::EmulationRegistry emulation{node_id};  // http_stream / sse sessions of this node
   std::unique_ptr<engine::Engine> engine;
   auth::Policy policy;
   auth::TokenVerifier verifier;
@@ -188,7 +189,8 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
   std::vector<asio::io_context*> raw;
   for (auto& c : p.contexts) raw.push_back(c.get());
   p.listener = std::make_unique<transport::Listener>(
-      raw, p.limits, transport::Endpoints{p.front ? p.front.get() : p.http.get(), &p.sessions});
+      raw, p.limits,
+      transport::Endpoints{p.front ? p.front.get() : p.http.get(), &p.sessions, &p.emulation});
   if (config_.engine.type == "redis") start_cluster();
   p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get());
   p.engine->start(*p.events);

@@ -42,6 +42,20 @@ Error make_error(std::uint32_t code) {
   return Error{code, std::string(message_of(code)), code == 100 || code == 111};
 }
 
+Disconnect uni_connect_disconnect(std::uint32_t error) {
+  switch (error) {
+    case error_code::token_expired:
+    case error_code::expired:
+      return disconnect::connection_expired;
+    case error_code::too_many_requests:
+      return disconnect::too_many_requests;
+    case error_code::permission_denied:
+      return disconnect::permission_denied;
+    default:
+      return disconnect::internal;
+  }
+}
+
 Error make_api_error(std::uint32_t code) {
   Error error = make_error(code);
   if (code == error_code::method_not_found) error.message = "not found";

@@ -51,7 +51,12 @@ inline constexpr Disconnect connection_limit{3504, "connection limit"};
 inline constexpr Disconnect channel_limit{3505, "channel limit"};
 inline constexpr Disconnect permission_denied{3507, "permission denied"};
 inline constexpr Disconnect not_available{3508, "not available"};
+inline constexpr Disconnect too_many_requests{3013, "too many requests"};
 }  // namespace disconnect
+
+// A connect error on a unidirectional transport, which has no reply to carry it, as
+// Centrifugo maps it: 109/110 -> 3005, 111 -> 3013, 103 -> 3507, anything else -> 3004.
+Disconnect uni_connect_disconnect(std::uint32_t error);
 
 struct Unsubscribe {
   std::uint32_t code;

@@ -71,4 +71,9 @@ enum class DecodeStatus { ok, bad_request };
 // bad_request (the session closes with 3501). `out` is cleared first.
 DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out);
 
+// A unidirectional transport's connect request: the bare ConnectRequest object
+// ({"token":..,"subs":{..}}), decoded as a connect command with id 1. One JSON object or
+// bad_request.
+DecodeStatus decode_connect_request(std::string_view json, Command& out);
+
 }  // namespace neo::protocol

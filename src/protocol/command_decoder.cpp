@@ -122,6 +122,18 @@ bool decode_line(std::string_view line, Command& cmd) {
 
 }  // namespace
 
+DecodeStatus decode_connect_request(std::string_view json, Command& out) {
+  out = Command{};
+  out.id = 1;
+  out.method = Method::connect;
+  dom::element doc;
+  if (json::thread_parser().parse(json.data(), json.size(), true).get(doc))
+    return DecodeStatus::bad_request;
+  dom::object obj;
+  if (doc.get(obj) || !decode_connect(obj, out)) return DecodeStatus::bad_request;
+  return DecodeStatus::ok;
+}
+
 DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out) {
   out.clear();
   if (!frame.empty() && frame.back() == '\n') frame.remove_suffix(1);

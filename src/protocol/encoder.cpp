@@ -84,6 +84,7 @@ void write_connect_result(JsonWriter& w, const ConnectResult& r) {
   }
   if (r.ping) w.field_u64("ping", r.ping);
   if (r.pong) w.field_bool("pong", true);
+  if (!r.session.empty()) w.field("session", r.session);
   if (!r.node.empty()) w.field("node", r.node);
   w.end_object();
 }
@@ -165,6 +166,10 @@ std::string encode_refresh_push(bool expires, std::uint32_t ttl) {
     if (expires) w.field_bool("expires", true).field_u64("ttl", ttl);
     w.end_object();
   });
+}
+
+std::string encode_connect_push(std::string_view connect_result) {
+  return encode_push("", "connect", [&](JsonWriter& w) { w.raw(connect_result); });
 }
 
 }  // namespace neo::protocol

@@ -39,6 +39,8 @@ FrameRef encode_leave_push(std::string_view channel, const ClientInfo& info);
 std::string encode_unsubscribe_push(std::string_view channel, const Unsubscribe& reason);
 std::string encode_subscribe_push(std::string_view channel, const SubscribeResult& result);
 std::string encode_refresh_push(bool expires, std::uint32_t ttl);
+// Unidirectional transports get the connect result as their first push.
+std::string encode_connect_push(std::string_view connect_result);
 
 // Server ping: the empty reply.
 inline constexpr std::string_view kPing = "{}";

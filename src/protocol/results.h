@@ -32,6 +32,7 @@ struct ConnectResult {
   std::vector<std::pair<std::string, SubscribeResult>> subs;
   std::uint32_t ping = 0;
   bool pong = false;
+  std::string session;  // emulated transports: the id their POST /emulation requests name
   std::string node;
 };
 

@@ -14,13 +14,15 @@ namespace dc = protocol::disconnect;
 namespace {
 // Commands waiting behind an engine call; more than this from one client is abuse.
 constexpr std::size_t kMaxBacklog = 1024;
-constexpr protocol::Disconnect kTooManyRequests{3013, "too many requests"};
 }  // namespace
 
-ClientSession::ClientSession(Services& services, Shard& shard, transport::Connection& connection)
+ClientSession::ClientSession(Services& services, Shard& shard, transport::Connection& connection,
+                             transport::TransportKind transport, std::string_view emulation_session)
     : services_(services),
       shard_(shard),
       connection_(connection),
+      uni_(transport::unidirectional(transport)),
+      emulation_session_(emulation_session),
       created_at_(SteadyClock::now()),
       commands_(services.config.client.command_rate_per_second,
                 services.config.client.command_burst, SteadyClock::now()) {
@@ -37,15 +39,28 @@ ClientSession::~ClientSession() {
 
 void ClientSession::on_message(std::string_view text) {
   if (state_ == State::closed || state_ == State::failed) return;
+  if (uni_) return take_uni_connect(text);
   // Scratch space shared by the thread's sessions: a Command is a few hundred bytes, too much
   // to keep in every idle connection.
   static thread_local std::vector<Command> decoded;
   if (protocol::decode_commands(text, decoded) != protocol::DecodeStatus::ok) {
     return close(dc::bad_request);
   }
-  if (backlog_.size() + decoded.size() > kMaxBacklog) return close(kTooManyRequests);
+  if (backlog_.size() + decoded.size() > kMaxBacklog) return close(dc::too_many_requests);
   for (auto& cmd : decoded) backlog_.push_back(std::move(cmd));
   decoded.clear();
+  drain();
+}
+
+// The first message is the ConnectRequest itself ({"token":...}, not a command); whatever a
+// uni_websocket client sends after it is ignored, as Centrifugo does.
+void ClientSession::take_uni_connect(std::string_view request) {
+  if (uni_connect_taken_) return;
+  uni_connect_taken_ = true;
+  Command connect;
+  if (protocol::decode_connect_request(request, connect) != protocol::DecodeStatus::ok)
+    return close(dc::bad_request);
+  backlog_.push_back(std::move(connect));
   drain();
 }
 
@@ -144,10 +159,12 @@ void ClientSession::handle_rpc(const Command& cmd) {
 }
 
 void ClientSession::reply(std::uint32_t id, std::string_view field, std::string_view body) {
+  if (uni_) return push(protocol::encode_connect_push(body));  // connect is its only command
   push(protocol::encode_reply(id, field, body));
 }
 
 void ClientSession::reply_error(std::uint32_t id, std::uint32_t error) {
+  if (uni_) return close(protocol::uni_connect_disconnect(error));
   push(protocol::encode_error_reply(id, protocol::make_error(error)));
 }
 
@@ -246,7 +263,7 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   if (awaiting_pong_ && now >= pong_deadline_) return close(dc::no_pong);
   if (now >= next_ping_) {
     push(std::string(protocol::kPing));
-    awaiting_pong_ = true;
+    awaiting_pong_ = !uni_;  // unidirectional clients cannot answer
     pong_deadline_ = now + services_.config.client.pong_timeout;
     next_ping_ = now + services_.config.client.ping_interval;
   }

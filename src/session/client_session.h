@@ -25,7 +25,9 @@ namespace neo::session {
 
 class ClientSession final : public transport::SessionHandler, public TimerWheel::Hook {
  public:
-  ClientSession(Services& services, Shard& shard, transport::Connection& connection);
+  ClientSession(Services& services, Shard& shard, transport::Connection& connection,
+                transport::TransportKind transport = transport::TransportKind::websocket,
+                std::string_view emulation_session = {});
   ~ClientSession() override;
 
   void on_message(std::string_view text) override;
@@ -58,6 +60,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void handle_connected(Command& cmd);
   void reply(std::uint32_t id, std::string_view field, std::string_view body);
   void reply_error(std::uint32_t id, std::uint32_t code);
+  // Unidirectional transports: the connect request alone, as a connect command.
+  void take_uni_connect(std::string_view request);
   void push(std::string message);
   // Queues a frame; a full queue disconnects the client as slow (3008).
   void send(FrameRef frame);
@@ -142,6 +146,11 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   bool closing_ = false;             // close or abort asked of the connection
   bool counted_connection_ = false;  // counted in the tenant's connection quota
   bool rate_limited_ = false;        // the current episode of 111s is already in the audit log
+  // uni_websocket, uni_sse, uni_http_stream: one connect request, no other command, the connect
+  // result as a push, errors as disconnects, pings without pongs.
+  bool uni_ = false;
+  bool uni_connect_taken_ = false;
+  std::string emulation_session_;  // http_stream / sse: goes into the connect result
 
   // Allocates nothing until a command waits (a std::deque would allocate ~600 bytes at once).
   using Backlog = boost::container::devector<Command>;

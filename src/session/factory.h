@@ -12,7 +12,7 @@ class ClientSessionFactory final : public transport::SessionFactory {
   std::unique_ptr<transport::SessionHandler> create(transport::Connection& connection,
                                                     const transport::UpgradeInfo& info) override {
     return std::make_unique<ClientSession>(services_, *services_.shards.at(info.thread_index),
-                                           connection);
+                                           connection, info.transport, info.emulation_session);
   }
 
  private:

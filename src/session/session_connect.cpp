@@ -146,7 +146,8 @@ void ClientSession::finish_connect(PendingConnect& pending) {
   result.ping = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.ping_interval)
           .count());
-  result.pong = true;
+  result.pong = !uni_;
+  result.session = emulation_session_;
   result.node = services_.node_id;
   std::string body;
   JsonWriter w(body);

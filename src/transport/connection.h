@@ -36,11 +36,55 @@ class SessionHandler {
   virtual void on_close() = 0;                         // called once; the socket is gone
 };
 
+// How a client reached the server. Unidirectional transports carry no commands after the
+// connect request and receive pushes bare, not wrapped in {"push":...}. The emulated ones
+// (centrifuge-js's http_stream and sse) stream replies and pushes as WebSocket would and take
+// later commands through POST /emulation.
+enum class TransportKind : std::uint8_t {
+  websocket,
+  uni_websocket,
+  uni_sse,
+  uni_http_stream,
+  http_stream,
+  sse,
+};
+
+constexpr bool unidirectional(TransportKind kind) {
+  return kind == TransportKind::uni_websocket || kind == TransportKind::uni_sse ||
+         kind == TransportKind::uni_http_stream;
+}
+constexpr bool emulated(TransportKind kind) {
+  return kind == TransportKind::http_stream || kind == TransportKind::sse;
+}
+constexpr bool server_sent_events(TransportKind kind) {
+  return kind == TransportKind::uni_sse || kind == TransportKind::sse;
+}
+
+constexpr std::string_view transport_name(TransportKind kind) {
+  switch (kind) {
+    case TransportKind::websocket:
+      return "websocket";
+    case TransportKind::uni_websocket:
+      return "uni_websocket";
+    case TransportKind::uni_sse:
+      return "uni_sse";
+    case TransportKind::uni_http_stream:
+      return "uni_http_stream";
+    case TransportKind::http_stream:
+      return "http_stream";
+    case TransportKind::sse:
+      return "sse";
+  }
+  return "unknown";
+}
+
 struct UpgradeInfo {
   std::string_view target;  // path and query
   std::string_view origin;
   std::string remote_address;
   std::size_t thread_index = 0;
+  TransportKind transport = TransportKind::websocket;
+  std::string_view emulation_session{};  // emulated transports: the id POST /emulation names
 };
 
 class SessionFactory {

@@ -6,7 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "core/uri.h"
 #include "transport/origin.h"
+#include "transport/stream_connection.h"
 
 namespace neo::transport {
 
@@ -27,6 +29,31 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 // up to this size; a larger one is not worth reading: the connection closes instead.
 constexpr std::uint64_t kMaxSkippedBodyBytes = 64 * 1024;
 constexpr std::string_view kWebSocketPath = "/connection/websocket";
+constexpr std::string_view kUniWebSocketPath = "/connection/uni_websocket";
+constexpr std::string_view kUniSsePath = "/connection/uni_sse";
+constexpr std::string_view kUniHttpStreamPath = "/connection/uni_http_stream";
+constexpr std::string_view kHttpStreamPath = "/connection/http_stream";
+constexpr std::string_view kSsePath = "/connection/sse";
+constexpr std::string_view kEmulationPath = "/emulation";
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+
+// The streaming transports that answer a plain request with a long response.
+std::optional<TransportKind> stream_transport(std::string_view target) {
+  std::string_view path = path_of(target);
+  if (path == kUniSsePath) return TransportKind::uni_sse;
+  if (path == kUniHttpStreamPath) return TransportKind::uni_http_stream;
+  if (path == kHttpStreamPath) return TransportKind::http_stream;
+  if (path == kSsePath) return TransportKind::sse;
+  return std::nullopt;
+}
+
+// Only JSON is served: a client asking for Centrifugo's protobuf protocol is refused rather than
+// answered in a format it cannot read.
+bool asks_for_protobuf(std::string_view target, std::string_view subprotocols) {
+  return query_value(target, "format") == "protobuf" ||
+         subprotocols.find("centrifuge-protobuf") != std::string_view::npos;
+}
 
 std::string address_of(const boost::asio::ip::tcp::socket& socket) {
   boost::system::error_code ec;
@@ -122,6 +149,10 @@ void HttpSession::on_head() {
     return;
   }
   pending_ = plain_head(head, remote_address_);
+  stream_kind_ = stream_transport(head.target());
+  if (stream_kind_) return on_stream_head(declared);
+  emulation_request_ = path_of(head.target()) == kEmulationPath;
+  if (emulation_request_) return on_emulation_head(declared);
   Admission admission = endpoints_.http->admit(pending_);
   if (admission.refusal) {
     // The connection goes on if the body (if any) is small enough to drop as it arrives.
@@ -169,13 +200,145 @@ void HttpSession::on_request(Request request) {
   }
   pending_.body = std::move(request.body());
   if (pending_lease_) pending_lease_->shrink_to(pending_.body.size());  // a chunked body's end
+  if (emulation_request_) {
+    emulation_request_ = false;
+    return reply(route_emulation(pending_.body), request.keep_alive());
+  }
+  if (stream_kind_) {
+    // Like an upgrade: the socket becomes the stream once earlier requests are answered.
+    input_done_ = true;
+    if (slots_.empty() && !writing_) return start_stream();
+    deferred_stream_ = true;
+    return;
+  }
   dispatch(std::move(pending_), request.keep_alive());
+}
+
+// uni_sse (GET with cf_connect, or POST) and uni_http_stream (POST): the connect request is
+// read like any small body; CORS preflights are answered here too.
+void HttpSession::on_stream_head(std::optional<std::uint64_t> declared) {
+  const auto& head = reader_.head();
+  std::string_view origin = head[bhttp::field::origin];
+  auto refuse_stream = [&](HttpResponse response) {
+    stream_kind_.reset();
+    bool go_on = head.keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
+    reply(std::move(response), go_on);
+  };
+  if (!origin_allowed(origin, limits_.allowed_origins))
+    return refuse_stream(text(403, "Forbidden: origin not allowed"));
+  auto method = head.method();
+  if (method == bhttp::verb::options) return refuse_stream(preflight(origin));
+  if (emulated(*stream_kind_) && !endpoints_.emulation)
+    return refuse_stream(text(404, "Not Found"));
+  bool sse = server_sent_events(*stream_kind_);
+  if (method != bhttp::verb::post && !(sse && method == bhttp::verb::get)) {
+    HttpResponse not_allowed = text(405, "Method Not Allowed");
+    not_allowed.headers = {{"Allow", sse ? "GET, POST, OPTIONS" : "POST, OPTIONS"}};
+    return refuse_stream(std::move(not_allowed));
+  }
+  if (asks_for_protobuf(head.target(), {}))
+    return refuse_stream(text(400, "Bad Request: only the JSON protocol is served"));
+  std::uint64_t limit = method == bhttp::verb::post ? limits_.ws.max_message_bytes : 0;
+  if (declared && *declared > limit) {
+    stream_kind_.reset();
+    return refuse({413, "Payload Too Large: connect request"});
+  }
+  if (!reader_.read_body(limit)) {
+    stream_kind_.reset();
+    return refuse(reader_.refusal());
+  }
+}
+
+// POST /emulation: a command batch for an emulated session, answered 204 once handed over.
+void HttpSession::on_emulation_head(std::optional<std::uint64_t> declared) {
+  const auto& head = reader_.head();
+  std::string_view origin = head[bhttp::field::origin];
+  auto refuse_request = [&](HttpResponse response) {
+    emulation_request_ = false;
+    bool go_on = head.keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
+    reply(std::move(response), go_on);
+  };
+  if (!endpoints_.emulation) return refuse_request(text(404, "Not Found"));
+  if (!origin_allowed(origin, limits_.allowed_origins))
+    return refuse_request(text(403, "Forbidden: origin not allowed"));
+  if (head.method() == bhttp::verb::options) return refuse_request(preflight(origin));
+  if (head.method() != bhttp::verb::post) {
+    HttpResponse not_allowed = text(405, "Method Not Allowed");
+    not_allowed.headers = {{"Allow", "POST, OPTIONS"}};
+    return refuse_request(std::move(not_allowed));
+  }
+  // The commands travel as a JSON string inside the request: room for their escaping.
+  std::uint64_t limit = 2 * limits_.ws.max_message_bytes + 1024;
+  if (declared && *declared > limit) {
+    emulation_request_ = false;
+    return refuse({413, "Payload Too Large: emulation request"});
+  }
+  if (!reader_.read_body(limit)) {
+    emulation_request_ = false;
+    return refuse(reader_.refusal());
+  }
+}
+
+HttpResponse HttpSession::route_emulation(std::string_view body) {
+  std::string origin(pending_.header("origin"));
+  HttpResponse response{204, "text/plain", "", {}};
+  auto request = parse_emulation_request(body);
+  if (!request) {
+    response = text(400, "Bad Request: expected {\"session\",\"node\",\"data\"}");
+  } else if (request->data.size() > limits_.ws.max_message_bytes) {
+    response = text(413, "Payload Too Large: commands over client.max_message_bytes");
+  } else if (endpoints_.emulation->route(std::move(*request)) ==
+             EmulationRegistry::Route::other_node) {
+    // Not this node's session: the client reconnects (several nodes need sticky sessions).
+    response = text(404, "Not Found: unknown node");
+  }
+  if (!origin.empty()) {
+    response.headers.emplace_back("Access-Control-Allow-Origin", origin);
+    response.headers.emplace_back("Access-Control-Allow-Credentials", "true");
+    response.headers.emplace_back("Vary", "Origin");
+  }
+  return response;
+}
+
+HttpResponse HttpSession::preflight(std::string_view origin) const {
+  HttpResponse allowed{204, "text/plain", "", {}};
+  if (!origin.empty()) {
+    allowed.headers = {{"Access-Control-Allow-Origin", std::string(origin)},
+                       {"Access-Control-Allow-Credentials", "true"},
+                       {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                       {"Access-Control-Allow-Headers", "Content-Type, Authorization"},
+                       {"Access-Control-Max-Age", "600"},
+                       {"Vary", "Origin"}};
+  }
+  return allowed;
+}
+
+// Hands the socket to a StreamConnection with the connect request: the body of a POST, else
+// the cf_connect query parameter.
+void HttpSession::start_stream() {
+  TransportKind kind = *stream_kind_;
+  stream_kind_.reset();
+  std::string request = std::move(pending_.body);
+  if (request.empty()) {
+    auto from_query = query_value(pending_.target, "cf_connect");
+    if (!from_query || from_query->empty())
+      return reply(text(400, "Bad Request: no connect request (cf_connect or body)"), false);
+    request = std::move(*from_query);
+  }
+  stream_.expires_never();
+  upgraded_ = true;
+  std::string origin(pending_.header("origin"));
+  auto connection = std::make_shared<StreamConnection>(
+      stream_.release_socket(), limits_.ws, remote_address_, kind, origin, endpoints_.emulation);
+  UpgradeInfo info{pending_.target, origin, remote_address_, thread_index_, kind};
+  connection->start(request, *endpoints_.sessions, info);
 }
 
 void HttpSession::upgrade(Request request) {
   input_done_ = true;  // whatever happens, no more HTTP requests on this connection
   std::string_view target = request.target();
-  if (target.substr(0, target.find('?')) != kWebSocketPath) {
+  std::string_view path = path_of(target);
+  if (path != kWebSocketPath && path != kUniWebSocketPath) {
     return reply(text(404, "Not Found"), false);
   }
   std::string_view origin = request[bhttp::field::origin];
@@ -192,11 +355,15 @@ void HttpSession::upgrade(Request request) {
   if (!websocket::valid_client_key(key)) {
     return reply(text(400, "Bad Request: Sec-WebSocket-Key"), false);
   }
+  if (asks_for_protobuf(target, request[bhttp::field::sec_websocket_protocol])) {
+    return reply(text(400, "Bad Request: only the JSON protocol is served"), false);
+  }
   std::string early = beast::buffers_to_string(buffer_.data());  // frames sent right after
   stream_.expires_never();
   upgraded_ = true;
   auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
-  UpgradeInfo info{target, origin, remote_address_, thread_index_};
+  auto kind = path == kUniWebSocketPath ? TransportKind::uni_websocket : TransportKind::websocket;
+  UpgradeInfo info{target, origin, remote_address_, thread_index_, kind};
   ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info);
 }
 
@@ -254,6 +421,10 @@ void HttpSession::write_next() {
     deferred_upgrade_.reset();
     return upgrade(std::move(request));
   }
+  if (slots_.empty() && deferred_stream_) {
+    deferred_stream_ = false;
+    return start_stream();
+  }
   if (slots_.empty() || !slots_.front().response) return shut_down_when_done();
   writing_ = true;
   bhttp::async_write(
@@ -273,6 +444,7 @@ void HttpSession::on_written(beast::error_code ec) {
     slots_.clear();
     body_bytes_ = 0;
     deferred_upgrade_.reset();  // the connection is broken or closing: no upgrade
+    deferred_stream_ = false;
   }
   write_next();
   read();  // room again for reading ahead

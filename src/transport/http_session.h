@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "transport/connection.h"
+#include "transport/emulation.h"
 #include "transport/http/body_budget.h"
 #include "transport/http/request_reader.h"
 #include "transport/http_types.h"
@@ -36,6 +37,7 @@ struct HttpLimits {
 struct Endpoints {
   HttpHandler* http = nullptr;
   SessionFactory* sessions = nullptr;
+  EmulationRegistry* emulation = nullptr;  // none: the emulated transports answer 404
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -71,6 +73,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_continue();
   void on_request(Request request);
   void upgrade(Request request);
+  void on_stream_head(std::optional<std::uint64_t> declared);
+  void on_emulation_head(std::optional<std::uint64_t> declared);
+  HttpResponse route_emulation(std::string_view body);
+  HttpResponse preflight(std::string_view origin) const;
+  void start_stream();
   void dispatch(HttpRequest request, bool keep_alive);
   void refuse(const http::Refusal& refusal);
   void reply(HttpResponse response, bool keep_alive);
@@ -87,7 +94,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   http::RequestReader reader_;
   HttpRequest pending_;  // the head of the request whose body is being read
   Lease pending_lease_;
-  std::optional<Request> deferred_upgrade_;  // waits for the answers to earlier requests
+  std::optional<Request> deferred_upgrade_;   // waits for the answers to earlier requests
+  std::optional<TransportKind> stream_kind_;  // the request being read opens a stream
+  bool deferred_stream_ = false;              // ... once the earlier requests are answered
+  bool emulation_request_ = false;            // the request being read is POST /emulation
   std::deque<Slot> slots_;
   std::uint64_t first_seq_ = 0;   // sequence number of slots_.front()
   std::uint64_t body_bytes_ = 0;  // of the requests in slots_

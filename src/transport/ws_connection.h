@@ -27,6 +27,7 @@
 #include "transport/connection.h"
 #include "transport/flush_scheduler.h"
 #include "transport/outbound_queue.h"
+#include "transport/push_framing.h"
 #include "transport/websocket/frame.h"
 
 namespace neo::transport {
@@ -74,6 +75,11 @@ class BasicWsConnection final
   void deliver(std::string_view message, bool text);
   void fail(std::uint16_t code, std::string_view reason);
   bool framing() const { return input_ == Input::parse || input_ == Input::discard; }
+  // What message `i` of the queue puts on the wire: bare pushes on uni_websocket.
+  std::string_view wire_message(std::size_t i) const {
+    std::string_view message = queue_.at(i).view();
+    return uni_ ? bare_push(message) : message;
+  }
 
   // Writing.
   void schedule_flush();
@@ -123,6 +129,9 @@ class BasicWsConnection final
   bool close_sent_ = false;
   bool peer_closed_ = false;
   bool batch_has_close_ = false;
+  // uni_websocket: one bare push per frame, a native ping with every {} ping, a disconnect push
+  // before the close frame.
+  bool uni_ = false;
   // parse: frames are read and handled. discard: after an error in a frame, frames are still
   // parsed but only a close is acted on (closing with unread input would reset the connection
   // and lose our close frame). blind: the framing itself broke; bytes are read and dropped until

@@ -6,6 +6,7 @@
 #include <boost/container/static_vector.hpp>
 #include <span>
 
+#include "core/uri.h"
 #include "transport/ws_connection.h"
 
 namespace neo::transport {
@@ -57,8 +58,13 @@ void BasicWsConnection<Socket, Timer>::start(std::string_view accept, std::strin
   answer += "Sec-WebSocket-Accept: ";
   answer += accept;
   answer += "\r\nServer: neo-events\r\n\r\n";
+  uni_ = info.transport == TransportKind::uni_websocket;
   session_ = factory.create(*this, info);
   flush();
+  // uni_websocket: the connect request comes in cf_connect, else as the first message.
+  if (uni_) {
+    if (auto request = query_value(info.target, "cf_connect")) deliver(*request, true);
+  }
   if (!early.empty()) take_bytes(early.data(), early.size());
   if (input_ != Input::stopped && !finished_) wait_readable();
 }
@@ -253,7 +259,9 @@ void BasicWsConnection<Socket, Timer>::fail(std::uint16_t code, std::string_view
 template <class Socket, class Timer>
 bool BasicWsConnection<Socket, Timer>::send(FrameRef message) {
   if (closing_ || finished_) return true;  // going away: nothing more is delivered
+  bool ping = uni_ && message.view() == "{}";
   if (!queue_.push(std::move(message))) return false;
+  if (ping) queue_control(Opcode::ping, "");  // proxies see traffic that WebSocket knows
   schedule_flush();
   return true;
 }
@@ -294,9 +302,10 @@ bool BasicWsConnection<Socket, Timer>::start_batch() {
     batch_bytes_ = rare_->control_out.size();
   } else if (!queue_.empty() && !close_queued_) {
     batch_control_ = false;
-    batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), kMaxMessagesPerFrame));
+    std::size_t per_frame = uni_ ? 1 : kMaxMessagesPerFrame;
+    batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), per_frame));
     std::size_t payload = batch_messages_ - 1;
-    for (std::size_t i = 0; i < batch_messages_; ++i) payload += queue_.at(i).size();
+    for (std::size_t i = 0; i < batch_messages_; ++i) payload += wire_message(i).size();
     header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
     batch_bytes_ = header_size_ + payload;
   } else if (closing_ && !close_queued_ && rare_ && !rare_->close_frame.empty()) {
@@ -340,7 +349,8 @@ void BasicWsConnection<Socket, Timer>::flush() {
       buffers.emplace_back(header_, header_size_);
       for (std::size_t i = 0; i < batch_messages_; ++i) {
         if (i) buffers.emplace_back(ws_detail::kSeparator.data(), ws_detail::kSeparator.size());
-        buffers.emplace_back(queue_.at(i).data(), queue_.at(i).size());
+        std::string_view message = wire_message(i);
+        buffers.emplace_back(message.data(), message.size());
       }
     }
     // Skip what an earlier, partial send already wrote.
@@ -371,6 +381,7 @@ void BasicWsConnection<Socket, Timer>::flush() {
 
 template <class Socket, class Timer>
 void BasicWsConnection<Socket, Timer>::start_closing(std::uint16_t code, std::string_view reason) {
+  if (uni_) queue_.push(disconnect_push(code, reason));  // full: the close frame still says it
   closing_ = true;
   rare().close_frame = ws::close_payload(code, reason);
   schedule_flush();

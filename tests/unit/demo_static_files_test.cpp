@@ -81,12 +81,6 @@ TEST(StaticFilesMissingRoot, ServesNothing) {
   EXPECT_FALSE(files.resolve("/"));
 }
 
-TEST(PercentDecode, DecodesAndRefusesBadEscapes) {
-  EXPECT_EQ(percent_decode("/a%20b%2F"), "/a b/");
-  EXPECT_FALSE(percent_decode("/a%2"));
-  EXPECT_FALSE(percent_decode("/a%00"));
-}
-
 // An API handler that only records what reached it.
 class RecordingApi final : public transport::HttpHandler {
  public:

@@ -507,3 +507,51 @@ TEST(EncodeConnectResult, EmptyVersionIsOmitted) {
 
 }  // namespace
 }  // namespace neo::protocol
+
+namespace neo::protocol {
+namespace {
+
+TEST(UniConnectDisconnect, MapsConnectErrorsAsCentrifugoDoes) {
+  EXPECT_EQ(uni_connect_disconnect(error_code::token_expired).code, 3005);
+  EXPECT_EQ(uni_connect_disconnect(error_code::expired).code, 3005);
+  EXPECT_EQ(uni_connect_disconnect(error_code::too_many_requests).code, 3013);
+  EXPECT_EQ(uni_connect_disconnect(error_code::permission_denied).code, 3507);
+  EXPECT_EQ(uni_connect_disconnect(error_code::internal).code, 3004);
+  EXPECT_EQ(uni_connect_disconnect(error_code::limit_exceeded).code, 3004);
+}
+
+TEST(ConnectPush, WrapsTheConnectResultAsAPush) {
+  EXPECT_EQ(encode_connect_push(R"({"client":"c"})"), R"({"push":{"connect":{"client":"c"}}})");
+}
+
+}  // namespace
+}  // namespace neo::protocol
+
+namespace neo::protocol {
+namespace {
+
+TEST(ConnectRequest, DecodesTheBareObjectAsAConnectCommand) {
+  Command cmd;
+  ASSERT_EQ(decode_connect_request(
+                R"({"token":"t","subs":{"a:b":{"recover":true,"offset":4,"epoch":"e"}}})", cmd),
+            DecodeStatus::ok);
+  EXPECT_EQ(cmd.method, Method::connect);
+  EXPECT_EQ(cmd.id, 1u);
+  EXPECT_EQ(cmd.token, "t");
+  ASSERT_EQ(cmd.subs.size(), 1u);
+  EXPECT_EQ(cmd.subs[0].first, "a:b");
+  EXPECT_TRUE(cmd.subs[0].second.recover);
+  EXPECT_EQ(cmd.subs[0].second.offset, 4u);
+}
+
+TEST(ConnectRequest, RefusesAnythingButOneObject) {
+  Command cmd;
+  for (const char* bad : {"", "[]", "1", R"({"token":1})", R"({"token":"t"}
+{"token":"u"})",
+                          R"({"token":"t"}},"publish":{"channel":"x","data":1)", "{"}) {
+    EXPECT_EQ(decode_connect_request(bad, cmd), DecodeStatus::bad_request) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace neo::protocol
