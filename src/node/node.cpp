@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+
 #include <future>
+#include <iterator>
 
 #include "api/http_handler.h"
 #include "api/local_node.h"
@@ -310,6 +313,30 @@ void Node::shutdown() {
   spdlog::info("stopped");
 }
 
+// Centrifugo's names, so its dashboards read them: by transport, summed over the threads.
+void Node::append_transport_counts(std::string& out) const {
+  using transport::TransportKind;
+  auto sum = [&](auto member, std::size_t kind) {
+    std::uint64_t n = 0;
+    for (const auto& shard : parts_->shards)
+      n += ((*shard).*member)[kind].load(std::memory_order_relaxed);
+    return n;
+  };
+  auto series = [&](std::string_view name, std::string_view help, std::string_view type,
+                    auto member) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    for (std::size_t kind = 0; kind < transport::kTransportKinds; ++kind) {
+      fmt::format_to(std::back_inserter(out), "{}{{transport=\"{}\"}} {}\n", name,
+                     transport::transport_name(static_cast<TransportKind>(kind)),
+                     sum(member, kind));
+    }
+  };
+  series("centrifugo_client_connections_accepted", "Client connections accepted, by transport.",
+         "counter", &session::Shard::accepted);
+  series("centrifugo_client_connections_inflight", "Open client connections, by transport.",
+         "gauge", &session::Shard::inflight);
+}
+
 std::string Node::metrics_text() const {
   const auto& p = *parts_;
   std::uint64_t connections = 0, subscriptions = 0;
@@ -321,6 +348,7 @@ std::string Node::metrics_text() const {
   out += "# HELP neo_events_connections Open client connections.\n";
   out += "# TYPE neo_events_connections gauge\n";
   out += "neo_events_connections " + std::to_string(connections) + "\n";
+  append_transport_counts(out);
   out += "# HELP neo_events_subscriptions Active client subscriptions.\n";
   out += "# TYPE neo_events_subscriptions gauge\n";
   out += "neo_events_subscriptions " + std::to_string(subscriptions) + "\n";

@@ -43,6 +43,7 @@ class Node {
   void start_maintenance();
   void start_cluster();
   std::string metrics_text() const;
+  void append_transport_counts(std::string& out) const;
 
   config::Config config_;
   std::unique_ptr<Parts> parts_;

@@ -21,6 +21,7 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
     : services_(services),
       shard_(shard),
       connection_(connection),
+      transport_(transport),
       uni_(transport::unidirectional(transport)),
       emulation_session_(emulation_session),
       created_at_(SteadyClock::now()),
@@ -30,6 +31,8 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
   std::copy_n(id.data(), std::min(id.size(), client_id_.size()), client_id_.begin());
   shard_.sessions.insert(this);
   ++shard_.connections;
+  ++shard_.accepted[static_cast<std::size_t>(transport_)];
+  ++shard_.inflight[static_cast<std::size_t>(transport_)];
   reschedule();
 }
 
@@ -211,6 +214,7 @@ void ClientSession::on_close() {
   while (!subs_.empty()) remove_subscription(subs_.begin()->first, true);
   shard_.sessions.erase(this);
   --shard_.connections;
+  --shard_.inflight[static_cast<std::size_t>(transport_)];
   if (counted_connection_ && services_.limits)
     services_.limits->release_connection(identity_.tenant);
   auto it = shard_.users.find(identity_.user);

@@ -148,6 +148,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   bool rate_limited_ = false;        // the current episode of 111s is already in the audit log
   // uni_websocket, uni_sse, uni_http_stream: one connect request, no other command, the connect
   // result as a push, errors as disconnects, pings without pongs.
+  transport::TransportKind transport_;
   bool uni_ = false;
   bool uni_connect_taken_ = false;
   std::string emulation_session_;  // http_stream / sse: goes into the connect result

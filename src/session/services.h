@@ -3,6 +3,7 @@
 // other threads reach it by posting to its io_context.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "hub/interest_map.h"
 #include "hub/local_hub.h"
 #include "limits/limits.h"
+#include "transport/connection.h"
 
 namespace neo::cluster {
 class Cluster;
@@ -73,6 +75,9 @@ struct Shard {
   // Written by the owning thread only; read by the metrics scrape.
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> subscriptions{0};
+  // By transport::TransportKind: connections ever accepted, and open now.
+  std::array<std::atomic<std::uint64_t>, transport::kTransportKinds> accepted{};
+  std::array<std::atomic<std::uint64_t>, transport::kTransportKinds> inflight{};
 };
 
 struct Services {

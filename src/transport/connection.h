@@ -49,6 +49,8 @@ enum class TransportKind : std::uint8_t {
   sse,
 };
 
+inline constexpr std::size_t kTransportKinds = 6;
+
 constexpr bool unidirectional(TransportKind kind) {
   return kind == TransportKind::uni_websocket || kind == TransportKind::uni_sse ||
          kind == TransportKind::uni_http_stream;

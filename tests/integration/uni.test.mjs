@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { TEST_TIMEOUT, WebSocket, cent, makeToken, claimsFor, rawWs, tokenFor, useServer } from './harness.mjs';
+import { metric } from './support/hardening.mjs';
 import { eventually, openEventSource, openStream } from './support/uni.mjs';
 
 const T = { timeout: TEST_TIMEOUT };
@@ -202,8 +203,10 @@ describe('uni_http_stream', () => {
   });
 });
 
+const uniWsAt = (server, query = '') => rawWs(`${paths(server).ws}${query}`, { headers: { Origin: ORIGIN } });
+
 describe('uni_websocket', () => {
-  const uniWs = (server, query = '') => rawWs(`${paths(server).ws}${query}`, { headers: { Origin: ORIGIN } });
+  const uniWs = uniWsAt;
 
   it('the first message is the connect request; pushes come bare, one per frame; later messages are ignored', T, async () => {
     const { server } = ctx;
@@ -273,6 +276,39 @@ describe('uni_websocket', () => {
         ws.on('error', () => {});
       });
       assert.equal(status, 400, url);
+    }
+  });
+});
+
+describe('metrics by transport', () => {
+  const series = (name, transport) => `centrifugo_client_connections_${name}\\{transport="${transport}"\\}`;
+  const read = async (server, name, transport) => metric(server, series(name, transport));
+
+  it('centrifugo_client_connections_inflight and _accepted count each transport', T, async () => {
+    const { server } = ctx;
+    const token = tokenFor(server, user('M1'));
+    const kinds = ['uni_sse', 'uni_http_stream', 'uni_websocket', 'websocket'];
+    const before = {};
+    for (const k of kinds) before[k] = await read(server, 'accepted', k);
+    const sse = await openStream(paths(server).sse, { sse: true, ...json({ token }) });
+    const stream = await openStream(paths(server).stream, json({ token }));
+    const ws = uniWsAt(server, `?cf_connect=${encodeURIComponent(JSON.stringify({ token }))}`);
+    await Promise.all([sse.push((p) => p.connect), stream.push((p) => p.connect), ws.message((m) => m.connect)]);
+    for (const k of ['uni_sse', 'uni_http_stream', 'uni_websocket']) {
+      assert.equal(await read(server, 'inflight', k), 1, k);
+      assert.equal(await read(server, 'accepted', k), before[k] + 1, k);
+    }
+    assert.equal(await read(server, 'inflight', 'http_stream'), 0);
+    sse.close();
+    stream.close();
+    await ws.close();
+    for (const k of ['uni_sse', 'uni_http_stream', 'uni_websocket']) {
+      let open = 1;
+      for (let i = 0; i < 50 && open !== 0; i++) {
+        open = await read(server, 'inflight', k);
+        if (open !== 0) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(open, 0, k);
     }
   });
 });
