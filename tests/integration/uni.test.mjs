@@ -6,13 +6,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { TEST_TIMEOUT, WebSocket, cent, makeToken, claimsFor, rawWs, tokenFor, useServer } from './harness.mjs';
+import {
+  NAMESPACES,
+  TEST_TIMEOUT,
+  WebSocket,
+  cent,
+  claimsFor,
+  connectClient,
+  makeToken,
+  rawWs,
+  subscribe,
+  tokenFor,
+  useServer,
+} from './harness.mjs';
 import { metric } from './support/hardening.mjs';
 import { eventually, openEventSource, openStream } from './support/uni.mjs';
 
 const T = { timeout: TEST_TIMEOUT };
 const ORIGIN = 'https://portal.example';
+// system:* pushes join and leave to every subscriber, server-side ones included.
+const namespaces = NAMESPACES.map((ns) =>
+  ns.name === 'system' ? { ...ns, presence: true, join_leave: true, force_push_join_leave: true } : ns,
+);
 const ctx = useServer({
+  namespaces,
   http: { allowed_origins: [ORIGIN] },
   client: { ping_interval: '2s', pong_timeout: '1s' },
   tenants: { max_connections: 1000, overrides: [{ tenant: 'Q', max_connections: 1 }] },
@@ -204,6 +221,34 @@ describe('uni_http_stream', () => {
 });
 
 const uniWsAt = (server, query = '') => rawWs(`${paths(server).ws}${query}`, { headers: { Origin: ORIGIN } });
+
+describe('pushes other than publications', () => {
+  it('join and leave (force_push_join_leave) and a server-side unsubscribe arrive bare', T, async () => {
+    const { server } = ctx;
+    const channel = 'system:room';
+    const watcher = { user: 'uni-watcher', roles: ['admin'], channels: [channel] };
+    const s = await openStream(paths(server).stream, json({ token: tokenFor(server, watcher) }));
+    await s.push((p) => p.connect);
+    const { client } = await connectClient(server, { user: 'uni-visitor', roles: ['admin'] });
+    const { sub } = await subscribe(client, channel);
+    // (its own join comes first: the server-side subscription announced it too)
+    const join = await s.push((p) => p.join && p.join.info.user === 'uni-visitor');
+    assert.equal(join.channel, channel);
+    assert.equal(typeof join.join.info.client, 'string');
+    sub.unsubscribe();
+    const leave = await s.push((p) => p.leave);
+    assert.deepEqual(leave, { channel, leave: { info: join.join.info } });
+    await cent(server).unsubscribe({ user: watcher.user, channel });
+    assert.deepEqual(await s.push((p) => p.unsubscribe), {
+      channel,
+      unsubscribe: { code: 2000, reason: 'server unsubscribe' },
+    });
+    await publish(server, channel, { after: 'unsubscribe' });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(s.pushes.filter((p) => p.pub).length, 0, 'nothing after the unsubscribe');
+    assert.equal(s.ended, false);
+  });
+});
 
 describe('uni_websocket', () => {
   const uniWs = uniWsAt;
