@@ -4,6 +4,8 @@
 // subscriptions only, recovery through connect `subs`, a disconnect push before the end, and
 // refusals as HTTP statuses while the stream has not started.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 
 import {
@@ -31,7 +33,7 @@ const namespaces = NAMESPACES.map((ns) =>
 const ctx = useServer({
   namespaces,
   http: { allowed_origins: [ORIGIN] },
-  client: { ping_interval: '2s', pong_timeout: '1s' },
+  client: { ping_interval: '2s', pong_timeout: '1s', max_message_bytes: 256 * 1024 },
   tenants: { max_connections: 1000, overrides: [{ tenant: 'Q', max_connections: 1 }] },
 });
 
@@ -210,7 +212,7 @@ describe('uni_http_stream', () => {
     r = await fetch(url, { method: 'POST', body: '{"token":' });
     assert.equal(r.status, 400);
     assert.deepEqual(await r.json(), { code: 3501, reason: 'bad request' });
-    r = await fetch(url, { method: 'POST', body: JSON.stringify({ token: 'x'.repeat(200_000) }) }).catch((e) => e);
+    r = await fetch(url, { method: 'POST', body: JSON.stringify({ token: 'x'.repeat(400_000) }) }).catch((e) => e);
     if (!(r instanceof Error)) assert.equal(r.status, 413);
     // A token channel the user may not read: 103 on connect -> 3507 -> 403.
     const token = tokenFor(server, user('H2', { channels: ['tenant:OTHER:deployments'] }));
@@ -355,5 +357,65 @@ describe('metrics by transport', () => {
       }
       assert.equal(open, 0, k);
     }
+  });
+});
+
+/** Decodes a chunked HTTP/1.1 response: {head, body, complete} (complete: the final chunk came). */
+function dechunk(raw) {
+  const headEnd = raw.indexOf('\r\n\r\n');
+  const head = raw.subarray(0, headEnd).toString('latin1');
+  const parts = [];
+  let pos = headEnd + 4;
+  for (;;) {
+    const lineEnd = raw.indexOf('\r\n', pos);
+    if (lineEnd < 0) return { head, body: Buffer.concat(parts).toString('utf8'), complete: false };
+    const size = parseInt(raw.subarray(pos, lineEnd).toString('latin1'), 16);
+    assert.ok(Number.isInteger(size), `a chunk size at byte ${pos}`);
+    if (size === 0) return { head, body: Buffer.concat(parts).toString('utf8'), complete: true };
+    assert.equal(raw.subarray(lineEnd + 2 + size, lineEnd + 4 + size).toString('latin1'), '\r\n', 'chunk end');
+    parts.push(raw.subarray(lineEnd + 2, lineEnd + 2 + size));
+    pos = lineEnd + 4 + size;
+  }
+}
+
+describe('a client that stops reading', () => {
+  it('uni_http_stream: the queue limit ends the stream with a slow disconnect push, framing intact', { timeout: 30_000 }, async () => {
+    const { server } = ctx;
+    const channel = 'tenant:SLOW:deployments';
+    const body = JSON.stringify({ token: tokenFor(server, user('SLOW', { channels: [channel] })) });
+    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+    const received = [];
+    socket.on('data', (d) => received.push(d));
+    await new Promise((r) => socket.once('connect', r));
+    const ended = new Promise((r) => socket.once('close', r));
+    socket.write(
+      `POST /connection/uni_http_stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    await eventually(() => Buffer.concat(received).includes('"connect"'), 'the connect push');
+    // From now on nothing is read: the kernel buffers fill (loopback autotuning lets them grow to
+    // tcp_rmem's and tcp_wmem's maximum), then the server's queue (client.queue_max_bytes, 1 MiB).
+    // Publish more than all of them can hold, quickly: after its abort the server gives a client
+    // that does not read 5 s to take the rest of the stream.
+    socket.pause();
+    const max = (file) => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[2]);
+    const room = max('/proc/sys/net/ipv4/tcp_rmem') + max('/proc/sys/net/ipv4/tcp_wmem') + (1 << 20);
+    const blob = 'x'.repeat(200_000);
+    const published = Math.ceil(room / blob.length) + 20;
+    for (let i = 0; i < published; i += 10) {
+      await Promise.all(Array.from({ length: 10 }, (_, j) => publish(server, channel, { n: i + j, blob })));
+    }
+    socket.resume();
+    await ended;
+    const { head, body: text, complete } = dechunk(Buffer.concat(received));
+    assert.match(head, /^HTTP\/1.1 200 /);
+    assert.equal(complete, true, 'the response ends with the final chunk');
+    const lines = text.split('\n').filter((l) => l !== '');
+    const pushes = lines.map((l) => JSON.parse(l));
+    assert.deepEqual(pushes.at(-1), { disconnect: { code: 3008, reason: 'slow' } });
+    const offsets = pushes.filter((p) => p.pub).map((p) => p.pub.offset);
+    assert.ok(offsets.length > 0);
+    assert.deepEqual(offsets, offsets.map((_, i) => offsets[0] + i), 'what arrived is whole and in order');
+    assert.ok(offsets.length < published, 'some were dropped, and the client was told');
   });
 });
