@@ -67,6 +67,19 @@ struct ClientOptions {
   bool operator==(const ClientOptions&) const = default;
 };
 
+// permessage-deflate on /connection/websocket (RFC 7692, no context takeover): each
+// publication is compressed once and the bytes are shared by every compressed subscriber.
+struct WebsocketOptions {
+  bool compression = false;
+  std::uint32_t compression_min_size = 0;  // shorter messages go uncompressed
+  std::uint32_t compression_level = 1;     // zlib 1 (fast) .. 9 (small)
+  // How large a compressed message from a client may become once inflated (decompression
+  // bombs); 0 = client.max_message_bytes.
+  std::uint64_t decompressed_message_size_limit = 0;
+
+  bool operator==(const WebsocketOptions&) const = default;
+};
+
 struct TenantKey {
   std::string tenant;
   std::string key;
@@ -184,6 +197,7 @@ struct NodeOptions {
 struct Config {
   HttpOptions http;
   ClientOptions client;
+  WebsocketOptions websocket;
   ApiOptions api;
   EngineOptions engine;
   std::vector<NamespaceOptions> namespaces;

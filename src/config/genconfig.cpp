@@ -51,6 +51,14 @@ client:
   command_rate_per_second: 100   # per connection; commands over it get error 111
   command_burst: 200
 
+# permessage-deflate on /connection/websocket, for clients that offer it: each publication is
+# compressed once and shared by every compressed subscriber.
+websocket:
+  compression: false
+  compression_min_size: 0        # shorter messages go uncompressed
+  compression_level: 1           # 1 fastest .. 9 smallest
+  decompressed_message_size_limit: 0   # 0 = client.max_message_bytes (decompression bombs: 1009)
+
 # Server HTTP API (cent.js). The master key may do anything; a tenant key only
 # publishes into tenant:{tenant}:*.
 api:

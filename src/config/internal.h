@@ -61,6 +61,13 @@ void visit_fields(ClientOptions& o, V&& v) {
   v("command_burst", o.command_burst);
 }
 template <class V>
+void visit_fields(WebsocketOptions& o, V&& v) {
+  v("compression", o.compression);
+  v("compression_min_size", o.compression_min_size);
+  v("compression_level", o.compression_level);
+  v("decompressed_message_size_limit", o.decompressed_message_size_limit);
+}
+template <class V>
 void visit_fields(TenantKey& o, V&& v) {
   v("tenant", o.tenant);
   v("key", o.key);
@@ -143,6 +150,7 @@ template <class V>
 void visit_fields(Config& o, V&& v) {
   v("http", o.http);
   v("client", o.client);
+  v("websocket", o.websocket);
   v("api", o.api);
   v("engine", o.engine);
   v("namespaces", o.namespaces);

@@ -107,6 +107,17 @@ void check_client(const Config& c, Problems& p) {
                                          " >= " + detail::format_duration(ping) + ")");
 }
 
+void check_websocket(const Config& c, Problems& p) {
+  const auto& w = c.websocket;
+  if (w.compression_level < 1 || w.compression_level > 9)
+    p.invalid("websocket.compression_level",
+              "must be 1 (fastest) .. 9 (smallest), got " + std::to_string(w.compression_level));
+  if (w.decompressed_message_size_limit != 0 && w.decompressed_message_size_limit < 1024)
+    p.invalid("websocket.decompressed_message_size_limit",
+              "must be 0 (client.max_message_bytes) or at least 1024, got " +
+                  std::to_string(w.decompressed_message_size_limit));
+}
+
 void check_tenant_key(const Config& c, std::size_t i, std::map<std::string, std::size_t>& seen,
                       Problems& p) {
   const TenantKey& tk = c.api.tenant_keys[i];
@@ -244,8 +255,8 @@ namespace detail {
 void check_config(const Config& config, Problems& problems) {
   using Check = void (*)(const Config&, Problems&);
   for (Check check :
-       {check_http, check_client, check_api, check_engine, check_namespaces, check_roles,
-        check_rate_limits, check_log_and_node, check_tenants, check_token_limits})
+       {check_http, check_client, check_websocket, check_api, check_engine, check_namespaces,
+        check_roles, check_rate_limits, check_log_and_node, check_tenants, check_token_limits})
     check(config, problems);
 }
 

@@ -29,15 +29,33 @@ class Frame {
   void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (Frame* companion = companion_.load(std::memory_order_acquire)) companion->release();
       this->~Frame();
       ::operator delete(this);
     }
+  }
+
+  // Another encoding of the same message (the permessage-deflate payload), made once by the
+  // first connection that needs it and shared by all the others; lives as long as this frame.
+  // `make` returns a new Frame (reference count 1) or nullptr; when two threads race, one
+  // result is kept and the other released.
+  template <typename Make>
+  const Frame* companion(Make&& make) {
+    if (const Frame* made = companion_.load(std::memory_order_acquire)) return made;
+    Frame* fresh = make();
+    if (!fresh) return nullptr;
+    Frame* expected = nullptr;
+    if (companion_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel))
+      return fresh;
+    fresh->release();
+    return expected;
   }
 
  private:
   explicit Frame(std::size_t size) : size_(size) {}
   std::atomic<std::uint32_t> refs_{1};
   std::uint32_t size_;
+  std::atomic<Frame*> companion_{nullptr};
 };
 
 // Owning handle to a Frame; cheap to copy (one atomic increment).
@@ -61,6 +79,11 @@ class FrameRef {
   std::string_view view() const { return frame_ ? frame_->view() : std::string_view{}; }
   std::size_t size() const { return frame_ ? frame_->size() : 0; }
   const char* data() const { return frame_ ? frame_->data() : nullptr; }
+  // See Frame::companion; valid while this reference is held.
+  template <typename Make>
+  const Frame* companion(Make&& make) const {
+    return frame_ ? frame_->companion(std::forward<Make>(make)) : nullptr;
+  }
 
  private:
   Frame* frame_ = nullptr;

@@ -189,6 +189,12 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
   p.limits.bodies = p.bodies.get();
   p.limits.ws.max_message_bytes = config_.client.max_message_bytes;
   p.limits.ws.queue_max_bytes = config_.client.queue_max_bytes;
+  const auto& websocket = config_.websocket;
+  p.limits.ws.compression = {websocket.compression, websocket.compression_min_size,
+                             static_cast<int>(websocket.compression_level),
+                             websocket.decompressed_message_size_limit
+                                 ? websocket.decompressed_message_size_limit
+                                 : config_.client.max_message_bytes};
   std::vector<asio::io_context*> raw;
   for (auto& c : p.contexts) raw.push_back(c.get());
   p.listener = std::make_unique<transport::Listener>(

@@ -9,6 +9,7 @@
 #include "core/uri.h"
 #include "transport/origin.h"
 #include "transport/stream_connection.h"
+#include "transport/websocket/deflate.h"
 
 namespace neo::transport {
 
@@ -364,7 +365,12 @@ void HttpSession::upgrade(Request request) {
   auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
   auto kind = path == kUniWebSocketPath ? TransportKind::uni_websocket : TransportKind::websocket;
   UpgradeInfo info{target, origin, remote_address_, thread_index_, kind};
-  ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info);
+  // Compression on the bidirectional endpoint only: uni pushes are views without the wrapper,
+  // which the shared compressed bytes are not.
+  bool deflate =
+      limits_.ws.compression.enabled && kind == TransportKind::websocket &&
+      websocket::accepts_permessage_deflate(request[bhttp::field::sec_websocket_extensions]);
+  ws->start(websocket::accept_key(key), std::move(early), *endpoints_.sessions, info, deflate);
 }
 
 // Reserves the answer's place in line; returns its sequence number.

@@ -32,9 +32,18 @@
 
 namespace neo::transport {
 
+// permessage-deflate (websocket.compression): negotiated when a client offers it.
+struct WsCompression {
+  bool enabled = false;
+  std::uint32_t min_size = 0;  // messages shorter than this are sent uncompressed
+  int level = 1;
+  std::uint64_t decompressed_limit = 65536;  // an incoming message may inflate to this much
+};
+
 struct WsLimits {
   std::uint64_t max_message_bytes = 65536;
   std::uint64_t queue_max_bytes = 1 << 20;
+  WsCompression compression;
 };
 
 template <class Socket, class Timer = boost::asio::steady_timer>
@@ -48,8 +57,9 @@ class BasicWsConnection final
 
   // Sends the 101 answer for a validated upgrade (`accept` = Sec-WebSocket-Accept), creates the
   // session and starts reading; `early` holds bytes the client sent after its request.
+  // `deflate`: permessage-deflate was negotiated (the answer confirms it).
   void start(std::string_view accept, std::string early, SessionFactory& factory,
-             const UpgradeInfo& info);
+             const UpgradeInfo& info, bool deflate = false);
 
   bool send(FrameRef message) override;
   void close(std::uint16_t code, std::string_view reason) override;
@@ -72,7 +82,7 @@ class BasicWsConnection final
   void on_frame(const websocket::FrameHeader& header, char* payload);
   void on_control_frame(websocket::Opcode opcode, std::string_view payload);
   void on_data_frame(const websocket::FrameHeader& header, std::string_view payload);
-  void deliver(std::string_view message, bool text);
+  void deliver(std::string_view message, bool text, bool compressed = false);
   void fail(std::uint16_t code, std::string_view reason);
   bool framing() const { return input_ == Input::parse || input_ == Input::discard; }
   // What message `i` of the queue puts on the wire: bare pushes on uni_websocket.
@@ -80,6 +90,11 @@ class BasicWsConnection final
     std::string_view message = queue_.at(i).view();
     return uni_ ? bare_push(message) : message;
   }
+  // uni_websocket and permessage-deflate send each message in a frame of its own.
+  bool separate_frames() const { return uni_ || deflate_; }
+  // Message `i` as its own frame: the payload (compressed once per publication and shared when
+  // deflate applies) and its header, written to `header`; returns the header's size.
+  std::size_t own_frame(std::size_t i, std::uint8_t* header, std::string_view& payload) const;
 
   // Writing.
   void schedule_flush();
@@ -110,6 +125,7 @@ class BasicWsConnection final
     std::unique_ptr<Timer> deadline;  // only while closing
     std::uint64_t skip = 0;           // payload bytes of a refused (oversized) frame still to drop
     bool message_text = false;
+    bool message_compressed = false;
     bool in_message = false;
   };
   Rare& rare();
@@ -132,6 +148,10 @@ class BasicWsConnection final
   // uni_websocket: one bare push per frame, a native ping with every {} ping, a disconnect push
   // before the close frame.
   bool uni_ = false;
+  bool deflate_ = false;  // permessage-deflate negotiated
+  std::int8_t compression_level_ = 1;
+  std::uint32_t compression_min_size_ = 0;
+  std::uint64_t decompressed_limit_ = 0;
   // parse: frames are read and handled. discard: after an error in a frame, frames are still
   // parsed but only a close is acted on (closing with unread input would reset the connection
   // and lose our close frame). blind: the framing itself broke; bytes are read and dropped until

@@ -7,6 +7,7 @@
 #include <span>
 
 #include "core/uri.h"
+#include "transport/websocket/deflate.h"
 #include "transport/ws_connection.h"
 
 namespace neo::transport {
@@ -42,14 +43,18 @@ BasicWsConnection<Socket, Timer>::BasicWsConnection(Socket&& socket, const WsLim
       flushes_(FlushScheduler::of(socket_.get_executor())),
       queue_(limits.queue_max_bytes),
       remote_address_(std::move(remote_address)),
-      max_message_bytes_(limits.max_message_bytes) {}
+      max_message_bytes_(limits.max_message_bytes),
+      compression_level_(static_cast<std::int8_t>(limits.compression.level)),
+      compression_min_size_(limits.compression.min_size),
+      decompressed_limit_(limits.compression.decompressed_limit) {}
 
 template <class Socket, class Timer>
 BasicWsConnection<Socket, Timer>::~BasicWsConnection() = default;
 
 template <class Socket, class Timer>
 void BasicWsConnection<Socket, Timer>::start(std::string_view accept, std::string early,
-                                             SessionFactory& factory, const UpgradeInfo& info) {
+                                             SessionFactory& factory, const UpgradeInfo& info,
+                                             bool deflate) {
   error_code ec;
   socket_.non_blocking(true, ec);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -57,7 +62,12 @@ void BasicWsConnection<Socket, Timer>::start(std::string_view accept, std::strin
   answer = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
   answer += "Sec-WebSocket-Accept: ";
   answer += accept;
+  if (deflate) {
+    answer += "\r\nSec-WebSocket-Extensions: ";
+    answer += ws::kDeflateResponse;
+  }
   answer += "\r\nServer: neo-events\r\n\r\n";
+  deflate_ = deflate;
   uni_ = info.transport == TransportKind::uni_websocket;
   session_ = factory.create(*this, info);
   flush();
@@ -137,8 +147,8 @@ std::size_t BasicWsConnection<Socket, Timer>::consume(char* data, std::size_t si
       continue;
     }
     ws::FrameHeader header;
-    auto parsed =
-        ws::parse_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos, header);
+    auto parsed = ws::parse_header(reinterpret_cast<const std::uint8_t*>(data + pos), size - pos,
+                                   header, deflate_);
     if (parsed == ws::ParseResult::need_more) break;
     if (parsed == ws::ParseResult::protocol_error) {
       if (input_ == Input::parse) fail(1002, "protocol error");
@@ -208,7 +218,7 @@ template <class Socket, class Timer>
 void BasicWsConnection<Socket, Timer>::on_data_frame(const ws::FrameHeader& header,
                                                      std::string_view payload) {
   if (header.opcode == Opcode::continuation) {
-    if (!rare_ || !rare_->in_message) {
+    if (!rare_ || !rare_->in_message || header.rsv1) {  // RSV1 marks a message's first frame only
       fail(1002, "protocol error");
       return;
     }
@@ -222,7 +232,7 @@ void BasicWsConnection<Socket, Timer>::on_data_frame(const ws::FrameHeader& head
     r.in_message = false;
     std::string message = std::move(r.message);  // delivery may abort and touch rare_
     r.message = std::string();
-    deliver(message, r.message_text);
+    deliver(message, r.message_text, r.message_compressed);
     return;
   }
   if (rare_ && rare_->in_message) {  // a new message before the fragmented one ended
@@ -230,16 +240,26 @@ void BasicWsConnection<Socket, Timer>::on_data_frame(const ws::FrameHeader& head
     return;
   }
   bool text = header.opcode == Opcode::text;
-  if (header.fin) return deliver(payload, text);
+  if (header.fin) return deliver(payload, text, header.rsv1);
   Rare& r = rare();
   r.in_message = true;
   r.message_text = text;
+  r.message_compressed = header.rsv1;
   r.message.assign(payload);
   return;
 }
 
 template <class Socket, class Timer>
-void BasicWsConnection<Socket, Timer>::deliver(std::string_view message, bool text) {
+void BasicWsConnection<Socket, Timer>::deliver(std::string_view message, bool text,
+                                               bool compressed) {
+  if (compressed) {
+    // Inflated into a per-thread buffer, never past the limit: a small bomb stays small.
+    static thread_local std::string inflated;
+    auto result = ws::inflate_message(message, decompressed_limit_, inflated);
+    if (result == ws::InflateResult::too_big) return fail(1009, "message too big");
+    if (result == ws::InflateResult::corrupt) return fail(1007, "invalid compressed data");
+    message = inflated;
+  }
   if (text && !ws::valid_utf8(message)) {
     fail(1007, "invalid utf-8");
     return;
@@ -302,12 +322,19 @@ bool BasicWsConnection<Socket, Timer>::start_batch() {
     batch_bytes_ = rare_->control_out.size();
   } else if (!queue_.empty() && !close_queued_) {
     batch_control_ = false;
-    std::size_t per_frame = uni_ ? 1 : kMaxMessagesPerFrame;
-    batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), per_frame));
-    std::size_t payload = batch_messages_ - 1;
-    for (std::size_t i = 0; i < batch_messages_; ++i) payload += wire_message(i).size();
-    header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
-    batch_bytes_ = header_size_ + payload;
+    batch_messages_ = static_cast<std::uint8_t>(std::min(queue_.size(), kMaxMessagesPerFrame));
+    if (separate_frames()) {
+      batch_bytes_ = 0;
+      std::uint8_t header[ws::kMaxHeaderSize];
+      std::string_view payload;
+      for (std::size_t i = 0; i < batch_messages_; ++i)
+        batch_bytes_ += own_frame(i, header, payload) + payload.size();
+    } else {
+      std::size_t payload = batch_messages_ - 1;
+      for (std::size_t i = 0; i < batch_messages_; ++i) payload += wire_message(i).size();
+      header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
+      batch_bytes_ = header_size_ + payload;
+    }
   } else if (closing_ && !close_queued_ && rare_ && !rare_->close_frame.empty()) {
     close_queued_ = true;
     queue_control(Opcode::close, rare_->close_frame);
@@ -343,8 +370,18 @@ void BasicWsConnection<Socket, Timer>::flush() {
   for (std::size_t turn = 0; turn < ws_detail::kMaxBatchesPerTurn; ++turn) {
     if (!batching_ && !start_batch()) return;
     boost::container::static_vector<asio::const_buffer, 2 * kMaxMessagesPerFrame + 1> buffers;
+    // Headers of separate frames: rebuilt on every call (they depend only on the queue), so a
+    // connection keeps none between partial writes.
+    static thread_local std::uint8_t own_headers[kMaxMessagesPerFrame][ws::kMaxHeaderSize];
     if (batch_control_) {
       buffers.emplace_back(rare_->control_out.data(), rare_->control_out.size());
+    } else if (separate_frames()) {
+      for (std::size_t i = 0; i < batch_messages_; ++i) {
+        std::string_view payload;
+        std::size_t n = own_frame(i, own_headers[i], payload);
+        buffers.emplace_back(own_headers[i], n);
+        buffers.emplace_back(payload.data(), payload.size());
+      }
     } else {
       buffers.emplace_back(header_, header_size_);
       for (std::size_t i = 0; i < batch_messages_; ++i) {
@@ -375,6 +412,23 @@ void BasicWsConnection<Socket, Timer>::flush() {
     if (finished_) return;
   }
   schedule_flush();  // more to write: continue next turn, after the other connections
+}
+
+template <class Socket, class Timer>
+std::size_t BasicWsConnection<Socket, Timer>::own_frame(std::size_t i, std::uint8_t* header,
+                                                        std::string_view& payload) const {
+  payload = wire_message(i);
+  bool compressed = false;
+  if (deflate_ && payload.size() >= compression_min_size_) {
+    int level = compression_level_;
+    const Frame* deflated =
+        queue_.at(i).companion([&] { return Frame::create(ws::deflate_message(payload, level)); });
+    if (deflated) {
+      payload = deflated->view();
+      compressed = true;
+    }
+  }
+  return ws::write_header(header, Opcode::text, payload.size(), compressed);
 }
 
 // --- closing -----------------------------------------------------------------------------------

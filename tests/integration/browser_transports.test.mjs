@@ -1,8 +1,8 @@
-// Streaming transports in a real browser (issue 13): Chromium's own EventSource on uni_sse
-// (publications, recovery through cf_connect subs, a bad token answered 401 and never retried
-// over 30 s, counted by the server's audit log), and centrifuge-js's browser bundle falling back
-// to its `sse` emulation when the WebSocket endpoint is refused. The page is served from another
-// origin, the one the server allows.
+// Transports in a real browser (issue 13): Chromium's own EventSource on uni_sse (publications,
+// recovery through cf_connect subs, a bad token answered 401 and never retried over 30 s,
+// counted by the server's audit log), centrifuge-js's browser bundle falling back to its `sse`
+// emulation when the WebSocket endpoint is refused, and Chromium's WebSocket negotiating
+// permessage-deflate. The page is served from another origin, the one the server allows.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,7 @@ before(async () => {
   server = await startServer({
     http: { allowed_origins: [pages.url().replace(/\/$/, '')] },
     audit: { enabled: true, file: auditFile },
+    websocket: { compression: true },
   });
   browser = await launchChromium();
   const context = await browser.newContext();
@@ -138,5 +139,37 @@ describe('centrifuge-js in Chromium, WebSocket refused', () => {
     }
     await cent(server).publish({ channel: CHANNEL, data: { over: 'sse' } });
     assert.deepEqual(await result, { transport: 'sse', data: { over: 'sse' } });
+  });
+});
+
+describe('Chromium WebSocket with permessage-deflate', () => {
+  it('negotiates it and receives a large publication exactly', T, async () => {
+    const token = tokenFor(server, USER);
+    const data = { log: 'step done\n'.repeat(3000) };
+    const received = page.evaluate(
+      ({ wsUrl, token, channel }) =>
+        new Promise((resolve, reject) => {
+          const ws = new WebSocket(wsUrl);
+          ws.onopen = () =>
+            ws.send(JSON.stringify({ id: 1, connect: { token } }) + '\n' + JSON.stringify({ id: 2, subscribe: { channel } }));
+          ws.onmessage = (e) => {
+            for (const line of e.data.split('\n')) {
+              const m = JSON.parse(line);
+              if (m.id === 2) window.deflateSubscribed = true;
+              if (m.push && m.push.pub) resolve({ extensions: ws.extensions, data: m.push.pub.data });
+            }
+          };
+          ws.onclose = (e) => reject(new Error(`closed ${e.code}`));
+          setTimeout(() => reject(new Error('no publication within 10 s')), 10_000);
+        }),
+      { wsUrl: server.wsUrl, token, channel: CHANNEL },
+    );
+    for (let i = 0; i < 100 && !(await page.evaluate(() => window.deflateSubscribed === true)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await cent(server).publish({ channel: CHANNEL, data });
+    const got = await received;
+    assert.match(got.extensions, /permessage-deflate/);
+    assert.deepEqual(got.data, data);
   });
 });

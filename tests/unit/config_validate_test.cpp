@@ -232,3 +232,23 @@ api:
 
 }  // namespace
 }  // namespace neo::config
+
+namespace neo::config {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(
+    Websocket, ConfigValidation,
+    ::testing::Values(
+        Row{"compression_on", "websocket: { compression: true, compression_level: 9 }", ""},
+        Row{"compression_level_0", "websocket: { compression_level: 0 }",
+            "websocket.compression_level: must be 1 (fastest) .. 9 (smallest), got 0"},
+        Row{"compression_level_10", "websocket: { compression_level: 10 }",
+            "websocket.compression_level: must be 1 (fastest) .. 9 (smallest), got 10"},
+        Row{"decompressed_limit_tiny", "websocket: { decompressed_message_size_limit: 10 }",
+            "websocket.decompressed_message_size_limit: must be 0 (client.max_message_bytes) or "
+            "at least 1024, got 10"},
+        Row{"decompressed_limit_default", "websocket: { decompressed_message_size_limit: 0 }",
+            ""}));
+
+}  // namespace
+}  // namespace neo::config

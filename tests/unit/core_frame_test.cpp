@@ -97,3 +97,30 @@ TEST(Frame, RetainReleaseKeepsBytesUntilLastRelease) {
 
 }  // namespace
 }  // namespace neo
+
+namespace neo {
+namespace {
+
+TEST(FrameCompanion, MadeOnceSharedAndFreedWithTheFrame) {
+  FrameRef frame("hello");
+  int made = 0;
+  auto make = [&] {
+    ++made;
+    return Frame::create("HELLO");
+  };
+  const Frame* first = frame.companion(make);
+  const Frame* again = FrameRef(frame).companion(make);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(first, again);
+  EXPECT_EQ(made, 1);
+  EXPECT_EQ(first->view(), "HELLO");
+  EXPECT_EQ(frame.companion([] { return static_cast<Frame*>(nullptr); }), first);
+}  // ASan: the companion is released with its frame
+
+TEST(FrameCompanion, NoneWhenTheMakerGivesNone) {
+  FrameRef frame("x");
+  EXPECT_EQ(frame.companion([] { return static_cast<Frame*>(nullptr); }), nullptr);
+}
+
+}  // namespace
+}  // namespace neo

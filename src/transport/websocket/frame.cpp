@@ -16,7 +16,8 @@ bool known_opcode(std::uint8_t op) { return op <= 0x2 || (op >= 0x8 && op <= 0xA
 
 // Reads the whole header first and judges it afterwards, so that even a refused frame's size
 // is known (out.size, out.length) and the reader can skip it and stay in step.
-ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out) {
+ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out,
+                         bool allow_rsv1) {
   out = FrameHeader{};
   if (size < 2) return ParseResult::need_more;
   std::uint8_t b0 = data[0], b1 = data[1];
@@ -43,10 +44,12 @@ ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader
     pos += 4;
   }
   out.fin = (b0 & 0x80) != 0;
+  out.rsv1 = (b0 & 0x40) != 0;
   out.opcode = static_cast<Opcode>(b0 & 0x0F);
   out.length = length;
   out.size = pos;
-  bool valid = (b0 & 0x70) == 0 && known_opcode(b0 & 0x0F) && masked && minimal &&
+  bool rsv_ok = (b0 & 0x30) == 0 && (!out.rsv1 || (allow_rsv1 && !is_control(out.opcode)));
+  bool valid = rsv_ok && known_opcode(b0 & 0x0F) && masked && minimal &&
                !(is_control(out.opcode) && (!out.fin || length > 125));
   return valid ? ParseResult::ok : ParseResult::protocol_error;
 }
@@ -67,8 +70,9 @@ void unmask(char* data, std::size_t size, const std::uint8_t mask[4], std::uint6
   for (; i < size; ++i) data[i] = static_cast<char>(data[i] ^ rotated[i & 7]);
 }
 
-std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length) {
-  out[0] = static_cast<std::uint8_t>(0x80 | static_cast<std::uint8_t>(opcode));
+std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length, bool compressed) {
+  out[0] =
+      static_cast<std::uint8_t>(0x80 | (compressed ? 0x40 : 0) | static_cast<std::uint8_t>(opcode));
   if (length < 126) {
     out[1] = static_cast<std::uint8_t>(length);
     return 2;

@@ -27,6 +27,7 @@ inline bool is_control(Opcode op) { return (static_cast<std::uint8_t>(op) & 0x8)
 
 struct FrameHeader {
   bool fin = false;
+  bool rsv1 = false;  // permessage-deflate: the message is compressed (only when allowed)
   Opcode opcode = Opcode::text;
   std::uint64_t length = 0;
   std::uint8_t mask[4] = {0, 0, 0, 0};
@@ -39,14 +40,19 @@ enum class ParseResult { need_more, ok, protocol_error };
 // unknown opcode, unmasked frame, fragmented or over-long (> 125) control frame, a length not
 // in its minimal form, a 64-bit length with the top bit set. Even then out.size and out.length
 // describe the frame when they could be read (out.size == 0 when not), so it can be skipped.
-ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out);
+// `allow_rsv1`: permessage-deflate was negotiated, RSV1 may be set on data frames (whether on the
+// right one, a message's first, is the reader's to check).
+ParseResult parse_header(const std::uint8_t* data, std::size_t size, FrameHeader& out,
+                         bool allow_rsv1 = false);
 
 // XORs `data` with the mask, `offset` being the position of data[0] within the payload.
 void unmask(char* data, std::size_t size, const std::uint8_t mask[4], std::uint64_t offset);
 
 // A final, unmasked server frame header for `length` payload bytes; returns its size (2..10).
 constexpr std::size_t kMaxHeaderSize = 10;
-std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length);
+// `compressed` sets RSV1 (permessage-deflate).
+std::size_t write_header(std::uint8_t* out, Opcode opcode, std::uint64_t length,
+                         bool compressed = false);
 
 // Payload of a close frame: the code (network order) and the reason, cut to at most 123 bytes
 // at a UTF-8 character boundary.
