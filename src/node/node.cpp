@@ -142,6 +142,11 @@ struct Node::Parts {
     services.catalogue = catalogue.get();
   }
 
+  // Declared before the io_contexts, so destroyed after them: HTTP connections still waiting on
+  // a write when the threads stop are destroyed with their context, and their body leases
+  // return to this budget then.
+  transport::HttpLimits limits;
+  std::unique_ptr<transport::http::BodyBudget> bodies;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::unique_ptr<session::Shard>> shards;
@@ -164,8 +169,6 @@ struct Node::Parts {
   std::unique_ptr<EngineEvents> events;
   std::unique_ptr<api::ApiHttpHandler> http;
   std::unique_ptr<transport::HttpHandler> front;  // the demo's, in front of `http`
-  transport::HttpLimits limits;
-  std::unique_ptr<transport::http::BodyBudget> bodies;
   std::unique_ptr<transport::Listener> listener;
 };
 

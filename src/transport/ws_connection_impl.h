@@ -392,7 +392,11 @@ void BasicWsConnection<Socket, Timer>::flush() {
     }
     // Skip what an earlier, partial send already wrote.
     std::size_t skip = batch_sent_, first = 0;
-    while (skip >= buffers[first].size()) skip -= buffers[first++].size();
+    while (first < buffers.size() && skip >= buffers[first].size()) skip -= buffers[first++].size();
+    if (first == buffers.size()) {  // nothing left of this batch (an empty one cannot be started)
+      finish_batch();
+      continue;
+    }
     buffers[first] += skip;
     error_code ec;
     std::size_t n =
