@@ -215,69 +215,62 @@ void HttpSession::on_request(Request request) {
   dispatch(std::move(pending_), request.keep_alive());
 }
 
-// uni_sse (GET with cf_connect, or POST) and uni_http_stream (POST): the connect request is
-// read like any small body; CORS preflights are answered here too.
+// uni_sse (GET with cf_connect, or POST), uni_http_stream (POST) and the emulated streams: the
+// connect request is read like any small body.
 void HttpSession::on_stream_head(std::optional<std::uint64_t> declared) {
   const auto& head = reader_.head();
-  std::string_view origin = head[bhttp::field::origin];
-  auto refuse_stream = [&](HttpResponse response) {
-    stream_kind_.reset();
-    bool go_on = head.keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
-    reply(std::move(response), go_on);
-  };
-  if (!origin_allowed(origin, limits_.allowed_origins))
-    return refuse_stream(text(403, "Forbidden: origin not allowed"));
-  auto method = head.method();
-  if (method == bhttp::verb::options) return refuse_stream(preflight(origin));
-  if (emulated(*stream_kind_) && !endpoints_.emulation)
-    return refuse_stream(text(404, "Not Found"));
-  bool sse = server_sent_events(*stream_kind_);
-  if (method != bhttp::verb::post && !(sse && method == bhttp::verb::get)) {
-    HttpResponse not_allowed = text(405, "Method Not Allowed");
-    not_allowed.headers = {{"Allow", sse ? "GET, POST, OPTIONS" : "POST, OPTIONS"}};
-    return refuse_stream(std::move(not_allowed));
-  }
   if (asks_for_protobuf(head.target(), {}))
-    return refuse_stream(text(400, "Bad Request: only the JSON protocol is served"));
-  std::uint64_t limit = method == bhttp::verb::post ? limits_.ws.max_message_bytes : 0;
+    return refuse_own_request(text(400, "Bad Request: only the JSON protocol is served"));
+  bool sse = server_sent_events(*stream_kind_);
+  admit_own_request(declared, {!emulated(*stream_kind_) || endpoints_.emulation, sse,
+                               limits_.ws.max_message_bytes, "Payload Too Large: connect request"});
+}
+
+// POST /emulation: a command batch for an emulated session, answered 204 once handed over. The
+// commands travel as a JSON string inside the request: room for their escaping.
+void HttpSession::on_emulation_head(std::optional<std::uint64_t> declared) {
+  admit_own_request(
+      declared, {endpoints_.emulation != nullptr, false, 2 * limits_.ws.max_message_bytes + 1024,
+                 "Payload Too Large: emulation request"});
+}
+
+// The transport's own endpoints: 404 when not served, the origin check, CORS preflights, the
+// method, then the body up to its limit (none for a GET).
+void HttpSession::admit_own_request(std::optional<std::uint64_t> declared,
+                                    const OwnEndpoint& endpoint) {
+  const auto& head = reader_.head();
+  std::string_view origin = head[bhttp::field::origin];
+  if (!endpoint.available) return refuse_own_request(text(404, "Not Found"));
+  if (!origin_allowed(origin, limits_.allowed_origins))
+    return refuse_own_request(text(403, "Forbidden: origin not allowed"));
+  auto method = head.method();
+  if (method == bhttp::verb::options) return refuse_own_request(preflight(origin));
+  if (method != bhttp::verb::post && !(endpoint.allows_get && method == bhttp::verb::get)) {
+    HttpResponse not_allowed = text(405, "Method Not Allowed");
+    not_allowed.headers = {{"Allow", endpoint.allows_get ? "GET, POST, OPTIONS" : "POST, OPTIONS"}};
+    return refuse_own_request(std::move(not_allowed));
+  }
+  std::uint64_t limit = method == bhttp::verb::post ? endpoint.body_limit : 0;
   if (declared && *declared > limit) {
-    stream_kind_.reset();
-    return refuse({413, "Payload Too Large: connect request"});
+    forget_own_request();
+    return refuse({413, endpoint.too_large});
   }
   if (!reader_.read_body(limit)) {
-    stream_kind_.reset();
+    forget_own_request();
     return refuse(reader_.refusal());
   }
 }
 
-// POST /emulation: a command batch for an emulated session, answered 204 once handed over.
-void HttpSession::on_emulation_head(std::optional<std::uint64_t> declared) {
-  const auto& head = reader_.head();
-  std::string_view origin = head[bhttp::field::origin];
-  auto refuse_request = [&](HttpResponse response) {
-    emulation_request_ = false;
-    bool go_on = head.keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
-    reply(std::move(response), go_on);
-  };
-  if (!endpoints_.emulation) return refuse_request(text(404, "Not Found"));
-  if (!origin_allowed(origin, limits_.allowed_origins))
-    return refuse_request(text(403, "Forbidden: origin not allowed"));
-  if (head.method() == bhttp::verb::options) return refuse_request(preflight(origin));
-  if (head.method() != bhttp::verb::post) {
-    HttpResponse not_allowed = text(405, "Method Not Allowed");
-    not_allowed.headers = {{"Allow", "POST, OPTIONS"}};
-    return refuse_request(std::move(not_allowed));
-  }
-  // The commands travel as a JSON string inside the request: room for their escaping.
-  std::uint64_t limit = 2 * limits_.ws.max_message_bytes + 1024;
-  if (declared && *declared > limit) {
-    emulation_request_ = false;
-    return refuse({413, "Payload Too Large: emulation request"});
-  }
-  if (!reader_.read_body(limit)) {
-    emulation_request_ = false;
-    return refuse(reader_.refusal());
-  }
+// Answered from its head: the connection goes on if the body is small enough to drop.
+void HttpSession::refuse_own_request(HttpResponse response) {
+  forget_own_request();
+  bool go_on = reader_.head().keep_alive() && reader_.skip_body(kMaxSkippedBodyBytes);
+  reply(std::move(response), go_on);
+}
+
+void HttpSession::forget_own_request() {
+  stream_kind_.reset();
+  emulation_request_ = false;
 }
 
 HttpResponse HttpSession::route_emulation(std::string_view body) {
@@ -293,23 +286,18 @@ HttpResponse HttpSession::route_emulation(std::string_view body) {
     // Not this node's session: the client reconnects (several nodes need sticky sessions).
     response = text(404, "Not Found: unknown node");
   }
-  if (!origin.empty()) {
-    response.headers.emplace_back("Access-Control-Allow-Origin", origin);
-    response.headers.emplace_back("Access-Control-Allow-Credentials", "true");
-    response.headers.emplace_back("Vary", "Origin");
-  }
+  for (auto& header : cors_headers(origin)) response.headers.push_back(std::move(header));
   return response;
 }
 
 HttpResponse HttpSession::preflight(std::string_view origin) const {
   HttpResponse allowed{204, "text/plain", "", {}};
+  allowed.headers = cors_headers(origin);
   if (!origin.empty()) {
-    allowed.headers = {{"Access-Control-Allow-Origin", std::string(origin)},
-                       {"Access-Control-Allow-Credentials", "true"},
-                       {"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-                       {"Access-Control-Allow-Headers", "Content-Type, Authorization"},
-                       {"Access-Control-Max-Age", "600"},
-                       {"Vary", "Origin"}};
+    allowed.headers.insert(allowed.headers.end(),
+                           {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                            {"Access-Control-Allow-Headers", "Content-Type, Authorization"},
+                            {"Access-Control-Max-Age", "600"}});
   }
   return allowed;
 }

@@ -73,8 +73,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send_continue();
   void on_request(Request request);
   void upgrade(Request request);
+  // An endpoint that HttpSession serves itself (streams, /emulation), as admit_own_request
+  // judges it.
+  struct OwnEndpoint {
+    bool available;
+    bool allows_get;
+    std::uint64_t body_limit;    // of a POST
+    std::string_view too_large;  // the 413's reason
+  };
   void on_stream_head(std::optional<std::uint64_t> declared);
   void on_emulation_head(std::optional<std::uint64_t> declared);
+  void admit_own_request(std::optional<std::uint64_t> declared, const OwnEndpoint& endpoint);
+  void refuse_own_request(HttpResponse response);
+  void forget_own_request();
   HttpResponse route_emulation(std::string_view body);
   HttpResponse preflight(std::string_view origin) const;
   void start_stream();

@@ -6,6 +6,7 @@
 #include <boost/beast/http/status.hpp>
 
 #include "core/json_writer.h"
+#include "transport/origin.h"
 #include "transport/push_framing.h"
 
 namespace neo::transport {
@@ -212,6 +213,10 @@ void StreamConnection::frame_batch(std::string& out) {
   }
 }
 
+void StreamConnection::append_cors(std::string& head) const {
+  for (const auto& [name, value] : cors_headers(origin_)) head += name + ": " + value + "\r\n";
+}
+
 std::string StreamConnection::response_head() const {
   std::string head = "HTTP/1.1 200 OK\r\nServer: neo-events\r\n";
   head += server_sent_events(kind_) ? "Content-Type: text/event-stream; charset=utf-8\r\n"
@@ -220,10 +225,7 @@ std::string StreamConnection::response_head() const {
       "Cache-Control: private, no-cache, no-store, must-revalidate, max-age=0\r\n"
       "Pragma: no-cache\r\nExpires: 0\r\nX-Accel-Buffering: no\r\n"
       "Transfer-Encoding: chunked\r\nConnection: close\r\n";
-  if (!origin_.empty()) {
-    head += "Access-Control-Allow-Origin: " + origin_ +
-            "\r\nAccess-Control-Allow-Credentials: true\r\nVary: Origin\r\n";
-  }
+  append_cors(head);
   return head + "\r\n";
 }
 

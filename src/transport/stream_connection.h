@@ -66,6 +66,7 @@ class StreamConnection final : public Connection,
   // Frames what goes next into `out`: the head, queued pushes, the end of the stream.
   void frame_batch(std::string& out);
   std::string response_head() const;
+  void append_cors(std::string& head) const;
   std::string refusal(std::uint16_t code, std::string_view reason) const;
   // What message bytes go on the wire: bare pushes on the unidirectional kinds.
   std::string_view wire(std::string_view message) const;
