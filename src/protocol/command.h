@@ -38,6 +38,7 @@ struct SubscribeRequest {
   bool join_leave = false;
   std::uint64_t offset = 0;
   std::string epoch;
+  std::string delta;  // "fossil" asks for delta-compressed publications
 };
 
 struct Command {

@@ -23,7 +23,7 @@ bool decode_subscribe(dom::object obj, SubscribeRequest& sub) {
          read_bool(obj, "positioned", sub.positioned) &&
          read_bool(obj, "recoverable", sub.recoverable) &&
          read_bool(obj, "join_leave", sub.join_leave) && read_u64(obj, "offset", sub.offset) &&
-         read_string(obj, "epoch", sub.epoch);
+         read_string(obj, "epoch", sub.epoch) && read_string(obj, "delta", sub.delta);
 }
 
 bool decode_connect(dom::object obj, Command& cmd) {

@@ -20,7 +20,9 @@ struct SubscribeResult {
   std::vector<Publication> publications;
   bool recovered = false;
   bool was_recovering = false;
-  std::string data;  // raw JSON
+  std::string data;    // raw JSON
+  bool delta = false;  // fossil deltas negotiated: `publications` carry data as delta subscribers
+                       // receive it (a JSON string in JSON, full payloads)
 };
 
 struct ConnectResult {
