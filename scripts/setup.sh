@@ -10,6 +10,7 @@ packages=(
   g++ cmake ninja-build pkg-config git clang-format clang-14 libclang-rt-14-dev
   libboost1.81-dev libssl-dev zlib1g-dev libsimdjson-dev libhiredis-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  protobuf-compiler libprotobuf-dev
   redis-server chromium
 )
 
