@@ -166,10 +166,12 @@ struct PublishParams {
   bool skip_history = false;
   std::map<std::string, std::string> tags;
   std::string idempotency_key;  // empty = none
+  bool delta = false;
 };
 
 bool read_publish_params(dom::object obj, PublishParams& out) {
-  if (!read_raw(obj, "data", out.data) || !read_bool(obj, "skip_history", out.skip_history))
+  if (!read_raw(obj, "data", out.data) || !read_bool(obj, "skip_history", out.skip_history) ||
+      !read_bool(obj, "delta", out.delta))
     return false;
   if (!read_string(obj, "idempotency_key", out.idempotency_key) ||
       out.idempotency_key.size() > kMaxIdempotencyKeyBytes)
@@ -205,6 +207,7 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
         Publication pub;
         pub.data = std::move(params.data);
         pub.tags = std::move(params.tags);
+        pub.delta = params.delta;
         publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
       });
 }
@@ -244,7 +247,7 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
     engine::HistoryOptions history =
         params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
     actions.push_back([this, channel = std::string(channel), params, history](Done done) {
-      Publication pub{params.data, std::nullopt, params.tags, 0};
+      Publication pub{params.data, std::nullopt, params.tags, 0, params.delta};
       publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
     });
   }

@@ -3,6 +3,7 @@
 // every thread may read it without locks.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -128,8 +129,17 @@ struct NamespaceOptions {
   bool allow_recovery = false;
   // Check every publication (API and clients) against the event catalogue: error 107 otherwise.
   bool validate_events = false;
+  // Delta compression: the types subscribers may ask for (only "fossil"), and whether every
+  // publication is delta-encoded without the publisher asking.
+  std::vector<std::string> allowed_delta_types{};
+  bool delta_publish = false;
 
   bool history_enabled() const { return history_size > 0 && history_ttl.count() > 0; }
+
+  bool allows_fossil() const {
+    return std::find(allowed_delta_types.begin(), allowed_delta_types.end(), "fossil") !=
+           allowed_delta_types.end();
+  }
 
   bool operator==(const NamespaceOptions&) const = default;
 };

@@ -103,6 +103,8 @@ void visit_fields(NamespaceOptions& o, V&& v) {
   v("force_recovery", o.force_recovery);
   v("allow_recovery", o.allow_recovery);
   v("validate_events", o.validate_events);
+  v("allowed_delta_types", o.allowed_delta_types);
+  v("delta_publish", o.delta_publish);
 }
 // RoleOptions::name is the role's key in the `roles` mapping, not a field.
 template <class V>

@@ -177,6 +177,19 @@ void check_engine(const Config& c, Problems& p) {
                 "expected an address like redis://host:6379, got " + quoted(addresses[i]));
 }
 
+// Deltas are patches against the previous publication of the stream: they need history, and
+// a subscriber needs positioning to be sure it holds that previous publication.
+void check_delta(const NamespaceOptions& ns, const std::string& path, Problems& p) {
+  for (std::size_t i = 0; i < ns.allowed_delta_types.size(); ++i)
+    if (ns.allowed_delta_types[i] != "fossil")
+      p.invalid(index_path(path + ".allowed_delta_types", i),
+                "expected \"fossil\", got " + quoted(ns.allowed_delta_types[i]));
+  if (!ns.allowed_delta_types.empty() && !ns.history_enabled())
+    p.invalid(path + ".allowed_delta_types", "requires history (history_size and history_ttl)");
+  if (ns.delta_publish && !ns.allows_fossil())
+    p.invalid(path + ".delta_publish", "requires allowed_delta_types: [fossil]");
+}
+
 void check_history(const NamespaceOptions& ns, const std::string& path, Problems& p) {
   if (ns.history_size > 0 && ns.history_ttl.count() <= 0)
     p.invalid(path + ".history_ttl", "must be set when history_size is set");
@@ -192,6 +205,7 @@ void check_history(const NamespaceOptions& ns, const std::string& path, Problems
   for (const auto& option : needs_history)
     if (option.on && !ns.history_enabled())
       p.invalid(path + "." + option.key, "requires history (history_size and history_ttl)");
+  check_delta(ns, path, p);
 }
 
 void check_namespaces(const Config& c, Problems& p) {

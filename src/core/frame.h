@@ -75,6 +75,19 @@ class FrameRef {
     if (frame_) frame_->release();
   }
 
+  // A new reference to a frame someone else holds.
+  static FrameRef retained(Frame* frame) {
+    FrameRef ref;
+    if (frame) frame->retain();
+    ref.frame_ = frame;
+    return ref;
+  }
+  // One more reference, handed out as a raw pointer that the caller must release.
+  Frame* share() const {
+    if (frame_) frame_->retain();
+    return frame_;
+  }
+
   explicit operator bool() const { return frame_ != nullptr; }
   std::string_view view() const { return frame_ ? frame_->view() : std::string_view{}; }
   std::size_t size() const { return frame_ ? frame_->size() : 0; }

@@ -29,6 +29,9 @@ struct Publication {
   std::optional<ClientInfo> info;  // set only for client publications
   std::map<std::string, std::string> tags;
   std::uint64_t offset = 0;  // 0 = channel keeps no history
+  // The publisher asked for delta compression (server API `delta`); delta subscribers then get
+  // a fossil patch against the previous publication.
+  bool delta = false;
 };
 
 struct HistoryResult {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/frame.h"
+#include "hub/encodings.h"
 
 namespace neo::hub {
 
@@ -20,6 +21,8 @@ struct Delivery {
   FrameRef frame;            // {"push":{...}} encoded once for every receiver
   std::uint64_t offset = 0;  // publications in channels with history
   std::string epoch;
+  // Every other encoding, made on demand and shared; one per delivery, not per receiver.
+  std::shared_ptr<Encodings> encodings{};
 };
 
 // A subscription as the hub sees it. Called on the owning thread only.

@@ -63,6 +63,10 @@ struct Command {
   bool has_since = false;
   StreamPosition since;
   bool reverse = false;
+
+  // A protobuf client sent a payload (data) that is not JSON: the server keeps and forwards
+  // JSON only, so the command is refused (publish and rpc: error 107; others: 3501).
+  bool payload_not_json = false;
 };
 
 enum class DecodeStatus { ok, bad_request };
@@ -71,6 +75,10 @@ enum class DecodeStatus { ok, bad_request };
 // decodes each. An empty frame, a blank line, invalid JSON or a field of the wrong type is
 // bad_request (the session closes with 3501). `out` is cleared first.
 DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out);
+
+// Protobuf carries payloads as bytes: checks that each one is JSON and minifies it (so it holds
+// no newline), as the JSON decoder does. Sets cmd.payload_not_json otherwise.
+void require_json_payloads(Command& cmd);
 
 // A unidirectional transport's connect request: the bare ConnectRequest object
 // ({"token":..,"subs":{..}}), decoded as a connect command with id 1. One JSON object or

@@ -148,4 +148,22 @@ DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out) 
   }
 }
 
+namespace {
+
+bool minify_json(std::string& payload) {
+  if (payload.empty()) return true;
+  dom::element value;
+  if (json::thread_parser().parse(payload.data(), payload.size(), true).get(value)) return false;
+  payload = simdjson::minify(value);
+  return true;
+}
+
+}  // namespace
+
+void require_json_payloads(Command& cmd) {
+  bool ok = minify_json(cmd.data) && minify_json(cmd.subscribe.data);
+  for (auto& [channel, sub] : cmd.subs) ok = ok && minify_json(sub.data);
+  cmd.payload_not_json = !ok;
+}
+
 }  // namespace neo::protocol

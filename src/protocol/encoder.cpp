@@ -9,8 +9,9 @@ void write_client_info(JsonWriter& w, const ClientInfo& info) {
   w.end_object();
 }
 
-void write_publication(JsonWriter& w, const Publication& pub) {
-  w.begin_object().field_raw("data", pub.data.empty() ? std::string_view("null") : pub.data);
+namespace {
+
+void write_publication_rest(JsonWriter& w, const Publication& pub) {
   if (pub.info) {
     w.key("info");
     write_client_info(w, *pub.info);
@@ -21,6 +22,21 @@ void write_publication(JsonWriter& w, const Publication& pub) {
     for (const auto& [k, v] : pub.tags) w.field(k, v);
     w.end_object();
   }
+}
+
+}  // namespace
+
+void write_publication(JsonWriter& w, const Publication& pub) {
+  w.begin_object().field_raw("data", pub.data.empty() ? std::string_view("null") : pub.data);
+  write_publication_rest(w, pub);
+  w.end_object();
+}
+
+void write_delta_publication(JsonWriter& w, const Publication& pub, std::string_view data,
+                             bool is_patch) {
+  w.begin_object().field("data", data);
+  write_publication_rest(w, pub);
+  if (is_patch) w.field_bool("delta", true);
   w.end_object();
 }
 
@@ -58,14 +74,21 @@ void write_subscribe_result(JsonWriter& w, const SubscribeResult& r) {
   if (r.recoverable) w.field_bool("recoverable", true);
   if (!r.epoch.empty()) w.field("epoch", r.epoch);
   if (!r.publications.empty()) {
-    w.key("publications");
-    write_publications(w, r.publications);
+    w.key("publications").begin_array();
+    for (const auto& pub : r.publications) {
+      if (r.delta)
+        write_delta_publication(w, pub, pub.data, false);
+      else
+        write_publication(w, pub);
+    }
+    w.end_array();
   }
   if (r.recovered) w.field_bool("recovered", true);
   if (r.offset) w.field_u64("offset", r.offset);
   if (r.positioned) w.field_bool("positioned", true);
   if (!r.data.empty()) w.field_raw("data", r.data);
   if (r.was_recovering) w.field_bool("was_recovering", true);
+  if (r.delta) w.field_bool("delta", true);
   w.end_object();
 }
 
@@ -141,6 +164,12 @@ FrameRef encode_pub_push(std::string_view channel, const Publication& pub) {
   return FrameRef(encode_push(channel, "pub", [&](JsonWriter& w) { write_publication(w, pub); }));
 }
 
+FrameRef encode_delta_pub_push(std::string_view channel, const Publication& pub,
+                               std::string_view data, bool is_patch) {
+  return FrameRef(encode_push(
+      channel, "pub", [&](JsonWriter& w) { write_delta_publication(w, pub, data, is_patch); }));
+}
+
 FrameRef encode_join_push(std::string_view channel, const ClientInfo& info) {
   return FrameRef(encode_info_push(channel, "join", info));
 }
@@ -165,6 +194,12 @@ std::string encode_refresh_push(bool expires, std::uint32_t ttl) {
     w.begin_object();
     if (expires) w.field_bool("expires", true).field_u64("ttl", ttl);
     w.end_object();
+  });
+}
+
+std::string encode_disconnect_push(const Disconnect& reason) {
+  return encode_push("", "disconnect", [&](JsonWriter& w) {
+    w.begin_object().field_u64("code", reason.code).field("reason", reason.reason).end_object();
   });
 }
 

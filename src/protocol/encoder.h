@@ -19,6 +19,11 @@ namespace neo::protocol {
 // Value writers, shared with the server API.
 void write_client_info(JsonWriter& w, const ClientInfo& info);
 void write_publication(JsonWriter& w, const Publication& pub);
+// A delta subscriber's publication: `data` (the full payload or a fossil patch) as a JSON
+// string, which the client JSON.parses or applies to the previous payload; `delta: true` on a
+// patch.
+void write_delta_publication(JsonWriter& w, const Publication& pub, std::string_view data,
+                             bool is_patch);
 void write_publications(JsonWriter& w, const std::vector<Publication>& pubs);
 void write_history(JsonWriter& w, const HistoryResult& result);
 void write_presence(JsonWriter& w, const std::vector<ClientInfo>& clients);
@@ -34,11 +39,14 @@ std::string encode_error_reply(std::uint32_t id, const Error& error);
 
 // Pushes, encoded once and shared by every receiver.
 FrameRef encode_pub_push(std::string_view channel, const Publication& pub);
+FrameRef encode_delta_pub_push(std::string_view channel, const Publication& pub,
+                               std::string_view data, bool is_patch);
 FrameRef encode_join_push(std::string_view channel, const ClientInfo& info);
 FrameRef encode_leave_push(std::string_view channel, const ClientInfo& info);
 std::string encode_unsubscribe_push(std::string_view channel, const Unsubscribe& reason);
 std::string encode_subscribe_push(std::string_view channel, const SubscribeResult& result);
 std::string encode_refresh_push(bool expires, std::uint32_t ttl);
+std::string encode_disconnect_push(const Disconnect& reason);
 // Unidirectional transports get the connect result as their first push.
 std::string encode_connect_push(std::string_view connect_result);
 

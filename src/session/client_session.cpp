@@ -17,10 +17,12 @@ constexpr std::size_t kMaxBacklog = 1024;
 }  // namespace
 
 ClientSession::ClientSession(Services& services, Shard& shard, transport::Connection& connection,
-                             transport::TransportKind transport, std::string_view emulation_session)
+                             transport::TransportKind transport, std::string_view emulation_session,
+                             protocol::Encoding encoding)
     : services_(services),
       shard_(shard),
       connection_(connection),
+      codec_(protocol::codec_for(encoding)),
       transport_(transport),
       uni_(transport::unidirectional(transport)),
       emulation_session_(emulation_session),
@@ -46,11 +48,14 @@ void ClientSession::on_message(std::string_view text) {
   // Scratch space shared by the thread's sessions: a Command is a few hundred bytes, too much
   // to keep in every idle connection.
   static thread_local std::vector<Command> decoded;
-  if (protocol::decode_commands(text, decoded) != protocol::DecodeStatus::ok) {
+  if (codec_.decode_commands(text, decoded) != protocol::DecodeStatus::ok) {
     return close(dc::bad_request);
   }
   if (backlog_.size() + decoded.size() > kMaxBacklog) return close(dc::too_many_requests);
-  for (auto& cmd : decoded) backlog_.push_back(std::move(cmd));
+  for (auto& cmd : decoded) {
+    if (codec_.encoding() == protocol::Encoding::protobuf) protocol::require_json_payloads(cmd);
+    backlog_.push_back(std::move(cmd));
+  }
   decoded.clear();
   drain();
 }
@@ -87,6 +92,12 @@ void ClientSession::finish_command() {
 
 void ClientSession::handle(Command& cmd) {
   using protocol::Method;
+  if (cmd.payload_not_json) {
+    if (state_ != State::connected || (cmd.method != Method::publish && cmd.method != Method::rpc))
+      return close(dc::bad_request);
+    reply_error(cmd.id, code::bad_request);
+    return finish_command();
+  }
   if (state_ == State::connecting) {
     if (cmd.method != Method::connect || cmd.id == 0) return close(dc::bad_request);
     return handle_connect(cmd);
@@ -153,22 +164,16 @@ void ClientSession::handle_rpc(const Command& cmd) {
   }
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object().key("data").begin_object().key("time").number_signed(now.count());
-  w.end_object().end_object();
-  reply(cmd.id, "rpc", body);
+  std::string data;
+  JsonWriter w(data);
+  w.begin_object().key("time").number_signed(now.count()).end_object();
+  push(codec_.rpc_reply(cmd.id, data));
   finish_command();
-}
-
-void ClientSession::reply(std::uint32_t id, std::string_view field, std::string_view body) {
-  if (uni_) return push(protocol::encode_connect_push(body));  // connect is its only command
-  push(protocol::encode_reply(id, field, body));
 }
 
 void ClientSession::reply_error(std::uint32_t id, std::uint32_t error) {
   if (uni_) return close(protocol::uni_connect_disconnect(error));
-  push(protocol::encode_error_reply(id, protocol::make_error(error)));
+  push(codec_.error_reply(id, protocol::make_error(error)));
 }
 
 void ClientSession::push(std::string message) {
@@ -187,13 +192,10 @@ std::uint32_t ClientSession::ttl_until(std::int64_t expire_at) {
   return seconds_until(expire_at, unix_seconds());
 }
 
-std::string ClientSession::encode_expiry(const std::optional<std::int64_t>& expire_at) {
-  std::string body;
-  JsonWriter w(body);
-  w.begin_object();
-  if (expire_at) w.field_bool("expires", true).field_u64("ttl", ttl_until(*expire_at));
-  w.end_object();
-  return body;
+std::string ClientSession::expiry_reply(const Command& cmd,
+                                        const std::optional<std::int64_t>& expire_at) const {
+  return codec_.expiry_reply(cmd.id, cmd.method, expire_at.has_value(),
+                             expire_at ? ttl_until(*expire_at) : 0);
 }
 
 void ClientSession::close(const protocol::Disconnect& reason) {
@@ -266,7 +268,7 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   if (state_ != State::connected) return;
   if (awaiting_pong_ && now >= pong_deadline_) return close(dc::no_pong);
   if (now >= next_ping_) {
-    push(std::string(protocol::kPing));
+    push(std::string(codec_.ping()));
     awaiting_pong_ = !uni_;  // unidirectional clients cannot answer
     pong_deadline_ = now + services_.config.client.pong_timeout;
     next_ping_ = now + services_.config.client.ping_interval;
@@ -285,7 +287,7 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   }
   for (Subscription* sub : expired) {
     if (sub->server_side) return close(protocol::Disconnect{3006, "subscription expired"});
-    push(protocol::encode_unsubscribe_push(sub->channel, protocol::unsubscribe::expired));
+    push(codec_.unsubscribe_push(sub->channel, protocol::unsubscribe::expired));
     remove_subscription(sub->channel, true);
   }
 }

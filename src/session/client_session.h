@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "protocol/codec.h"
 #include "protocol/codes.h"
 #include "protocol/command.h"
 #include "protocol/results.h"
@@ -27,7 +28,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
  public:
   ClientSession(Services& services, Shard& shard, transport::Connection& connection,
                 transport::TransportKind transport = transport::TransportKind::websocket,
-                std::string_view emulation_session = {});
+                std::string_view emulation_session = {},
+                protocol::Encoding encoding = protocol::Encoding::json);
   ~ClientSession() override;
 
   void on_message(std::string_view text) override;
@@ -58,7 +60,6 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void finish_command();
   void handle(Command& cmd);
   void handle_connected(Command& cmd);
-  void reply(std::uint32_t id, std::string_view field, std::string_view body);
   void reply_error(std::uint32_t id, std::uint32_t code);
   // Unidirectional transports: the connect request alone, as a connect command.
   void take_uni_connect(std::string_view request);
@@ -79,8 +80,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   // Seconds from now until `expire_at` (0 once passed): the ttl of connect, refresh and
   // subscribe results.
   static std::uint32_t ttl_until(std::int64_t expire_at);
-  // {"expires":true,"ttl":N} for an expiry, {} without one (refresh and sub_refresh replies).
-  static std::string encode_expiry(const std::optional<std::int64_t>& expire_at);
+  // The refresh or sub_refresh reply: expires and ttl when there is an expiry.
+  std::string expiry_reply(const Command& cmd, const std::optional<std::int64_t>& expire_at) const;
   // client.token.leeway in seconds: the clock skew tolerated on every expiry check.
   std::int64_t leeway_seconds() const {
     return std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.token.leeway)
@@ -118,6 +119,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void complete_subscription(Subscription& sub);
   void remove_subscription(std::string channel, bool publish_leave);
   void insufficient_state(Subscription& sub);
+  FrameRef encoded_for(Subscription& sub, const hub::Delivery& delivery);
   ClientInfo client_info(const Subscription* sub) const;
 
   // Publish, presence, history, rpc (session_commands.cpp).
@@ -135,6 +137,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   Services& services_;
   Shard& shard_;
   transport::Connection& connection_;
+  const protocol::Codec& codec_;
   State state_ = State::connecting;
   std::array<char, 36> client_id_{};  // a UUID: inline, no allocation per connection
   auth::Identity identity_;

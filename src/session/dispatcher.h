@@ -3,6 +3,11 @@
 // hand-off per interested thread, never one per subscriber.
 #pragma once
 
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
 #include "engine/engine.h"
 #include "session/services.h"
 
@@ -22,9 +27,24 @@ class Dispatcher final : public engine::EventHandler {
   static void attach(Shard& shard);
 
  private:
-  void fan_out(std::string_view channel, hub::Delivery delivery);
+  void fan_out(std::string_view channel, hub::ThreadSet threads, hub::Delivery delivery);
+  // The data of the publication right before this one, when this node saw it and the
+  // publication is to be delta-encoded; remembers this one as the next one's base.
+  std::shared_ptr<const std::string> delta_base(std::string_view channel, const Publication& pub,
+                                                const StreamPosition& position);
   static void drain(Shard& shard);
+
+  struct LastPublication {
+    std::uint64_t offset = 0;
+    std::string epoch;
+    std::shared_ptr<const std::string> data;
+  };
   Services& services_;
+  std::mutex delta_mutex_;
+  // Only channels of namespaces with allowed_delta_types; cleared when it grows past a bound
+  // (the next publication of each channel then goes in full).
+  std::unordered_map<std::string, LastPublication, hub::StringHash, std::equal_to<>>
+      last_publications_;
 };
 
 }  // namespace neo::session

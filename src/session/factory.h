@@ -12,7 +12,10 @@ class ClientSessionFactory final : public transport::SessionFactory {
   std::unique_ptr<transport::SessionHandler> create(transport::Connection& connection,
                                                     const transport::UpgradeInfo& info) override {
     return std::make_unique<ClientSession>(services_, *services_.shards.at(info.thread_index),
-                                           connection, info.transport, info.emulation_session);
+                                           connection, info.transport, info.emulation_session,
+                                           info.format == transport::WireFormat::protobuf
+                                               ? protocol::Encoding::protobuf
+                                               : protocol::Encoding::json);
   }
 
  private:

@@ -19,7 +19,7 @@ void ClientSession::handle_publish(Command& cmd) {
         "publish", identity_.user, identity_.tenant, cmd.channel, "", connection_.remote_address(),
         0};
     if (auto invalid = services_.check_event(*ns, cmd.channel, cmd.data, who)) {
-      push(protocol::encode_error_reply(cmd.id, *invalid));
+      push(codec_.error_reply(cmd.id, *invalid));
       return finish_command();
     }
     error = services_.admit_publication(cmd.channel, who);
@@ -36,7 +36,7 @@ void ClientSession::handle_publish(Command& cmd) {
                            [home = home(), this, id = cmd.id](Result<StreamPosition> r) {
                              home.run([this, id, ok = r.ok()] {
                                if (ok)
-                                 reply(id, "publish", "{}");
+                                 push(codec_.empty_reply(id, protocol::Method::publish));
                                else
                                  reply_error(id, code::internal);
                                finish_command();
@@ -63,32 +63,30 @@ void ClientSession::handle_presence(Command& cmd, bool stats) {
     reply_error(cmd.id, error);
     return finish_command();
   }
-  auto answer = [home = home(), this, id = cmd.id, stats](std::uint32_t failure, std::string body) {
-    home.run([this, id, stats, failure, body = std::move(body)] {
+  // The reply is encoded on the engine's thread, with this session's codec (immutable, shared).
+  auto answer = [home = home(), this](std::uint32_t failure, std::uint32_t id, std::string reply) {
+    home.run([this, id, failure, reply = std::move(reply)]() mutable {
       if (failure)
         reply_error(id, failure);
       else
-        reply(id, stats ? "presence_stats" : "presence", body);
+        push(std::move(reply));
       finish_command();
     });
   };
+  const protocol::Codec& codec = codec_;
   if (stats) {
-    services_.engine.presence_stats(cmd.channel, [answer](Result<PresenceStats> r) {
-      if (!r.ok()) return answer(code::internal, {});
-      std::string body;
-      JsonWriter w(body);
-      protocol::write_presence_stats(w, r.value());
-      answer(0, std::move(body));
-    });
+    services_.engine.presence_stats(cmd.channel,
+                                    [answer, &codec, id = cmd.id](Result<PresenceStats> r) {
+                                      if (!r.ok()) return answer(code::internal, id, {});
+                                      answer(0, id, codec.presence_stats_reply(id, r.value()));
+                                    });
     return;
   }
-  services_.engine.presence(cmd.channel, [answer](Result<std::vector<ClientInfo>> r) {
-    if (!r.ok()) return answer(code::internal, {});
-    std::string body;
-    JsonWriter w(body);
-    protocol::write_presence(w, r.value());
-    answer(0, std::move(body));
-  });
+  services_.engine.presence(cmd.channel,
+                            [answer, &codec, id = cmd.id](Result<std::vector<ClientInfo>> r) {
+                              if (!r.ok()) return answer(code::internal, id, {});
+                              answer(0, id, codec.presence_reply(id, r.value()));
+                            });
 }
 
 void ClientSession::handle_history(Command& cmd) {
@@ -105,22 +103,19 @@ void ClientSession::handle_history(Command& cmd) {
   query.limit = (cmd.limit < 0 || cmd.limit > max_limit) ? max_limit : cmd.limit;
   query.reverse = cmd.reverse;
   if (cmd.has_since) query.since = cmd.since;
-  services_.engine.history(cmd.channel, query, history_options(*ns),
-                           [home = home(), this, id = cmd.id](Result<HistoryResult> r) {
-                             std::uint32_t failure = r.ok() ? 0 : r.error().code;
-                             std::string body;
-                             if (r.ok()) {
-                               JsonWriter w(body);
-                               protocol::write_history(w, r.value());
-                             }
-                             home.run([this, id, failure, body = std::move(body)] {
-                               if (failure)
-                                 reply_error(id, failure == 112 ? failure : code::internal);
-                               else
-                                 reply(id, "history", body);
-                               finish_command();
-                             });
-                           });
+  services_.engine.history(
+      cmd.channel, query, history_options(*ns),
+      [home = home(), this, &codec = codec_, id = cmd.id](Result<HistoryResult> r) {
+        std::uint32_t failure = r.ok() ? 0 : r.error().code;
+        std::string reply = r.ok() ? codec.history_reply(id, r.value()) : std::string();
+        home.run([this, id, failure, reply = std::move(reply)]() mutable {
+          if (failure)
+            reply_error(id, failure == 112 ? failure : code::internal);
+          else
+            push(std::move(reply));
+          finish_command();
+        });
+      });
 }
 
 }  // namespace neo::session

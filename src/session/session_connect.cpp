@@ -149,10 +149,14 @@ void ClientSession::finish_connect(PendingConnect& pending) {
   result.pong = !uni_;
   result.session = emulation_session_;
   result.node = services_.node_id;
-  std::string body;
-  JsonWriter w(body);
-  protocol::write_connect_result(w, result);
-  reply(pending.id, "connect", body);
+  if (uni_) {  // the connect result as the first push; uni transports speak JSON only
+    std::string body;
+    JsonWriter w(body);
+    protocol::write_connect_result(w, result);
+    push(protocol::encode_connect_push(body));
+  } else {
+    push(codec_.connect_reply(pending.id, result));
+  }
   register_connected();
   for (auto& [channel, sub] : subs_) complete_subscription(*sub);
   finish_command();
@@ -192,7 +196,7 @@ void ClientSession::handle_refresh(Command& cmd) {
   identity_.info = fresh.info;
   expire_at_ = verified.token.expire_at;
   reschedule();
-  reply(cmd.id, "refresh", encode_expiry(expire_at_));
+  push(expiry_reply(cmd, expire_at_));
   finish_command();
 }
 
@@ -204,7 +208,7 @@ void ClientSession::server_refresh(bool expired, std::optional<std::int64_t> exp
   reschedule();
   if (!info.empty()) identity_.info = std::move(info);
   bool expires = expire_at_.has_value();
-  push(protocol::encode_refresh_push(expires, expires ? ttl_until(*expire_at_) : 0));
+  push(codec_.refresh_push(expires, expires ? ttl_until(*expire_at_) : 0));
 }
 
 }  // namespace neo::session

@@ -1,5 +1,7 @@
 // Subscriptions of ClientSession: subscribe with positioning and recovery, live delivery with
 // offset checks, unsubscribe, subscription-token refresh, server-side subscriptions.
+#include <simdjson.h>
+
 #include "protocol/encoder.h"
 #include "session/client_session.h"
 
@@ -37,6 +39,10 @@ void ClientSession::handle_subscribe(Command& cmd) {
     reply_error(cmd.id, code::already_subscribed);
     return finish_command();
   }
+  if (!req.delta.empty() && req.delta != "fossil") {  // the only delta type there is
+    reply_error(cmd.id, code::bad_request);
+    return finish_command();
+  }
   if (subs_.size() >= services_.config.client.channel_limit) {
     audit("quota:channel_limit", req.channel, "limit exceeded", code::limit_exceeded);
     reply_error(cmd.id, code::limit_exceeded);
@@ -66,14 +72,14 @@ void ClientSession::handle_subscribe(Command& cmd) {
         }
         protocol::SubscribeResult& result = r.value();
         result.data = token_data;
+        result.delta = it->second->delta;
+        // Recovered publications are sent in full: the last one is the base of the next patch.
+        it->second->delta_ready = !result.publications.empty();
         if (it->second->expire_at) {
           result.expires = true;
           result.ttl = ttl_until(*it->second->expire_at);
         }
-        std::string body;
-        JsonWriter w(body);
-        protocol::write_subscribe_result(w, result);
-        reply(id, "subscribe", body);
+        push(codec_.subscribe_reply(id, result));
         complete_subscription(*it->second);
         finish_command();
       });
@@ -116,6 +122,8 @@ Subscription& ClientSession::start_subscription(const protocol::SubscribeRequest
   sub->presence = ns.presence;
   sub->join_leave = ns.join_leave;
   sub->push_join_leave = ns.join_leave && (req.join_leave || ns.force_push_join_leave);
+  // Deltas are negotiated, never imposed: a namespace without fossil answers full data.
+  sub->delta = !server_side && req.delta == "fossil" && ns.allows_fossil();
   if (sub->expire_at) ++expiring_subs_;
   Subscription& added = *sub;
   subs_[req.channel] = std::move(sub);
@@ -132,7 +140,8 @@ Subscription& ClientSession::start_subscription(const protocol::SubscribeRequest
 void ClientSession::position_subscription(
     Subscription& sub, const protocol::SubscribeRequest& req, const config::NamespaceOptions& ns,
     bool recoverable, std::function<void(Result<protocol::SubscribeResult>)> done) {
-  sub.positioned = ns.history_enabled() && (recoverable || ns.force_positioning || req.positioned);
+  sub.positioned =
+      ns.history_enabled() && (recoverable || ns.force_positioning || req.positioned || sub.delta);
   if (!sub.positioned) return done(protocol::SubscribeResult{});
   bool recovering = recoverable && req.recover;
   engine::HistoryQuery query;
@@ -200,13 +209,45 @@ void ClientSession::deliver(Subscription& sub, const hub::Delivery& delivery) {
     if (delivery.offset != sub.offset + 1) return insufficient_state(sub);
     sub.offset = delivery.offset;
   }
-  send(delivery.frame);
+  if (codec_.encoding() == protocol::Encoding::json && !sub.delta) return send(delivery.frame);
+  send(encoded_for(sub, delivery));
+}
+
+// The delivery in this session's encoding, shared with every other receiver of that encoding.
+FrameRef ClientSession::encoded_for(Subscription& sub, const hub::Delivery& delivery) {
+  using Slot = hub::Encodings::Slot;
+  hub::Encodings& e = *delivery.encodings;
+  const bool json = codec_.encoding() == protocol::Encoding::json;
+  if (delivery.kind != hub::DeliveryKind::publication) {
+    return e.get(Slot::protobuf, [&] {
+      return delivery.kind == hub::DeliveryKind::join ? codec_.join_push(e.channel(), e.info())
+                                                      : codec_.leave_push(e.channel(), e.info());
+    });
+  }
+  const Publication& pub = e.publication();
+  if (!sub.delta) return e.get(Slot::protobuf, [&] { return codec_.pub_push(e.channel(), pub); });
+  // A patch applies to the publication the client received last: only when it holds one and
+  // that one is this publication's base (offsets are contiguous, checked above).
+  bool patchable = sub.delta_ready && delivery.offset && e.has_delta_base();
+  sub.delta_ready = delivery.offset != 0;  // an unpositioned one is no base for the next patch
+  const std::string* patch = patchable ? e.patch() : nullptr;
+  if (patch && json && !simdjson::validate_utf8(patch->data(), patch->size()))
+    patch = nullptr;  // a JSON string cannot carry it
+  if (!patch) {
+    if (!json) return e.get(Slot::protobuf, [&] { return codec_.pub_push(e.channel(), pub); });
+    return e.get(Slot::json_delta_full, [&] {
+      return codec_.delta_pub_push(e.channel(), pub, {pub.data, false});
+    });
+  }
+  return e.get(json ? Slot::json_delta_patch : Slot::protobuf_delta_patch, [&] {
+    return codec_.delta_pub_push(e.channel(), pub, {*patch, true});
+  });
 }
 
 // A gap or a new epoch: make the client recover (Centrifugo 2500 / 3010).
 void ClientSession::insufficient_state(Subscription& sub) {
   if (sub.server_side) return close(dc::insufficient_state);
-  push(protocol::encode_unsubscribe_push(sub.channel, protocol::unsubscribe::insufficient_state));
+  push(codec_.unsubscribe_push(sub.channel, protocol::unsubscribe::insufficient_state));
   remove_subscription(sub.channel, true);
 }
 
@@ -229,7 +270,7 @@ void ClientSession::remove_subscription(std::string channel, bool publish_leave)
 
 void ClientSession::handle_unsubscribe(Command& cmd) {
   remove_subscription(cmd.channel, true);
-  reply(cmd.id, "unsubscribe", "{}");
+  push(codec_.empty_reply(cmd.id, cmd.method));
   finish_command();
 }
 
@@ -258,7 +299,7 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
   if (sub.expire_at) ++expiring_subs_;
   reschedule();
   if (!verified.token.info.empty()) sub.chan_info = std::move(verified.token.info);
-  reply(cmd.id, "sub_refresh", encode_expiry(sub.expire_at));
+  push(expiry_reply(cmd, sub.expire_at));
   finish_command();
 }
 
@@ -276,7 +317,7 @@ void ClientSession::server_subscribe(std::string_view channel) {
                           auto it = subs_.find(ch);
                           if (it == subs_.end()) return;
                           if (!r.ok()) return remove_subscription(ch, false);
-                          push(protocol::encode_subscribe_push(ch, r.value()));
+                          push(codec_.subscribe_push(ch, r.value()));
                           complete_subscription(*it->second);
                         });
 }
@@ -284,7 +325,7 @@ void ClientSession::server_subscribe(std::string_view channel) {
 void ClientSession::server_unsubscribe(std::string_view channel) {
   auto it = subs_.find(std::string(channel));
   if (it == subs_.end()) return;
-  push(protocol::encode_unsubscribe_push(channel, protocol::unsubscribe::server));
+  push(codec_.unsubscribe_push(channel, protocol::unsubscribe::server));
   remove_subscription(it->first, true);
 }
 

@@ -29,6 +29,8 @@ struct Subscription final : hub::Subscriber {
   bool push_join_leave = false;
   bool presence = false;
   bool join_leave = false;   // the namespace publishes joins and leaves
+  bool delta = false;        // fossil deltas negotiated
+  bool delta_ready = false;  // the client holds the previous publication: a patch can follow
   std::uint64_t offset = 0;  // last delivered offset (positioned only)
   std::string epoch;
   std::optional<std::int64_t> expire_at;  // unix seconds, from a subscription token

@@ -80,6 +80,10 @@ constexpr std::string_view transport_name(TransportKind kind) {
   return "unknown";
 }
 
+// The client protocol's encoding on the wire: JSON messages joined by '\n' in text frames, or
+// protobuf messages, each with its varint length prefix, concatenated in binary frames.
+enum class WireFormat : std::uint8_t { json, protobuf };
+
 struct UpgradeInfo {
   std::string_view target;  // path and query
   std::string_view origin;
@@ -87,6 +91,8 @@ struct UpgradeInfo {
   std::size_t thread_index = 0;
   TransportKind transport = TransportKind::websocket;
   std::string_view emulation_session{};  // emulated transports: the id POST /emulation names
+  WireFormat format = WireFormat::json;
+  std::string_view subprotocol{};  // the Sec-WebSocket-Protocol chosen from the client's offer
 };
 
 class SessionFactory {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "transport/connection.h"
+
 namespace neo::transport {
 
 class EmulatedConnection {
@@ -24,13 +26,16 @@ class EmulatedConnection {
   ~EmulatedConnection() = default;
 };
 
-// The body of POST /emulation: {"session":S,"node":N,"data":"<commands>"}.
+// The body of POST /emulation.
 struct EmulationRequest {
   std::string session;
   std::string node;
   std::string data;
 };
-std::optional<EmulationRequest> parse_emulation_request(std::string_view body);
+// JSON {"session","node","data"} (data: the commands as a JSON string), or with protobuf the
+// EmulationRequest message {node = 1, session = 2, data = 3} (data: delimited Commands).
+std::optional<EmulationRequest> parse_emulation_request(std::string_view body,
+                                                        WireFormat format = WireFormat::json);
 
 class EmulationRegistry {
  public:

@@ -49,11 +49,44 @@ std::optional<TransportKind> stream_transport(std::string_view target) {
   return std::nullopt;
 }
 
-// Only JSON is served: a client asking for Centrifugo's protobuf protocol is refused rather than
-// answered in a format it cannot read.
-bool asks_for_protobuf(std::string_view target, std::string_view subprotocols) {
+// Whether a Sec-WebSocket-Protocol list ("a, b") offers `name`.
+bool offers(std::string_view subprotocols, std::string_view name) {
+  while (!subprotocols.empty()) {
+    std::size_t comma = subprotocols.find(',');
+    std::string_view item = subprotocols.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == name) return true;
+    if (comma == std::string_view::npos) break;
+    subprotocols.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Centrifugo's legacy query switch, beside the subprotocol.
+bool query_asks_protobuf(std::string_view target) {
   return query_value(target, "format") == "protobuf" ||
-         subprotocols.find("centrifuge-protobuf") != std::string_view::npos;
+         query_value(target, "cf_protocol") == "protobuf";
+}
+
+struct Negotiated {
+  WireFormat format = WireFormat::json;
+  std::string_view subprotocol;  // echoed in the 101 answer; a browser fails without it
+};
+
+Negotiated negotiate_websocket(std::string_view target, std::string_view subprotocols) {
+  if (offers(subprotocols, "centrifuge-protobuf"))
+    return {WireFormat::protobuf, "centrifuge-protobuf"};
+  if (query_asks_protobuf(target)) return {WireFormat::protobuf, {}};
+  return {WireFormat::json, offers(subprotocols, "centrifuge-json") ? "centrifuge-json" : ""};
+}
+
+// http_stream speaks protobuf when the client's body is protobuf (centrifuge-js sends
+// Content-Type: application/octet-stream then).
+WireFormat stream_format(const http::RequestReader::Request& head) {
+  std::string_view type = head[boost::beast::http::field::content_type];
+  bool binary = type.starts_with("application/octet-stream");
+  return binary || query_asks_protobuf(head.target()) ? WireFormat::protobuf : WireFormat::json;
 }
 
 std::string address_of(const boost::asio::ip::tcp::socket& socket) {
@@ -219,8 +252,12 @@ void HttpSession::on_request(Request request) {
 // connect request is read like any small body.
 void HttpSession::on_stream_head(std::optional<std::uint64_t> declared) {
   const auto& head = reader_.head();
-  if (asks_for_protobuf(head.target(), {}))
-    return refuse_own_request(text(400, "Bad Request: only the JSON protocol is served"));
+  stream_format_ = stream_format(head);
+  if (stream_format_ == WireFormat::protobuf && *stream_kind_ != TransportKind::http_stream) {
+    return refuse_own_request(text(400,
+                                   "Bad Request: protobuf is served on /connection/websocket and "
+                                   "/connection/http_stream; this transport speaks JSON only"));
+  }
   bool sse = server_sent_events(*stream_kind_);
   admit_own_request(declared, {!emulated(*stream_kind_) || endpoints_.emulation, sse,
                                limits_.ws.max_message_bytes, "Payload Too Large: connect request"});
@@ -276,9 +313,11 @@ void HttpSession::forget_own_request() {
 HttpResponse HttpSession::route_emulation(std::string_view body) {
   std::string origin(pending_.header("origin"));
   HttpResponse response{204, "text/plain", "", {}};
-  auto request = parse_emulation_request(body);
+  bool binary = pending_.header("content-type").starts_with("application/octet-stream");
+  auto request = parse_emulation_request(body, binary ? WireFormat::protobuf : WireFormat::json);
   if (!request) {
-    response = text(400, "Bad Request: expected {\"session\",\"node\",\"data\"}");
+    response = text(400, binary ? "Bad Request: expected an EmulationRequest message"
+                                : "Bad Request: expected {\"session\",\"node\",\"data\"}");
   } else if (request->data.size() > limits_.ws.max_message_bytes) {
     response = text(413, "Payload Too Large: commands over client.max_message_bytes");
   } else if (endpoints_.emulation->route(std::move(*request)) ==
@@ -317,9 +356,11 @@ void HttpSession::start_stream() {
   stream_.expires_never();
   upgraded_ = true;
   std::string origin(pending_.header("origin"));
-  auto connection = std::make_shared<StreamConnection>(
-      stream_.release_socket(), limits_.ws, remote_address_, kind, origin, endpoints_.emulation);
+  auto connection =
+      std::make_shared<StreamConnection>(stream_.release_socket(), limits_.ws, remote_address_,
+                                         kind, origin, endpoints_.emulation, stream_format_);
   UpgradeInfo info{pending_.target, origin, remote_address_, thread_index_, kind};
+  info.format = stream_format_;
   connection->start(request, *endpoints_.sessions, info);
 }
 
@@ -344,8 +385,10 @@ void HttpSession::upgrade(Request request) {
   if (!websocket::valid_client_key(key)) {
     return reply(text(400, "Bad Request: Sec-WebSocket-Key"), false);
   }
-  if (asks_for_protobuf(target, request[bhttp::field::sec_websocket_protocol])) {
-    return reply(text(400, "Bad Request: only the JSON protocol is served"), false);
+  Negotiated negotiated =
+      negotiate_websocket(target, request[bhttp::field::sec_websocket_protocol]);
+  if (negotiated.format == WireFormat::protobuf && path == kUniWebSocketPath) {
+    return reply(text(400, "Bad Request: uni_websocket speaks JSON only"), false);
   }
   std::string early = beast::buffers_to_string(buffer_.data());  // frames sent right after
   stream_.expires_never();
@@ -353,6 +396,8 @@ void HttpSession::upgrade(Request request) {
   auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
   auto kind = path == kUniWebSocketPath ? TransportKind::uni_websocket : TransportKind::websocket;
   UpgradeInfo info{target, origin, remote_address_, thread_index_, kind};
+  info.format = negotiated.format;
+  info.subprotocol = negotiated.subprotocol;
   // Compression on the bidirectional endpoint only: uni pushes are views without the wrapper,
   // which the shared compressed bytes are not.
   bool deflate =

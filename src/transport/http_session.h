@@ -105,10 +105,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   http::RequestReader reader_;
   HttpRequest pending_;  // the head of the request whose body is being read
   Lease pending_lease_;
-  std::optional<Request> deferred_upgrade_;   // waits for the answers to earlier requests
-  std::optional<TransportKind> stream_kind_;  // the request being read opens a stream
-  bool deferred_stream_ = false;              // ... once the earlier requests are answered
-  bool emulation_request_ = false;            // the request being read is POST /emulation
+  std::optional<Request> deferred_upgrade_;      // waits for the answers to earlier requests
+  std::optional<TransportKind> stream_kind_;     // the request being read opens a stream
+  bool deferred_stream_ = false;                 // ... once the earlier requests are answered
+  bool emulation_request_ = false;               // the request being read is POST /emulation
+  WireFormat stream_format_ = WireFormat::json;  // of the stream request being read
   std::deque<Slot> slots_;
   std::uint64_t first_seq_ = 0;   // sequence number of slots_.front()
   std::uint64_t body_bytes_ = 0;  // of the requests in slots_

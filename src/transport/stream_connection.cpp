@@ -38,9 +38,12 @@ char* thread_discard_buffer() {
   return buffer;
 }
 
-void append_message(std::string& body, TransportKind kind, std::string_view message) {
+void append_message(std::string& body, TransportKind kind, WireFormat format,
+                    std::string_view message) {
   if (server_sent_events(kind)) {
     body.append("data: ").append(message).append("\n\n");
+  } else if (format == WireFormat::protobuf) {
+    body.append(message);  // delimited by its own length prefix
   } else {
     body.append(message).append("\n");
   }
@@ -76,14 +79,16 @@ unsigned http_status_for_disconnect(std::uint16_t code) {
 
 StreamConnection::StreamConnection(asio::ip::tcp::socket&& socket, const WsLimits& limits,
                                    std::string remote_address, TransportKind kind,
-                                   std::string origin, EmulationRegistry* registry)
+                                   std::string origin, EmulationRegistry* registry,
+                                   WireFormat format)
     : socket_(std::move(socket)),
       flushes_(FlushScheduler::of(socket_.get_executor())),
       queue_(limits.queue_max_bytes),
       remote_address_(std::move(remote_address)),
       origin_(std::move(origin)),
       registry_(emulated(kind) ? registry : nullptr),
-      kind_(kind) {}
+      kind_(kind),
+      format_(format) {}
 
 StreamConnection::~StreamConnection() = default;
 
@@ -154,7 +159,7 @@ void StreamConnection::end_stream(std::uint16_t code, std::string_view reason) {
       head_sent_ = true;
       if (server_sent_events(kind_)) body.append("\r\n");
     }
-    append_message(body, kind_, wire(disconnect_push(code, reason).view()));
+    append_message(body, kind_, format_, wire(disconnect_push(code, reason, format_).view()));
     append_chunk(ending, body);
     ending.append(kFinalChunk);
   } else {
@@ -203,7 +208,8 @@ void StreamConnection::frame_batch(std::string& out) {
     if (server_sent_events(kind_)) body.append("\r\n");  // the preamble EventSource skips
   }
   std::size_t n = std::min(queue_.size(), kMaxPushesPerWrite);
-  for (std::size_t i = 0; i < n; ++i) append_message(body, kind_, wire(queue_.at(i).view()));
+  for (std::size_t i = 0; i < n; ++i)
+    append_message(body, kind_, format_, wire(queue_.at(i).view()));
   queue_.pop(n);
   if (!body.empty()) append_chunk(out, body);
   if (queue_.empty() && ending_queued_) {
@@ -219,8 +225,9 @@ void StreamConnection::append_cors(std::string& head) const {
 
 std::string StreamConnection::response_head() const {
   std::string head = "HTTP/1.1 200 OK\r\nServer: neo-events\r\n";
-  head += server_sent_events(kind_) ? "Content-Type: text/event-stream; charset=utf-8\r\n"
-                                    : "Content-Type: application/x-ndjson\r\n";
+  head += server_sent_events(kind_)         ? "Content-Type: text/event-stream; charset=utf-8\r\n"
+          : format_ == WireFormat::protobuf ? "Content-Type: application/octet-stream\r\n"
+                                            : "Content-Type: application/x-ndjson\r\n";
   head +=
       "Cache-Control: private, no-cache, no-store, must-revalidate, max-age=0\r\n"
       "Pragma: no-cache\r\nExpires: 0\r\nX-Accel-Buffering: no\r\n"

@@ -43,7 +43,7 @@ class StreamConnection final : public Connection,
   // `registry`: required for the emulated kinds, unused otherwise.
   StreamConnection(boost::asio::ip::tcp::socket&& socket, const WsLimits& limits,
                    std::string remote_address, TransportKind kind, std::string origin,
-                   EmulationRegistry* registry);
+                   EmulationRegistry* registry, WireFormat format = WireFormat::json);
   ~StreamConnection() override;
 
   // Creates the session and hands it the connect request.
@@ -87,6 +87,7 @@ class StreamConnection final : public Connection,
   EmulationRegistry* registry_;
   std::string emulation_session_;  // registered under this id while alive
   TransportKind kind_;
+  WireFormat format_;
   bool head_sent_ = false;
   bool ending_queued_ = false;  // close or abort: ending_ follows the queue
   bool ended_ = false;          // everything is written

@@ -92,6 +92,10 @@ class BasicWsConnection final
   }
   // uni_websocket and permessage-deflate send each message in a frame of its own.
   bool separate_frames() const { return uni_ || deflate_; }
+  // Protobuf messages carry their own length prefix: binary frames, no separator.
+  websocket::Opcode data_opcode() const {
+    return binary_ ? websocket::Opcode::binary : websocket::Opcode::text;
+  }
   // Message `i` as its own frame: the payload (compressed once per publication and shared when
   // deflate applies) and its header, written to `header`; returns the header's size.
   std::size_t own_frame(std::size_t i, std::uint8_t* header, std::string_view& payload) const;
@@ -149,6 +153,7 @@ class BasicWsConnection final
   // before the close frame.
   bool uni_ = false;
   bool deflate_ = false;  // permessage-deflate negotiated
+  bool binary_ = false;   // the protobuf protocol
   std::int8_t compression_level_ = 1;
   std::uint32_t compression_min_size_ = 0;
   std::uint64_t decompressed_limit_ = 0;

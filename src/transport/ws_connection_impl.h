@@ -66,9 +66,14 @@ void BasicWsConnection<Socket, Timer>::start(std::string_view accept, std::strin
     answer += "\r\nSec-WebSocket-Extensions: ";
     answer += ws::kDeflateResponse;
   }
+  if (!info.subprotocol.empty()) {
+    answer += "\r\nSec-WebSocket-Protocol: ";
+    answer += info.subprotocol;
+  }
   answer += "\r\nServer: neo-events\r\n\r\n";
   deflate_ = deflate;
   uni_ = info.transport == TransportKind::uni_websocket;
+  binary_ = info.format == WireFormat::protobuf;
   session_ = factory.create(*this, info);
   flush();
   // uni_websocket: the connect request comes in cf_connect, else as the first message.
@@ -330,9 +335,9 @@ bool BasicWsConnection<Socket, Timer>::start_batch() {
       for (std::size_t i = 0; i < batch_messages_; ++i)
         batch_bytes_ += own_frame(i, header, payload) + payload.size();
     } else {
-      std::size_t payload = batch_messages_ - 1;
+      std::size_t payload = binary_ ? 0 : batch_messages_ - 1;  // the '\n' separators
       for (std::size_t i = 0; i < batch_messages_; ++i) payload += wire_message(i).size();
-      header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, Opcode::text, payload));
+      header_size_ = static_cast<std::uint8_t>(ws::write_header(header_, data_opcode(), payload));
       batch_bytes_ = header_size_ + payload;
     }
   } else if (closing_ && !close_queued_ && rare_ && !rare_->close_frame.empty()) {
@@ -385,7 +390,8 @@ void BasicWsConnection<Socket, Timer>::flush() {
     } else {
       buffers.emplace_back(header_, header_size_);
       for (std::size_t i = 0; i < batch_messages_; ++i) {
-        if (i) buffers.emplace_back(ws_detail::kSeparator.data(), ws_detail::kSeparator.size());
+        if (i && !binary_)
+          buffers.emplace_back(ws_detail::kSeparator.data(), ws_detail::kSeparator.size());
         std::string_view message = wire_message(i);
         buffers.emplace_back(message.data(), message.size());
       }
@@ -432,7 +438,7 @@ std::size_t BasicWsConnection<Socket, Timer>::own_frame(std::size_t i, std::uint
       compressed = true;
     }
   }
-  return ws::write_header(header, Opcode::text, payload.size(), compressed);
+  return ws::write_header(header, data_opcode(), payload.size(), compressed);
 }
 
 // --- closing -----------------------------------------------------------------------------------

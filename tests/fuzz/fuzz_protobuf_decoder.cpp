@@ -15,6 +15,7 @@
 #include "proto/client.pb.h"
 #include "protocol/codec.h"
 #include "protocol/emulation_request.h"
+#include "transport/emulation.h"
 
 namespace {
 
@@ -301,9 +302,15 @@ void take(std::string_view message) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   take(bytes);
+  auto by_transport = transport::parse_emulation_request(bytes, transport::WireFormat::protobuf);
   if (auto request = decode_emulation_request(bytes)) {
     if (request->session.empty() || request->data.empty())
       fuzz::fail("decode_emulation_request: no session or no data");
+    // The transport's hand-written parser must read whatever the generated code reads, the
+    // same way (it is the laxer of the two: it does not check UTF-8).
+    if (!by_transport || by_transport->session != request->session ||
+        by_transport->node != request->node || by_transport->data != request->data)
+      fuzz::fail("transport::parse_emulation_request disagrees with the generated decoder");
     take(request->data);
   }
   return 0;

@@ -70,5 +70,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (decode_commands(request->data, commands) == DecodeStatus::ok && commands.empty())
       fuzz::fail("emulation commands: ok with no command", request->data);
   }
+  // As POST /emulation with protobuf: an EmulationRequest message.
+  if (auto request = transport::parse_emulation_request(input, transport::WireFormat::protobuf)) {
+    if (request->session.empty() || request->data.empty())
+      fuzz::fail("protobuf emulation request without session or data", input);
+    if (request->session.size() + request->node.size() + request->data.size() > input.size())
+      fuzz::fail("protobuf emulation request larger than its input", input);
+  }
   return 0;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+  CLIENT_TRANSPORT,
   TEST_TIMEOUT,
   assertCleanExit,
   newClient,
@@ -26,7 +27,7 @@ describe('connect', () => {
     const c = await connected;
     assert.equal(typeof c.client, 'string');
     assert.ok(c.client.length > 0, 'ctx.client is empty');
-    assert.equal(c.transport, 'websocket');
+    assert.equal(c.transport, CLIENT_TRANSPORT);
     assert.equal(client.state, 'connected');
     assert.deepEqual(client.errors, []);
   });

@@ -20,10 +20,11 @@ import { freePort } from './support/ports.mjs';
 import { after, afterEach, before, beforeEach } from 'node:test';
 
 import { CentClient } from 'cent.js';
-import { Centrifuge } from 'centrifuge';
 import WebSocket from 'ws';
 
-export { Centrifuge, CentClient, WebSocket, freePort };
+import { CLIENT_TRANSPORT, Centrifuge, PROTOCOL, clientEndpoint } from './support/protocol.mjs';
+
+export { Centrifuge, CentClient, CLIENT_TRANSPORT, PROTOCOL, WebSocket, freePort };
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.resolve(
@@ -128,9 +129,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startServer(overrides = {}, { onSpawn } = {}) {
   if (!existsSync(BIN)) {
-    throw new Error(
-      `neo-events binary not found at ${BIN}; build it (cmake --build build/asan) or set NEO_EVENTS_BIN`,
-    );
+    throw new Error(`neo-events binary not found at ${BIN}; build it (cmake --build build/asan) or set NEO_EVENTS_BIN`);
   }
   const port = await freePort();
   const secret = randomBytes(24).toString('hex');
@@ -449,8 +448,7 @@ export function waitFor(emitter, event, timeoutMs = EVENT_TIMEOUT, { predicate =
     emitter.on(event, onEvent);
     cleanups.push(() => emitter.off(event, onEvent));
     for (const bad of failOn) {
-      const onBad = (ctx) =>
-        done(reject, new Error(`waiting for "${event}" but got "${bad}": ${safeJson(ctx)}`));
+      const onBad = (ctx) => done(reject, new Error(`waiting for "${event}" but got "${bad}": ${safeJson(ctx)}`));
       emitter.on(bad, onBad);
       cleanups.push(() => emitter.off(bad, onBad));
     }
@@ -521,7 +519,9 @@ function safeJson(v) {
 
 /** A tracked centrifuge-js client (not yet connected). Errors are collected in `client.errors`. */
 export function newClient(server, opts = {}) {
-  const client = new Centrifuge(server.wsUrl, {
+  const { endpoint, options } = clientEndpoint(server);
+  const client = new Centrifuge(endpoint, {
+    ...options,
     websocket: WebSocket,
     minReconnectDelay: 100,
     maxReconnectDelay: 1000,
@@ -610,7 +610,12 @@ export async function apiPost(server, method, body, { headers, httpMethod = 'POS
   const res = await fetch(target, {
     method: httpMethod,
     headers: headers ?? { 'Content-Type': 'application/json', 'X-API-Key': server.apiKey },
-    body: httpMethod === 'GET' || httpMethod === 'HEAD' ? undefined : typeof body === 'string' ? body : JSON.stringify(body ?? {}),
+    body:
+      httpMethod === 'GET' || httpMethod === 'HEAD'
+        ? undefined
+        : typeof body === 'string'
+          ? body
+          : JSON.stringify(body ?? {}),
     signal: AbortSignal.timeout(5000),
   });
   const text = await res.text();
@@ -678,7 +683,9 @@ export function rawWs(url, { autoPong = false, protocols, headers } = {}) {
       return r.messages.find(pred);
     },
     pushes(channel) {
-      return r.messages.filter((m) => m.push && (channel === undefined || m.push.channel === channel)).map((m) => m.push);
+      return r.messages
+        .filter((m) => m.push && (channel === undefined || m.push.channel === channel))
+        .map((m) => m.push);
     },
     waitUntil(cond, timeoutMs, what, { failOnClose = false } = {}) {
       return waitUntil(

@@ -150,20 +150,28 @@ describe('uni_sse', () => {
     assert.equal(r.headers.get('allow'), 'GET, POST, OPTIONS');
     r = await fetch(`${sse}?format=protobuf&cf_connect=${encodeURIComponent(JSON.stringify({ token }))}`);
     assert.equal(r.status, 400);
-    assert.match(await r.text(), /only the JSON protocol/);
+    assert.match(await r.text(), /this transport speaks JSON only/);
   });
 
   it('an allowed origin gets CORS headers, and the preflight is answered', T, async () => {
     const { server } = ctx;
     const channel = 'tenant:S6:deployments';
     const token = tokenFor(server, user('S6', { channels: [channel] }));
-    const s = await openStream(withQuery(paths(server).sse, { token }), { method: 'GET', sse: true, headers: { Origin: ORIGIN } });
+    const s = await openStream(withQuery(paths(server).sse, { token }), {
+      method: 'GET',
+      sse: true,
+      headers: { Origin: ORIGIN },
+    });
     assert.equal(s.status, 200);
     assert.equal(s.headers.get('access-control-allow-origin'), ORIGIN);
     assert.equal(s.headers.get('access-control-allow-credentials'), 'true');
     const pre = await fetch(paths(server).stream, {
       method: 'OPTIONS',
-      headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type' },
+      headers: {
+        Origin: ORIGIN,
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
     });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), ORIGIN);
@@ -255,26 +263,37 @@ describe('pushes other than publications', () => {
 describe('uni_websocket', () => {
   const uniWs = uniWsAt;
 
-  it('the first message is the connect request; pushes come bare, one per frame; later messages are ignored', T, async () => {
-    const { server } = ctx;
-    const channel = 'tenant:W1:deployments';
-    const r = uniWs(server);
-    await r.opened;
-    r.send({ token: tokenFor(server, user('W1', { channels: [channel] })) });
-    const connect = await r.message((m) => m.connect);
-    assert.ok(connect.connect.subs[channel]);
-    r.send({ id: 2, subscribe: { channel: 'tenant:W1:billing' } }); // not a command here
-    const a = await publish(server, channel, { n: 1 });
-    await publish(server, channel, { n: 2 });
-    await r.message((m) => m.pub && m.pub.data.n === 2);
-    assert.deepEqual(r.messages.find((m) => m.pub && m.pub.data.n === 1), { channel, pub: { data: { n: 1 }, offset: a.offset } });
-    assert.ok(
-      r.frames.every((f) => !f.includes('\n')),
-      'one push per frame',
-    );
-    assert.equal(r.messages.find((m) => m.id === 2), undefined, 'no reply to a command');
-    assert.ok(r.isOpen);
-  });
+  it(
+    'the first message is the connect request; pushes come bare, one per frame; later messages are ignored',
+    T,
+    async () => {
+      const { server } = ctx;
+      const channel = 'tenant:W1:deployments';
+      const r = uniWs(server);
+      await r.opened;
+      r.send({ token: tokenFor(server, user('W1', { channels: [channel] })) });
+      const connect = await r.message((m) => m.connect);
+      assert.ok(connect.connect.subs[channel]);
+      r.send({ id: 2, subscribe: { channel: 'tenant:W1:billing' } }); // not a command here
+      const a = await publish(server, channel, { n: 1 });
+      await publish(server, channel, { n: 2 });
+      await r.message((m) => m.pub && m.pub.data.n === 2);
+      assert.deepEqual(
+        r.messages.find((m) => m.pub && m.pub.data.n === 1),
+        { channel, pub: { data: { n: 1 }, offset: a.offset } },
+      );
+      assert.ok(
+        r.frames.every((f) => !f.includes('\n')),
+        'one push per frame',
+      );
+      assert.equal(
+        r.messages.find((m) => m.id === 2),
+        undefined,
+        'no reply to a command',
+      );
+      assert.ok(r.isOpen);
+    },
+  );
 
   it('cf_connect in the query; native pings beside the {} pushes', T, async () => {
     const { server } = ctx;
@@ -309,20 +328,35 @@ describe('uni_websocket', () => {
     assert.deepEqual(r.messages.at(-1), { disconnect: { code: 3503, reason: 'force disconnect' } });
   });
 
-  it('protobuf is refused, not answered in JSON: subprotocol and ?format=protobuf', T, async () => {
+  it('protobuf on a transport that speaks JSON only is refused, never answered in JSON', T, async () => {
     const { server } = ctx;
     for (const [url, protocols] of [
-      [server.wsUrl, ['centrifuge-protobuf']],
-      [`${server.wsUrl}?format=protobuf`, undefined],
+      [paths(server).ws, ['centrifuge-protobuf']],
       [`${paths(server).ws}?format=protobuf`, undefined],
+      [`${paths(server).ws}?cf_protocol=protobuf`, undefined],
     ]) {
-      const status = await new Promise((resolve, reject) => {
+      const refusal = await new Promise((resolve, reject) => {
         const ws = new WebSocket(url, protocols, { headers: { Origin: ORIGIN } });
-        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+        ws.on('unexpected-response', (_req, res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        });
         ws.on('open', () => reject(new Error(`${url} was upgraded`)));
         ws.on('error', () => {});
       });
-      assert.equal(status, 400, url);
+      assert.equal(refusal.status, 400, url);
+      assert.match(refusal.body, /uni_websocket speaks JSON only/, url);
+    }
+    const token = tokenFor(server, user('S9'));
+    for (const url of [paths(server).stream, paths(server).sse]) {
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: JSON.stringify({ token }),
+      });
+      assert.equal(r.status, 400, url);
+      assert.match(await r.text(), /this transport speaks JSON only/, url);
     }
   });
 });
@@ -379,43 +413,51 @@ function dechunk(raw) {
 }
 
 describe('a client that stops reading', () => {
-  it('uni_http_stream: the queue limit ends the stream with a slow disconnect push, framing intact', { timeout: 30_000 }, async () => {
-    const { server } = ctx;
-    const channel = 'tenant:SLOW:deployments';
-    const body = JSON.stringify({ token: tokenFor(server, user('SLOW', { channels: [channel] })) });
-    const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
-    const received = [];
-    socket.on('data', (d) => received.push(d));
-    await new Promise((r) => socket.once('connect', r));
-    const ended = new Promise((r) => socket.once('close', r));
-    socket.write(
-      `POST /connection/uni_http_stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-    await eventually(() => Buffer.concat(received).includes('"connect"'), 'the connect push');
-    // From now on nothing is read: the kernel buffers fill (loopback autotuning lets them grow to
-    // tcp_rmem's and tcp_wmem's maximum), then the server's queue (client.queue_max_bytes, 1 MiB).
-    // Publish more than all of them can hold, quickly: after its abort the server gives a client
-    // that does not read 5 s to take the rest of the stream.
-    socket.pause();
-    const max = (file) => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[2]);
-    const room = max('/proc/sys/net/ipv4/tcp_rmem') + max('/proc/sys/net/ipv4/tcp_wmem') + (1 << 20);
-    const blob = 'x'.repeat(200_000);
-    const published = Math.ceil(room / blob.length) + 20;
-    for (let i = 0; i < published; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => publish(server, channel, { n: i + j, blob })));
-    }
-    socket.resume();
-    await ended;
-    const { head, body: text, complete } = dechunk(Buffer.concat(received));
-    assert.match(head, /^HTTP\/1.1 200 /);
-    assert.equal(complete, true, 'the response ends with the final chunk');
-    const lines = text.split('\n').filter((l) => l !== '');
-    const pushes = lines.map((l) => JSON.parse(l));
-    assert.deepEqual(pushes.at(-1), { disconnect: { code: 3008, reason: 'slow' } });
-    const offsets = pushes.filter((p) => p.pub).map((p) => p.pub.offset);
-    assert.ok(offsets.length > 0);
-    assert.deepEqual(offsets, offsets.map((_, i) => offsets[0] + i), 'what arrived is whole and in order');
-    assert.ok(offsets.length < published, 'some were dropped, and the client was told');
-  });
+  it(
+    'uni_http_stream: the queue limit ends the stream with a slow disconnect push, framing intact',
+    { timeout: 30_000 },
+    async () => {
+      const { server } = ctx;
+      const channel = 'tenant:SLOW:deployments';
+      const body = JSON.stringify({ token: tokenFor(server, user('SLOW', { channels: [channel] })) });
+      const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
+      const received = [];
+      socket.on('data', (d) => received.push(d));
+      await new Promise((r) => socket.once('connect', r));
+      const ended = new Promise((r) => socket.once('close', r));
+      socket.write(
+        `POST /connection/uni_http_stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await eventually(() => Buffer.concat(received).includes('"connect"'), 'the connect push');
+      // From now on nothing is read: the kernel buffers fill (loopback autotuning lets them grow to
+      // tcp_rmem's and tcp_wmem's maximum), then the server's queue (client.queue_max_bytes, 1 MiB).
+      // Publish more than all of them can hold, quickly: after its abort the server gives a client
+      // that does not read 5 s to take the rest of the stream.
+      socket.pause();
+      const max = (file) => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[2]);
+      const room = max('/proc/sys/net/ipv4/tcp_rmem') + max('/proc/sys/net/ipv4/tcp_wmem') + (1 << 20);
+      const blob = 'x'.repeat(200_000);
+      const published = Math.ceil(room / blob.length) + 20;
+      for (let i = 0; i < published; i += 10) {
+        await Promise.all(Array.from({ length: 10 }, (_, j) => publish(server, channel, { n: i + j, blob })));
+      }
+      socket.resume();
+      await ended;
+      const { head, body: text, complete } = dechunk(Buffer.concat(received));
+      assert.match(head, /^HTTP\/1.1 200 /);
+      assert.equal(complete, true, 'the response ends with the final chunk');
+      const lines = text.split('\n').filter((l) => l !== '');
+      const pushes = lines.map((l) => JSON.parse(l));
+      assert.deepEqual(pushes.at(-1), { disconnect: { code: 3008, reason: 'slow' } });
+      const offsets = pushes.filter((p) => p.pub).map((p) => p.pub.offset);
+      assert.ok(offsets.length > 0);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => offsets[0] + i),
+        'what arrived is whole and in order',
+      );
+      assert.ok(offsets.length < published, 'some were dropped, and the client was told');
+    },
+  );
 });

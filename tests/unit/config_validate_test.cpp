@@ -153,6 +153,19 @@ INSTANTIATE_TEST_SUITE_P(
             "namespaces[0].allow_positioning: requires history (history_size and history_ttl)"},
         Row{"recovery_with_history",
             "namespaces: [{ name: aa, history_size: 1, history_ttl: 1s, force_recovery: true }]",
+            ""},
+        Row{"delta_without_history", "namespaces: [{ name: aa, allowed_delta_types: [fossil] }]",
+            "namespaces[0].allowed_delta_types: requires history (history_size and history_ttl)"},
+        Row{"unknown_delta_type",
+            "namespaces: [{ name: aa, history_size: 1, history_ttl: 1s, allowed_delta_types: "
+            "[fossil, xdelta] }]",
+            "namespaces[0].allowed_delta_types[1]: expected \"fossil\", got \"xdelta\""},
+        Row{"delta_publish_without_fossil",
+            "namespaces: [{ name: aa, history_size: 1, history_ttl: 1s, delta_publish: true }]",
+            "namespaces[0].delta_publish: requires allowed_delta_types: [fossil]"},
+        Row{"delta_with_history",
+            "namespaces: [{ name: aa, history_size: 1, history_ttl: 1s, allowed_delta_types: "
+            "[fossil], delta_publish: true }]",
             ""}),
     [](const auto& info) { return std::string(info.param.name); });
 

@@ -30,6 +30,49 @@ TEST(EmulationRequest, RefusesWhatIsNotOne) {
     EXPECT_FALSE(parse_emulation_request(bad)) << bad;
 }
 
+// EmulationRequest {node = 1, session = 2, data = 3} as centrifuge-js's protobuf build encodes it.
+std::string protobuf_request(std::string_view node, std::string_view session,
+                             std::string_view data) {
+  std::string out;
+  for (auto [field, value] : {std::pair{1, node}, {2, session}, {3, data}}) {
+    if (value.empty()) continue;
+    out.push_back(static_cast<char>(field << 3 | 2));
+    out.push_back(static_cast<char>(value.size()));
+    out.append(value);
+  }
+  return out;
+}
+
+TEST(EmulationRequest, ParsesTheProtobufMessage) {
+  std::string data("\x02\x08\x05", 3);  // one delimited Command, as bytes
+  auto r = parse_emulation_request(protobuf_request("n", "s", data), WireFormat::protobuf);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->node, "n");
+  EXPECT_EQ(r->session, "s");
+  EXPECT_EQ(r->data, data);
+  // Unknown fields (varint and length-delimited) are skipped.
+  std::string with_unknown = std::string("\x20\x07\x2a\x01x", 5) + protobuf_request("n", "s", "d");
+  ASSERT_TRUE(parse_emulation_request(with_unknown, WireFormat::protobuf));
+}
+
+TEST(EmulationRequest, RefusesABrokenProtobufMessage) {
+  std::string good = protobuf_request("n", "s", "d");
+  for (std::string bad : {
+           protobuf_request("n", "", "d"),   // no session
+           protobuf_request("n", "s", ""),   // no data
+           good.substr(0, good.size() - 1),  // a field cut short
+           std::string("\x12\x80", 2),       // a truncated length
+           std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01s",
+                       13),                                // a length of 11 bytes
+           std::string("\x13", 1) + good,                  // wire type 3 (a group)
+           std::string("\x15\x00\x00\x00\x00", 5) + good,  // wire type 5 (fixed32)
+       }) {
+    EXPECT_FALSE(parse_emulation_request(bad, WireFormat::protobuf)) << testing::PrintToString(bad);
+  }
+  EXPECT_FALSE(
+      parse_emulation_request(R"({"session":"s","node":"n","data":"x"})", WireFormat::protobuf));
+}
+
 TEST(EmulationRegistry, RoutesToTheSessionOnItsExecutor) {
   boost::asio::io_context io;
   EmulationRegistry registry("node-a");

@@ -35,6 +35,7 @@ std::string encode_publication(const Publication& pub) {
     for (const auto& [k, v] : pub.tags) w.field(k, v);
     w.end_object();
   }
+  if (pub.delta) w.field_bool("delta", true);  // every node makes its own patches
   w.end_object();
   return out;
 }
@@ -53,6 +54,7 @@ std::optional<Publication> decode_publication(std::string_view text) {
     pub.info.emplace();
     if (!read_info(info, *pub.info)) return std::nullopt;
   }
+  if (!json::read_bool(obj, "delta", pub.delta)) return std::nullopt;
   dom::object tags;
   bool has_tags = false;
   if (!json::read_object(obj, "tags", tags, has_tags)) return std::nullopt;
