@@ -22,8 +22,9 @@ struct SubConn {
   uint32_t index = 0;    // among all subscribers of the run
   uint32_t channel = 0;  // channel index
   State state = State::kIdle;
-  uint8_t progress = 0;  // adapter-specific handshake progress
-  bool writing = false;  // EPOLLOUT armed because `out` holds unsent bytes
+  uint8_t progress = 0;          // adapter-specific handshake progress
+  bool writing = false;          // EPOLLOUT armed because `out` holds unsent bytes
+  bool frag_compressed = false;  // the message being received had RSV1 on its first frame
   uint64_t started_ns = 0;
   std::string in;      // received bytes not parsed yet (partial frame or upgrade response)
   std::string stream;  // stream protocols: bytes of a partial protocol message across frames

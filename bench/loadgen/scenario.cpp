@@ -76,6 +76,15 @@ class Subscribers {
         .str();
   }
 
+  // What permessage-deflate did (all zero without --ws-deflate): proof that it was in use.
+  std::string compression_json() const {
+    return JsonObject()
+        .add("messages", sum(&SubscriberStats::compressed_messages))
+        .add("wire_bytes", sum(&SubscriberStats::compressed_bytes))
+        .add("inflated_bytes", sum(&SubscriberStats::inflated_bytes))
+        .str();
+  }
+
   struct Phase {
     uint64_t subscribed = 0;
     uint64_t failed = 0;
@@ -139,6 +148,7 @@ std::string header_json(const RunOptions& o) {
       .add("pipeline", o.publisher.pipeline)
       .add("batch", o.publisher.batch)
       .add("neo_single", o.target.neo_single)
+      .add("ws_deflate", o.subscribers.deflate)
       .add("pad_bytes", o.publisher.pad_bytes)
       .str();
 }
@@ -368,6 +378,7 @@ int run_idle(const RunOptions& o, std::string& json) {
                (static_cast<double>(after.pss_bytes) - static_cast<double>(before.pss_bytes)) / n)
           .add("server_sampled", before.ok && after.ok && !o.server_pids.empty())
           .raw("subscriber_errors", subs.errors_json())
+          .raw("compression", subs.compression_json())
           .str();
   subs.stop();
   return complete ? 0 : 1;
@@ -413,6 +424,7 @@ int run_fanout(const RunOptions& o, std::string& json) {
                .raw("final_count", late)
                .raw("publisher", publisher_json(pub))
                .raw("subscriber_errors", subs.errors_json())
+               .raw("compression", subs.compression_json())
                .str();
   } else {
     json = JsonObject()

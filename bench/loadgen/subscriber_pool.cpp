@@ -17,6 +17,8 @@ constexpr size_t kReadBufferBytes = 256 * 1024;
 constexpr int kMaxEvents = 512;
 constexpr int kMaxSamples = 8;
 constexpr int kReadsPerEvent = 8;  // then let other connections have a turn
+// A compressed message inflating past this is taken for garbage rather than buffered.
+constexpr size_t kMaxInflatedBytes = 16 * 1024 * 1024;
 
 bool waiting_for_subscription(const SubConn& c) {
   return c.state == SubConn::State::kConnecting || c.state == SubConn::State::kUpgrading ||
@@ -29,6 +31,7 @@ SubscriberThread::SubscriberThread(const SubscriberOptions& options, const Targe
                                    uint32_t thread_index)
     : options_(options),
       adapter_(make_subscriber_adapter(target)),
+      inflater_(options.deflate ? std::make_unique<ws::Inflater>() : nullptr),
       stats_(std::make_unique<SubscriberStats>()),
       host_port_(options.host + ":" + std::to_string(options.port)),
       read_buffer_(kReadBufferBytes) {
@@ -122,8 +125,8 @@ void SubscriberThread::on_connected(SubConn& conn) {
   epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &ev);
   scratch_.clear();
   std::string channel = channel_name(options_.channel_pattern, conn.channel);
-  ws::append_upgrade_request(scratch_, host_port_, adapter_->path(channel),
-                             adapter_->subprotocol());
+  ws::append_upgrade_request(scratch_, host_port_, adapter_->path(channel), adapter_->subprotocol(),
+                             inflater_ ? ws::kDeflateOffer : "");
   write_bytes(conn, scratch_);
 }
 
@@ -156,10 +159,7 @@ void SubscriberThread::on_bytes(SubConn& conn, std::string_view data) {
       if (!buffered) conn.in.assign(data);
       return;
     }
-    if (!ws::is_switching_protocols(view)) {
-      end(conn, stats_->upgrade_failed, view.substr(0, view.find('\r')));
-      return;
-    }
+    if (!upgrade_accepted(conn, view.substr(0, head))) return;
     used = head;
     conn.state = SubConn::State::kOpen;
     adapter_->on_open(conn, channel_name(options_.channel_pattern, conn.channel), *this);
@@ -173,6 +173,23 @@ void SubscriberThread::on_bytes(SubConn& conn, std::string_view data) {
     conn.in.assign(data.substr(used));
 }
 
+// A 101 that does not take what was offered would make the run measure something else (JSON
+// instead of protobuf, plain instead of compressed): it fails the connection.
+bool SubscriberThread::upgrade_accepted(SubConn& conn, std::string_view head) {
+  std::string_view failure;
+  if (!ws::is_switching_protocols(head))
+    failure = head.substr(0, head.find('\r'));
+  else if (!adapter_->subprotocol().empty() &&
+           ws::header_value(head, "Sec-WebSocket-Protocol") != adapter_->subprotocol())
+    failure = "the server did not select the subprotocol offered";
+  else if (inflater_ &&
+           !ws::header_value(head, "Sec-WebSocket-Extensions").starts_with("permessage-deflate"))
+    failure = "the server did not accept permessage-deflate";
+  if (failure.empty()) return true;
+  end(conn, stats_->upgrade_failed, failure);
+  return false;
+}
+
 size_t SubscriberThread::on_frames(SubConn& conn, std::string_view data) {
   size_t pos = 0;
   ws::Frame frame;
@@ -184,6 +201,12 @@ size_t SubscriberThread::on_frames(SubConn& conn, std::string_view data) {
       break;
     }
     pos += frame.total;
+    // RSV1 only as negotiated, and only on the first frame of a data message (RFC 7692 6).
+    bool data_start = frame.opcode == ws::kText || frame.opcode == ws::kBinary;
+    if (frame.compressed && !(inflater_ && data_start)) {
+      protocol_error(conn, "RSV1 on a frame that cannot be compressed");
+      break;
+    }
     switch (frame.opcode) {
       case ws::kText:
       case ws::kBinary:
@@ -216,25 +239,52 @@ size_t SubscriberThread::on_frames(SubConn& conn, std::string_view data) {
   return pos;
 }
 
+// Reassembles fragmented messages; an uncompressed stream protocol takes frames as they come.
 void SubscriberThread::on_payload(SubConn& conn, const ws::Frame& frame) {
-  if (adapter_->stream()) {  // frame boundaries mean nothing to a stream protocol
-    if (conn.stream.empty()) {
-      size_t used = adapter_->on_data(conn, frame.payload, *this);
-      if (used < frame.payload.size()) conn.stream.assign(frame.payload.substr(used));
-    } else {
-      conn.stream.append(frame.payload);
-      conn.stream.erase(0, adapter_->on_data(conn, conn.stream, *this));
-    }
+  bool first = frame.opcode != ws::kContinuation;
+  if (first) conn.frag_compressed = frame.compressed;
+  if (adapter_->stream() && !conn.frag_compressed) {
+    on_stream_data(conn, frame.payload);
     return;
   }
-  if (frame.fin && conn.frag.empty()) {
-    adapter_->on_data(conn, frame.payload, *this);
+  if (first && frame.fin) {
+    on_message(conn, frame.payload);
     return;
   }
   conn.frag.append(frame.payload);
   if (frame.fin) {
-    adapter_->on_data(conn, conn.frag, *this);
+    on_message(conn, conn.frag);
     conn.frag.clear();
+  }
+}
+
+// One whole WebSocket message, inflated first when it came compressed.
+void SubscriberThread::on_message(SubConn& conn, std::string_view message) {
+  if (conn.frag_compressed) {
+    std::string_view inflated;
+    if (!inflater_->inflate(message, kMaxInflatedBytes, inflated)) {
+      protocol_error(conn, "compressed message that does not inflate");
+      return;
+    }
+    stats_->compressed_messages.add();
+    stats_->compressed_bytes.add(message.size());
+    stats_->inflated_bytes.add(inflated.size());
+    message = inflated;
+  }
+  if (adapter_->stream())
+    on_stream_data(conn, message);
+  else
+    adapter_->on_data(conn, message, *this);
+}
+
+// Frame boundaries mean nothing to a stream protocol: a partial message waits in conn.stream.
+void SubscriberThread::on_stream_data(SubConn& conn, std::string_view data) {
+  if (conn.stream.empty()) {
+    size_t used = adapter_->on_data(conn, data, *this);
+    if (used < data.size()) conn.stream.assign(data.substr(used));
+  } else {
+    conn.stream.append(data);
+    conn.stream.erase(0, adapter_->on_data(conn, conn.stream, *this));
   }
 }
 

@@ -23,6 +23,7 @@ struct SubscriberOptions {
   uint32_t threads = 2;
   uint32_t connect_concurrency = 256;  // per thread: handshakes in progress at once
   uint64_t subscribe_timeout_ns = 60'000'000'000ull;
+  bool deflate = false;  // offer permessage-deflate; the server must accept it
 };
 
 struct StepCounters {
@@ -43,6 +44,10 @@ struct SubscriberStats {
   Counter timed_out;         // not subscribed within subscribe_timeout_ns
   Counter unparsable;        // deliveries without a readable stamp
   Counter last_subscribed_ns;
+  // permessage-deflate: messages that came compressed, their bytes on the wire and inflated.
+  Counter compressed_messages;
+  Counter compressed_bytes;
+  Counter inflated_bytes;
   std::array<StepCounters, kMaxSteps> steps;
   std::vector<Counter> subscribed_per_channel;
 };
@@ -69,7 +74,10 @@ class SubscriberThread final : private SubSink {
   void on_readable(SubConn& conn);
   void on_bytes(SubConn& conn, std::string_view data);
   size_t on_frames(SubConn& conn, std::string_view data);
+  bool upgrade_accepted(SubConn& conn, std::string_view head);
   void on_payload(SubConn& conn, const ws::Frame& frame);
+  void on_message(SubConn& conn, std::string_view message);
+  void on_stream_data(SubConn& conn, std::string_view data);
   void flush(SubConn& conn);
   void write_bytes(SubConn& conn, std::string_view bytes);
   void end(SubConn& conn, Counter& reason, std::string_view what);
@@ -85,6 +93,7 @@ class SubscriberThread final : private SubSink {
 
   SubscriberOptions options_;
   std::unique_ptr<SubscriberAdapter> adapter_;
+  std::unique_ptr<ws::Inflater> inflater_;  // with options_.deflate only
   std::unique_ptr<SubscriberStats> stats_;
   std::vector<SubConn> conns_;
   std::string host_port_;
