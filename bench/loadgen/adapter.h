@@ -99,9 +99,10 @@ struct TargetOptions {
   std::string host = "127.0.0.1";
   uint16_t ws_port = 0;
   uint16_t pub_port = 0;
-  std::string token;        // neo connection JWT
-  std::string api_key;      // neo server API key
-  bool neo_single = false;  // /api/publish instead of /api/batch
+  std::string token;          // neo connection JWT
+  std::string api_key;        // neo server API key
+  bool neo_single = false;    // /api/publish instead of /api/batch
+  bool neo_protobuf = false;  // subscribers speak protobuf instead of JSON
 };
 
 std::unique_ptr<SubscriberAdapter> make_subscriber_adapter(const TargetOptions& target);
@@ -109,6 +110,7 @@ std::unique_ptr<PublisherAdapter> make_publisher_adapter(const TargetOptions& ta
 
 // The per-kind factories (one file each).
 std::unique_ptr<SubscriberAdapter> make_neo_subscriber(const TargetOptions& target);
+std::unique_ptr<SubscriberAdapter> make_neo_protobuf_subscriber(const TargetOptions& target);
 std::unique_ptr<PublisherAdapter> make_neo_publisher(const TargetOptions& target);
 std::unique_ptr<SubscriberAdapter> make_nats_subscriber(const TargetOptions& target);
 std::unique_ptr<PublisherAdapter> make_nats_publisher(const TargetOptions& target);

@@ -12,7 +12,8 @@ std::string channel_name(std::string_view pattern, uint32_t index) {
 }
 
 std::unique_ptr<SubscriberAdapter> make_subscriber_adapter(const TargetOptions& target) {
-  if (target.kind == "neo") return make_neo_subscriber(target);
+  if (target.kind == "neo")
+    return target.neo_protobuf ? make_neo_protobuf_subscriber(target) : make_neo_subscriber(target);
   if (target.kind == "nats") return make_nats_subscriber(target);
   if (target.kind == "mqtt") return make_mqtt_subscriber(target);
   if (target.kind == "nchan") return make_nchan_subscriber(target);

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--token", o.target.token, "neo: connection JWT");
   app.add_option("--api-key", o.target.api_key, "neo: server API key");
   app.add_flag("--neo-single", o.target.neo_single, "neo: /api/publish instead of /api/batch");
+  app.add_flag("--neo-protobuf", o.target.neo_protobuf,
+               "neo: subscribers speak protobuf (subprotocol centrifuge-protobuf)");
   app.add_flag("--ws-deflate", o.subscribers.deflate,
                "subscribers offer permessage-deflate (no context takeover) and inflate");
   app.add_option("--subscribers", o.subscribers.subscribers, "subscriber connections");

@@ -148,6 +148,7 @@ std::string header_json(const RunOptions& o) {
       .add("pipeline", o.publisher.pipeline)
       .add("batch", o.publisher.batch)
       .add("neo_single", o.target.neo_single)
+      .add("neo_protobuf", o.target.neo_protobuf)
       .add("ws_deflate", o.subscribers.deflate)
       .add("pad_bytes", o.publisher.pad_bytes)
       .str();
