@@ -6,12 +6,15 @@
 # peers, with ratios). Raw results: bench/results/<timestamp>/*.json (one per run), report.md,
 # machine.json.
 #
-#   bench/run.sh                       everything (about 25 minutes)
+#   bench/run.sh                       everything (about 40 minutes: 25 before neo-pb and
+#                                      neo-deflate, each of which adds about as much as neo)
 #   bench/run.sh --quick               smaller and shorter: a smoke test of the whole pipeline
 #   bench/run.sh --only S2,S3          some scenarios (S1 idle density, S2 broadcast,
 #                                      S3 tenant shape, S4 publish API)
-#   bench/run.sh --targets neo,nats    some targets: neo (memory engine), neo-redis (Redis
-#                                      engine, one local redis-server), nats, mqtt, nchan
+#   bench/run.sh --targets neo,nats    some targets: neo (memory engine), neo-pb and
+#                                      neo-deflate (the same, other subscribers: see below),
+#                                      neo-redis (Redis engine, one local redis-server), nats,
+#                                      mqtt, nchan
 #   --no-install / --no-build          skip those steps
 #   --profile                          also record neo-events with perf (cpu-clock, call graphs)
 #                                      during S2/S3; flat and caller reports next to the results
@@ -24,6 +27,11 @@
 # mosquitto (QoS 1 PUBLISH) and nchan (POST /pub) are one message per request anyway: one run
 # each (S2-mqtt-1000). Every S2/S3 run ends with a step at half its own peak rate (latency).
 # neo-redis: S2, S3 and S4 (not S1); its server CPU includes redis-server's.
+# neo-pb and neo-deflate: S1, S2 and S3 like neo (memory engine, the same HTTP API publishers),
+# only the subscribers differ: neo-pb's speak protobuf (subprotocol centrifuge-protobuf, binary
+# frames); neo-deflate's speak JSON with permessage-deflate (no context takeover either way),
+# the server started with websocket.compression on and compression_min_size 0, so every
+# message to them is compressed. A 101 that does not take the offer fails the connection.
 #
 # Every run is bounded: each loadgen call has its own timeout and every step a fixed length.
 set -euo pipefail
@@ -31,7 +39,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 only="S1,S2,S3,S4"
-targets="neo,neo-redis,nats,mqtt,nchan"
+targets="neo,neo-pb,neo-deflate,neo-redis,nats,mqtt,nchan"
 quick=0
 profile=0
 install=1
@@ -44,7 +52,7 @@ while (($#)); do
     --no-install) install=0 ;;
     --no-build) build=0 ;;
     --profile) profile=1 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -132,7 +140,7 @@ start_server() {
   local server_log=$OUT/server-$kind-$server_starts.log
   WS_PORT=$(free_port); PUB_PORT=$WS_PORT; TARGET_ARGS=()
   case "$kind" in
-    neo|neo-redis)
+    neo|neo-redis|neo-pb|neo-deflate)
       local key secret token engine=() redis_port='' redis_pid=''
       if [[ $kind == neo-redis ]]; then
         # One redis-server of its own, in memory only, started first and stopped last.
@@ -142,6 +150,10 @@ start_server() {
         redis_pid=$!
         wait_port "$redis_port" || { cat "${server_log%.log}.redis.log" >&2; kill "$redis_pid"; return 1; }
         engine=(NEO_EVENTS_ENGINE_TYPE=redis "NEO_EVENTS_ENGINE_REDIS_ADDRESSES=redis://127.0.0.1:$redis_port")
+      fi
+      # neo-deflate: compress every message (the config file's websocket section has it off).
+      if [[ $kind == neo-deflate ]]; then
+        engine=(NEO_EVENTS_WEBSOCKET_COMPRESSION=true NEO_EVENTS_WEBSOCKET_COMPRESSION_MIN_SIZE=0)
       fi
       key=$(openssl rand -hex 16); secret=$(openssl rand -hex 32)
       export NEO_EVENTS_HTTP_LISTEN=127.0.0.1:$WS_PORT NEO_EVENTS_API_KEY=$key \
@@ -154,6 +166,10 @@ start_server() {
       if [[ -n $redis_pid ]]; then server_pids+=("$redis_pid"); fi
       unset NEO_EVENTS_HTTP_LISTEN NEO_EVENTS_API_KEY NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET
       TARGET_ARGS=(--token "$token" --api-key "$key")
+      case "$kind" in
+        neo-pb) TARGET_ARGS+=(--neo-protobuf) ;;
+        neo-deflate) TARGET_ARGS+=(--ws-deflate) ;;
+      esac
       ;;
     nats)
       PUB_PORT=$(free_port)
@@ -192,12 +208,12 @@ start_server() {
   fi
 }
 
-# The publishing patterns of S2/S3 per target: "single" and "batch" for neo, neo-redis and nats,
+# The publishing patterns of S2/S3 per target: "single" and "batch" for the neo targets and nats,
 # "-" (one run, no pattern in its name) for mosquitto and nchan, which publish one message per
 # request either way.
 patterns_for() {
   case "$1" in
-    neo|neo-redis|nats) echo "single batch" ;;
+    neo*|nats) echo "single batch" ;;
     *) echo "-" ;;
   esac
 }
@@ -208,15 +224,16 @@ patterns_for() {
 #   100, one request at a time per connection; NATS and MQTT stream, so keep a few in flight.
 publisher_args() {
   case "$1:$2" in
-    neo:single|neo-redis:single) echo "--pub-conns 8 --pipeline 64 --batch 1 --neo-single" ;;
+    neo*:single) echo "--pub-conns 8 --pipeline 64 --batch 1 --neo-single" ;;
     nats:single) echo "--pub-conns 8 --pipeline 64 --batch 1" ;;
-    neo:batch|neo-redis:batch) echo "--pub-conns 2 --pipeline 1 --batch 100" ;;
+    neo*:batch) echo "--pub-conns 2 --pipeline 1 --batch 100" ;;
     nats:batch|mqtt:*) echo "--pub-conns 2 --pipeline 4 --batch 100" ;;
     nchan:*) echo "--pub-conns 6 --pipeline 1 --batch 1" ;;
   esac
 }
-# The loadgen's adapter: neo-redis speaks neo-events' protocols.
-loadgen_kind() { [[ $1 == neo-redis ]] && echo neo || echo "$1"; }
+# The loadgen's adapter: every neo-* target speaks neo-events' protocols (TARGET_ARGS add the
+# subscribers' variant).
+loadgen_kind() { [[ $1 == neo-* ]] && echo neo || echo "$1"; }
 
 # run_loadgen NAME TIMEOUT_S ARGS...: one measurement against the server just started.
 run_loadgen() {
