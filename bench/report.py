@@ -6,6 +6,8 @@
 
 S1: ratios say how many times better neo-events is than the peer on that figure (>1: neo
 better), whichever direction "better" is for it (more messages/s, fewer bytes, lower latency).
+neo-pb and neo-deflate (the same server, protobuf or permessage-deflate subscribers) are
+variants of neo-events, not peers: their cells carry no ratio.
 S2/S3: one row per run, and (×R) says how many times better that run is than nats-server
 publishing in the same pattern (single vs nats single, batch vs nats batch; mosquitto and
 nchan, one message per request, vs nats single).
@@ -19,9 +21,12 @@ import os
 import re
 import sys
 
-TARGETS = ["neo", "neo-redis", "nats", "mqtt", "nchan"]
-NAMES = {"neo": "neo-events", "neo-redis": "neo-events, Redis engine", "nats": "nats-server (WS)",
-         "mqtt": "mosquitto (MQTT/WS)", "nchan": "nginx+nchan"}
+TARGETS = ["neo", "neo-pb", "neo-deflate", "neo-redis", "nats", "mqtt", "nchan"]
+NAMES = {"neo": "neo-events", "neo-pb": "neo-events (protobuf)",
+         "neo-deflate": "neo-events (permessage-deflate)", "neo-redis": "neo-events, Redis engine",
+         "nats": "nats-server (WS)", "mqtt": "mosquitto (MQTT/WS)", "nchan": "nginx+nchan"}
+# Variants of neo-events (subscribers' wire format): compared with nats in S2/S3, not with neo.
+NEO_VARIANTS = {"neo-pb", "neo-deflate"}
 # One message per protocol request whatever the pattern: shown with (and compared like) single.
 PER_MESSAGE = {"mqtt", "nchan"}
 PATTERNS = ["single", "batch"]
@@ -90,13 +95,15 @@ def problems_of(name, run):
                      f"dead_connections={pub.get('dead_connections')}; e.g. {pub.get('samples', [])[:2]}")
     if run.get("publisher_connected") is False:
         found.append(f"{name}: publisher could not connect")
+    if run.get("run", {}).get("ws_deflate") and not run.get("compression", {}).get("messages"):
+        found.append(f"{name}: permessage-deflate offered, but no message came compressed")
     return found
 
 
 def cell(value, neo_value, text, higher_better, target):
     if value is None:
         return "n/a"
-    if target == "neo" or neo_value in (None, 0) or value == 0:
+    if target == "neo" or target in NEO_VARIANTS or neo_value in (None, 0) or value == 0:
         return text
     ratio = neo_value / value if higher_better else value / neo_value
     return f"{text} (×{ratio:.2f})"
@@ -187,6 +194,18 @@ def publishing(target, run):
     else:
         what = "/api/publish" if batch == 1 or h.get("neo_single") else f"/api/batch ≤{batch}"
     return f"{what}, {conns} conns × {pipe} in flight"
+
+
+def compression_notes(members, runs):
+    """What permessage-deflate made of the messages, for the runs that had it."""
+    notes = []
+    for k in sorted(members):
+        c = runs[k].get("compression", {})
+        if runs[k].get("run", {}).get("ws_deflate") and c.get("messages"):
+            notes.append(f"{k}: {human(c['messages'])} messages came compressed, "
+                         f"{c['wire_bytes'] / c['messages']:.0f} bytes each on the wire for "
+                         f"{c['inflated_bytes'] / c['messages']:.0f} inflated (average)")
+    return notes
 
 
 def fanout_table(members, runs):
@@ -294,7 +313,10 @@ def main():
           "(neo-events `POST /api/publish`, nats one `PUB` + `PING`), many requests pipelined "
           "per keep-alive connection; **batch** = neo-events `POST /api/batch` of up to 100, "
           "nats runs of up to 100 `PUB`s closed by one `PING`. "
-          "neo-events, Redis engine: server CPU includes its redis-server's.")
+          "neo-events, Redis engine: server CPU includes its redis-server's.  ")
+    print("neo-events (protobuf) and (permessage-deflate): the same server and publishers as "
+          "neo-events, subscribers in the protobuf client protocol, or in JSON with every "
+          "message compressed (level 1, no context takeover).")
 
     sizes = sorted({p[3] for p in parsed.values() if p[0] == "S1"})
     if sizes:
@@ -320,8 +342,11 @@ def main():
         print(f"\n## {title}\n")
         for n in sizes:
             print(f"### {n} subscribers\n")
-            print(fanout_table({name: (p[1], p[2]) for name, p in fanout.items() if p[3] == n}, runs))
+            members = {name: (p[1], p[2]) for name, p in fanout.items() if p[3] == n}
+            print(fanout_table(members, runs))
             print()
+            for note in compression_notes(members, runs):
+                print(f"- {note}")
 
     s4 = {n: v for n, v in runs.items() if n.startswith("S4-") and "broken" not in v}
     if s4:
