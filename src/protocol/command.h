@@ -69,7 +69,11 @@ struct Command {
   bool payload_not_json = false;
 };
 
-enum class DecodeStatus { ok, bad_request };
+// too_many: more than kMaxCommandsPerMessage commands in one message (the session closes with
+// 3013, as for a backlog that overflows); decoding stops there, so a frame of a few bytes per
+// command cannot make the server build tens of thousands of commands.
+enum class DecodeStatus { ok, bad_request, too_many };
+inline constexpr std::size_t kMaxCommandsPerMessage = 1024;
 
 // Splits a frame into newline-separated commands (one optional trailing '\n' allowed) and
 // decodes each. An empty frame, a blank line, invalid JSON or a field of the wrong type is

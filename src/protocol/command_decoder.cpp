@@ -142,6 +142,7 @@ DecodeStatus decode_commands(std::string_view frame, std::vector<Command>& out) 
     auto newline = frame.find('\n');
     std::string_view line = frame.substr(0, newline);
     if (line.empty()) return DecodeStatus::bad_request;
+    if (out.size() == kMaxCommandsPerMessage) return DecodeStatus::too_many;
     if (!decode_line(line, out.emplace_back())) return DecodeStatus::bad_request;
     if (newline == std::string_view::npos) return DecodeStatus::ok;
     frame.remove_prefix(newline + 1);

@@ -338,6 +338,7 @@ class ProtobufCodec final : public Codec {
       std::uint64_t length = 0;
       if (!read_length(message, length) || length > message.size())
         return DecodeStatus::bad_request;
+      if (out.size() == kMaxCommandsPerMessage) return DecodeStatus::too_many;
       if (!take_command(message.substr(0, length), out.emplace_back()))
         return DecodeStatus::bad_request;
       message.remove_prefix(length);

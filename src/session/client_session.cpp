@@ -48,9 +48,9 @@ void ClientSession::on_message(std::string_view text) {
   // Scratch space shared by the thread's sessions: a Command is a few hundred bytes, too much
   // to keep in every idle connection.
   static thread_local std::vector<Command> decoded;
-  if (codec_.decode_commands(text, decoded) != protocol::DecodeStatus::ok) {
-    return close(dc::bad_request);
-  }
+  auto status = codec_.decode_commands(text, decoded);
+  if (status == protocol::DecodeStatus::too_many) return close(dc::too_many_requests);
+  if (status != protocol::DecodeStatus::ok) return close(dc::bad_request);
   if (backlog_.size() + decoded.size() > kMaxBacklog) return close(dc::too_many_requests);
   for (auto& cmd : decoded) {
     if (codec_.encoding() == protocol::Encoding::protobuf) protocol::require_json_payloads(cmd);

@@ -202,11 +202,42 @@ describe('emulation across nodes sharing Redis', () => {
     });
     const { session, node } = (await s.push((m) => m.id === 1)).connect;
     const data = JSON.stringify({ id: 2, presence_stats: { channel: 'tenant:1:deployments' } });
-    const elsewhere = await fetch(`${b.url}/emulation`, { method: 'POST', body: JSON.stringify({ session, node, data }) });
+    const elsewhere = await fetch(`${b.url}/emulation`, {
+      method: 'POST',
+      body: JSON.stringify({ session, node, data }),
+    });
     assert.equal(elsewhere.status, 404, 'node B does not own the session');
     const home = await fetch(`${a.url}/emulation`, { method: 'POST', body: JSON.stringify({ session, node, data }) });
     assert.equal(home.status, 204);
     await s.push((m) => m.id === 2);
+    s.close();
+  });
+});
+
+describe('limits over the emulation', () => {
+  let server;
+  before(async () => {
+    server = await startServer({ client: { command_rate_per_second: 2, command_burst: 5 } });
+  });
+  after(async () => server.stop());
+
+  it('the per-connection command rate applies to commands that come through POST /emulation', T, async () => {
+    const s = await openStream(`${server.url}/connection/http_stream`, {
+      body: JSON.stringify({ id: 1, connect: { token: tokenFor(server, ADMIN_1) } }),
+    });
+    const { session, node } = (await s.push((m) => m.id === 1)).connect;
+    const ids = Array.from({ length: 12 }, (_, i) => i + 2);
+    const data = ids
+      .map((id) => JSON.stringify({ id, history: { channel: 'tenant:1:deployments', limit: 0 } }))
+      .join('\n');
+    const r = await fetch(`${server.url}/emulation`, { method: 'POST', body: JSON.stringify({ session, node, data }) });
+    assert.equal(r.status, 204);
+    await s.push((m) => m.id === ids.at(-1));
+    const replies = ids.map((id) => s.pushes.find((m) => m.id === id));
+    const limited = replies.filter((m) => m.error?.code === 111);
+    assert.equal(replies.filter((m) => m.history).length, 5, 'the burst passes');
+    assert.equal(limited.length, 7, JSON.stringify(replies));
+    assert.deepEqual(limited[0].error, { code: 111, message: 'too many requests', temporary: true });
     s.close();
   });
 });
