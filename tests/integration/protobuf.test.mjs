@@ -137,6 +137,15 @@ describe('protobuf protocol', () => {
     assert.equal(s.closed, null, 'the connection stays');
   });
 
+  it('more than 1024 commands in one frame close with 3013 before they are built', T, async () => {
+    const { server } = ctx;
+    const s = await openProtobufWs(server.wsUrl, ['centrifuge-protobuf']);
+    await connectAndSubscribe(server, s, 'system:pb-flood');
+    s.ws.send(new Uint8Array(1025)); // 1025 empty Commands: pongs of one byte each
+    await eventually(() => s.closed, 'closed');
+    assert.equal(s.closed.code, 3013);
+  });
+
   it('a frame that is not protobuf closes with 3501, a JSON frame included', T, async () => {
     const { server } = ctx;
     for (const frame of [Buffer.from([0x05, 0x08]), Buffer.from('{"id":1,"connect":{}}')]) {
