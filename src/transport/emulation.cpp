@@ -25,7 +25,7 @@ bool read_varint(std::string_view& in, std::uint64_t& value) {
 
 // The three string fields of EmulationRequest, by hand: the transport does not link the
 // protocol's generated code for one flat message (the fuzz target fuzz_stream_connect covers
-// this parser). Unknown fields are skipped as protobuf requires.
+// this parser). Unknown fields are skipped as protobuf requires (groups, proto2 only, are not).
 std::optional<EmulationRequest> parse_protobuf_emulation_request(std::string_view in) {
   EmulationRequest request;
   while (!in.empty()) {
@@ -36,6 +36,13 @@ std::optional<EmulationRequest> parse_protobuf_emulation_request(std::string_vie
       if (!read_varint(in, size)) return std::nullopt;
       continue;
     }
+    if (wire_type == 1 || wire_type == 5) {  // fixed64, fixed32
+      std::size_t width = wire_type == 1 ? 8 : 4;
+      if (in.size() < width) return std::nullopt;
+      in.remove_prefix(width);
+      continue;
+    }
+    // Groups (3, 4) are proto2 only: refused.
     if (wire_type != 2 || !read_varint(in, size) || size > in.size()) return std::nullopt;
     std::string_view bytes = in.substr(0, size);
     in.remove_prefix(size);

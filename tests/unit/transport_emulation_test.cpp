@@ -51,7 +51,10 @@ TEST(EmulationRequest, ParsesTheProtobufMessage) {
   EXPECT_EQ(r->session, "s");
   EXPECT_EQ(r->data, data);
   // Unknown fields (varint and length-delimited) are skipped.
-  std::string with_unknown = std::string("\x20\x07\x2a\x01x", 5) + protobuf_request("n", "s", "d");
+  std::string with_unknown = std::string("\x20\x07\x2a\x01x", 5) +     // varint, bytes
+                             std::string("\x25\x01\x02\x03\x04", 5) +  // fixed32
+                             std::string("\x29\x01\x02\x03\x04\x05\x06\x07\x08", 9) +  // fixed64
+                             protobuf_request("n", "s", "d");
   ASSERT_TRUE(parse_emulation_request(with_unknown, WireFormat::protobuf));
 }
 
@@ -63,9 +66,11 @@ TEST(EmulationRequest, RefusesABrokenProtobufMessage) {
            good.substr(0, good.size() - 1),  // a field cut short
            std::string("\x12\x80", 2),       // a truncated length
            std::string("\x12\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01s",
-                       13),                                // a length of 11 bytes
-           std::string("\x13", 1) + good,                  // wire type 3 (a group)
-           std::string("\x15\x00\x00\x00\x00", 5) + good,  // wire type 5 (fixed32)
+                       13),                        // a length of 11 bytes
+           std::string("\x13", 1) + good,          // wire type 3 (a group)
+           good + std::string("\x25\x01\x02", 3),  // a fixed32 cut short
+           good + std::string("\x29\x01", 2),      // a fixed64 cut short
+           std::string("\x16", 1) + good,          // wire type 6 does not exist
        }) {
     EXPECT_FALSE(parse_emulation_request(bad, WireFormat::protobuf)) << testing::PrintToString(bad);
   }
