@@ -72,6 +72,10 @@ struct Command {
 // too_many: more than kMaxCommandsPerMessage commands in one message (the session closes with
 // 3013, as for a backlog that overflows); decoding stops there, so a frame of a few bytes per
 // command cannot make the server build tens of thousands of commands.
+// The method's field name on the wire ("connect", "presence_stats", ...); "unknown" for pong
+// and unknown.
+std::string_view method_name(Method method);
+
 enum class DecodeStatus { ok, bad_request, too_many };
 inline constexpr std::size_t kMaxCommandsPerMessage = 1024;
 

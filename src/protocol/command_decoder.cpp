@@ -167,4 +167,10 @@ void require_json_payloads(Command& cmd) {
   cmd.payload_not_json = !ok;
 }
 
+std::string_view method_name(Method wanted) {
+  for (const auto& [name, method] : kMethods)
+    if (method == wanted) return name;
+  return "unknown";
+}
+
 }  // namespace neo::protocol

@@ -6,41 +6,12 @@ namespace neo::protocol {
 
 namespace {
 
-std::string_view method_field(Method method) {
-  switch (method) {
-    case Method::connect:
-      return "connect";
-    case Method::subscribe:
-      return "subscribe";
-    case Method::unsubscribe:
-      return "unsubscribe";
-    case Method::publish:
-      return "publish";
-    case Method::presence:
-      return "presence";
-    case Method::presence_stats:
-      return "presence_stats";
-    case Method::history:
-      return "history";
-    case Method::rpc:
-      return "rpc";
-    case Method::send:
-      return "send";
-    case Method::refresh:
-      return "refresh";
-    case Method::sub_refresh:
-      return "sub_refresh";
-    default:
-      return "unknown";
-  }
-}
-
 template <typename WriteBody>
 std::string reply_with(std::uint32_t id, Method method, WriteBody&& write_body) {
   std::string body;
   JsonWriter w(body);
   write_body(w);
-  return encode_reply(id, method_field(method), body);
+  return encode_reply(id, method_name(method), body);
 }
 
 class JsonCodec final : public Codec {
@@ -59,7 +30,7 @@ class JsonCodec final : public Codec {
                       [&](JsonWriter& w) { write_subscribe_result(w, result); });
   }
   std::string empty_reply(std::uint32_t id, Method method) const override {
-    return encode_reply(id, method_field(method), "{}");
+    return encode_reply(id, method_name(method), "{}");
   }
   std::string expiry_reply(std::uint32_t id, Method method, bool expires,
                            std::uint32_t ttl) const override {
