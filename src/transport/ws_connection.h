@@ -4,7 +4,7 @@
 // with async_wait and bytes are read into a per-thread buffer; only the tail of a frame that has
 // not fully arrived is kept (in Rare), and only until it completes. Writes go straight from the
 // queue of shared frames: up to kMaxMessagesPerFrame messages joined with '\n' into one text
-// frame, written with one gathered send (writev) per flush; the rest of a partial write waits
+// frame, written with one gathered send (sendmsg) per flush; the rest of a partial write waits
 // for the socket to become writable. Flushes wait in the thread's FlushScheduler, so a
 // connection that several publications reach while the thread is busy writes them together.
 // Kept alive by its pending operations (shared_from_this).
@@ -70,9 +70,13 @@ class BasicWsConnection final
   void flush_now() override;
 
  private:
-  // 1 header + 31 messages + 30 separators + 1 spare: within the 64 buffers Asio gathers per
-  // send.
-  static constexpr std::size_t kMaxMessagesPerFrame = 31;
+  // One send carries up to 255 messages (1 header + 255 messages + 254 separators: within
+  // Linux's IOV_MAX of 1024), and a frame stops growing past kFullFrameBytes unless it holds a
+  // single message. Asio gathers only 64 buffers per send, which capped a frame at 31 messages:
+  // a connection behind by more than that paid one send (and one reader wake-up) per 31, so
+  // tcp sockets send through sendmsg directly (gathered_send in ws_connection_impl.h).
+  static constexpr std::size_t kMaxMessagesPerFrame = 255;
+  static constexpr std::size_t kFullFrameBytes = 256 * 1024;
 
   // Reading.
   void wait_readable();
@@ -104,6 +108,7 @@ class BasicWsConnection final
   void schedule_flush();
   void flush();
   bool start_batch();
+  std::size_t messages_for_next_frame() const;
   void finish_batch();
   void queue_control(websocket::Opcode opcode, std::string_view payload);
   void start_closing(std::uint16_t code, std::string_view reason);

@@ -827,10 +827,12 @@ TEST_F(WsConnectionTest, AbortKeepsTheFrameWhoseWriteHasStarted) {
 
 // --- sending -----------------------------------------------------------------------------------
 
-TEST_F(WsConnectionTest, MessagesOfOneTurnShareFramesOfAtMost31) {
+// More than Asio's 64 gathered buffers: a TCP connection sends through sendmsg, so one frame
+// carries up to 255 messages (it used to stop at 31).
+TEST_F(WsConnectionTest, MessagesOfOneTurnShareFramesOfAtMost255) {
   ASSERT_NO_FATAL_FAILURE(connect());
   std::vector<std::string> sent;
-  for (int i = 0; i < 40; ++i) sent.push_back("{\"n\":" + std::to_string(i) + "}");
+  for (int i = 0; i < 300; ++i) sent.push_back("{\"n\":" + std::to_string(i) + "}");
   ASSERT_TRUE(on_io([&] {
     for (const auto& m : sent) ASSERT_TRUE(conn_->send(FrameRef(m)));
   }));
@@ -840,13 +842,34 @@ TEST_F(WsConnectionTest, MessagesOfOneTurnShareFramesOfAtMost31) {
     auto payload = read_text_frame();
     ASSERT_TRUE(payload.has_value()) << "after " << received.size() << " messages";
     auto lines = split_lines(*payload);
-    EXPECT_LE(lines.size(), 31u);
     per_frame.push_back(lines.size());
     received.insert(received.end(), lines.begin(), lines.end());
   }
   EXPECT_EQ(received, sent);
-  EXPECT_EQ(per_frame, (std::vector<std::size_t>{31, 9}));
+  EXPECT_EQ(per_frame, (std::vector<std::size_t>{255, 45}));
   EXPECT_TRUE(client_->quiet_for(50ms));
+}
+
+// A frame stops growing once it passes 256 KiB (a single larger message still goes whole).
+TEST_F(WsConnectionTest, FramesStopGrowingPast256KiB) {
+  ASSERT_NO_FATAL_FAILURE(connect());
+  std::vector<std::string> sent;
+  for (int i = 0; i < 5; ++i) sent.push_back(pattern(100 * 1024, static_cast<unsigned>(i)));
+  sent.push_back(pattern(300 * 1024, 9));
+  ASSERT_TRUE(on_io([&] {
+    for (const auto& m : sent) ASSERT_TRUE(conn_->send(FrameRef(m)));
+  }));
+  std::vector<std::string> received;
+  std::vector<std::size_t> per_frame;
+  while (received.size() < sent.size()) {
+    auto payload = read_text_frame();
+    ASSERT_TRUE(payload.has_value()) << "after " << received.size() << " messages";
+    auto lines = split_lines(*payload);
+    per_frame.push_back(lines.size());
+    received.insert(received.end(), lines.begin(), lines.end());
+  }
+  EXPECT_EQ(received, sent);
+  EXPECT_EQ(per_frame, (std::vector<std::size_t>{2, 2, 1, 1}));
 }
 
 TEST_F(WsConnectionTest, SendsALargeMessageWithA64BitLength) {
@@ -888,7 +911,7 @@ TEST_F(WsConnectionTest, SlowReaderReceivesEverythingInOrder) {
     }
   }
   EXPECT_EQ(next, kMessages);
-  EXPECT_GE(frames, static_cast<std::size_t>((kMessages + 30) / 31));
+  EXPECT_GE(frames, static_cast<std::size_t>((kMessages + 254) / 255));
   EXPECT_TRUE(client_->quiet_for(50ms));
   EXPECT_EQ(recorder_.close_count(), 0);
 }
@@ -940,7 +963,7 @@ TEST_F(WsConnectionTest, PeerCloseEndsEvenWhenThePeerNeverReads) {
   ASSERT_TRUE(on_io([&] {
     for (int i = 0; i < 128; ++i) ASSERT_TRUE(conn_->send(FrameRef(chunk)));  // 4 MiB
   }));
-  ASSERT_TRUE(on_io([] {}));  // the first batch (31 x 32 KiB) is partly written, then blocked
+  ASSERT_TRUE(on_io([] {}));  // the first batch (8 x 32 KiB) is partly written, then blocked
   ASSERT_TRUE(client_->write(client_close(1000)));
   EXPECT_TRUE(recorder_.wait_closes(1, 8s)) << "the connection outlived the peer's close by 8 s";
 }
