@@ -112,6 +112,26 @@ HttpResponse text(unsigned status, std::string_view message) {
   return {status, "text/plain", std::string(message) + "\n", {}};
 }
 
+// The status line and fields of an answer, as Beast's prepare_payload would write them: no
+// Content-Length on 1xx, 204 and 304; "Connection: close" when the connection ends after it.
+std::string response_head(const HttpResponse& r, bool keep_alive) {
+  std::string head = "HTTP/1.1 ";
+  head += std::to_string(r.status);
+  head += ' ';
+  head += bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+  head += "\r\nServer: neo-events\r\n";
+  auto field = [&head](std::string_view name, std::string_view value) {
+    head.append(name).append(": ").append(value).append("\r\n");
+  };
+  if (!r.body.empty() || r.status != 200) field("Content-Type", r.content_type);
+  for (const auto& [name, value] : r.headers) field(name, value);
+  if (!keep_alive) field("Connection", "close");
+  bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+  if (!bodiless) field("Content-Length", std::to_string(r.body.size()));
+  head += "\r\n";
+  return head;
+}
+
 // What the peer sends while we linger is dropped here; one buffer per thread serves them all.
 boost::asio::mutable_buffer discard_buffer() {
   static thread_local char buffer[kReadChunk];
@@ -408,7 +428,11 @@ void HttpSession::upgrade(Request request) {
 
 // Reserves the answer's place in line; returns its sequence number.
 std::uint64_t HttpSession::open_slot(bool keep_alive, std::uint64_t body_bytes, Lease lease) {
-  slots_.push_back(Slot{std::nullopt, body_bytes, std::move(lease), keep_alive});
+  Slot slot;
+  slot.body_bytes = body_bytes;
+  slot.lease = std::move(lease);
+  slot.keep_alive = keep_alive;
+  slots_.push_back(std::move(slot));
   body_bytes_ += body_bytes;
   if (!keep_alive) input_done_ = true;  // nothing after a Connection: close is read
   return first_seq_ + slots_.size() - 1;
@@ -441,18 +465,15 @@ void HttpSession::reply(HttpResponse response, bool keep_alive) {
 void HttpSession::answer(std::uint64_t seq, HttpResponse r) {
   if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;  // connection gone
   Slot& slot = slots_[seq - first_seq_];
-  Response& response = slot.response.emplace(static_cast<bhttp::status>(r.status), 11);
-  response.set(bhttp::field::server, "neo-events");
-  if (!r.body.empty() || r.status != 200) response.set(bhttp::field::content_type, r.content_type);
-  for (auto& [name, value] : r.headers) response.set(name, value);
-  response.body() = std::move(r.body);
-  response.keep_alive(slot.keep_alive);
-  response.prepare_payload();
+  slot.head = response_head(r, slot.keep_alive);
+  slot.body = std::move(r.body);
+  slot.answered = true;
   write_next();
 }
 
-// Writes the oldest request's answer once it is there; later answers wait their turn. The
-// answer stays in slots_.front() until written (a deque keeps references across push_back).
+// Writes the answers that are ready at the front of the line, all in one gathered write; later
+// answers wait their turn. They stay in slots_ until written (a deque keeps references across
+// push_back).
 void HttpSession::write_next() {
   if (writing_) return;
   if (slots_.empty() && deferred_upgrade_) {
@@ -464,20 +485,33 @@ void HttpSession::write_next() {
     deferred_stream_ = false;
     return start_stream();
   }
-  if (slots_.empty() || !slots_.front().response) return shut_down_when_done();
+  if (slots_.empty() || !slots_.front().answered) return shut_down_when_done();
+  out_.clear();
+  slots_in_write_ = 0;
+  for (const Slot& slot : slots_) {
+    if (!slot.answered || slots_in_write_ == kMaxAnswersPerWrite) break;
+    out_.emplace_back(slot.head.data(), slot.head.size());
+    if (!slot.body.empty()) out_.emplace_back(slot.body.data(), slot.body.size());
+    ++slots_in_write_;
+  }
   writing_ = true;
-  bhttp::async_write(
-      stream_, *slots_.front().response,
+  boost::asio::async_write(
+      stream_, out_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
 }
 
 void HttpSession::on_written(beast::error_code ec) {
   writing_ = false;
-  Slot done = std::move(slots_.front());
-  slots_.pop_front();
-  ++first_seq_;
-  body_bytes_ -= done.body_bytes;
-  if (ec || !done.keep_alive) {
+  bool keep_alive = true;
+  for (; slots_in_write_ > 0; --slots_in_write_) {
+    Slot& done = slots_.front();
+    keep_alive = done.keep_alive;
+    body_bytes_ -= done.body_bytes;
+    slots_.pop_front();  // and with it the body's lease
+    ++first_seq_;
+  }
+  out_.clear();
+  if (ec || !keep_alive) {
     input_done_ = true;
     first_seq_ += slots_.size();  // answers still to come for these are dropped
     slots_.clear();

@@ -53,13 +53,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
-  using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
   using Lease = std::optional<http::BodyBudget::Lease>;
 
   // One request awaiting its answer; answers leave in the order the requests came.
   struct Slot {
-    std::optional<Response> response;  // set when the handler answers
+    bool answered = false;
+    std::string head;  // status line and fields, once answered
+    std::string body;
     std::uint64_t body_bytes = 0;
     Lease lease;  // the body's share of the node's budget, until the answer is written
     bool keep_alive = true;
@@ -96,6 +97,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void answer(std::uint64_t seq, HttpResponse response);
   void write_next();
   void on_written(boost::beast::error_code ec);
+  // Answers written together: the ready ones at the front, one gathered write for all of them,
+  // so pipelined requests cost one send and one completion however many there are (a write per
+  // answer queued each completion behind the thread's fan-out work and capped publish acks).
+  static constexpr std::size_t kMaxAnswersPerWrite = 32;
   void end_input();
   void shut_down_when_done();
   void drop_input();
@@ -111,6 +116,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool emulation_request_ = false;               // the request being read is POST /emulation
   WireFormat stream_format_ = WireFormat::json;  // of the stream request being read
   std::deque<Slot> slots_;
+  std::vector<boost::asio::const_buffer> out_;  // the write in flight: heads and bodies
+  std::size_t slots_in_write_ = 0;
   std::uint64_t first_seq_ = 0;   // sequence number of slots_.front()
   std::uint64_t body_bytes_ = 0;  // of the requests in slots_
   bool reading_ = false;

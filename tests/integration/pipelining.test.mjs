@@ -39,7 +39,7 @@ function pipeline(server, bytes, count) {
         const length = Number(/content-length: *(\d+)/i.exec(lines.join('\n'))?.[1] ?? 0);
         if (buffer.length < head + 4 + length) return;
         const body = buffer.subarray(head + 4, head + 4 + length).toString();
-        responses.push({ status: Number(lines[0].split(' ')[1]), body });
+        responses.push({ status: Number(lines[0].split(' ')[1]), body, head: lines });
         buffer = buffer.subarray(head + 4 + length);
       }
     }
@@ -118,6 +118,30 @@ describe('API pipelining', () => {
       [200, 101],
     );
     assert.ok('offset' in JSON.parse(responses[0].body).result, responses[0].body);
+  });
+
+  // Answers that are ready together leave in one write: each keeps its own well-formed head.
+  it('writes each head of answers sent together as HTTP/1.1 requires', T, async () => {
+    const { server } = ctx;
+    const bytes =
+      request(server, 'POST', '/api/publish', JSON.stringify({ channel: 'tenant:pipe5:deployments', data: {} })) +
+      request(server, 'GET', '/api/publish') +
+      request(server, 'POST', '/nowhere', '{}') +
+      request(server, 'GET', '/health', '', 'Connection: close\r\n');
+    const { responses, ended } = await pipeline(server, bytes, 0);
+    assert.equal(ended, true);
+    const fields = (r) => r.head.slice(1).map((line) => line.toLowerCase());
+    assert.deepEqual(
+      responses.map((r) => r.head[0]),
+      ['HTTP/1.1 200 OK', 'HTTP/1.1 405 Method Not Allowed', 'HTTP/1.1 404 Not Found', 'HTTP/1.1 200 OK'],
+    );
+    for (const r of responses) {
+      assert.ok(fields(r).includes('server: neo-events'), r.head.join(' | '));
+      assert.ok(fields(r).includes(`content-length: ${Buffer.byteLength(r.body)}`), r.head.join(' | '));
+    }
+    assert.ok(fields(responses[1]).includes('allow: post'), responses[1].head.join(' | '));
+    assert.ok(!fields(responses[2]).some((f) => f.startsWith('connection:')), responses[2].head.join(' | '));
+    assert.ok(fields(responses[3]).includes('connection: close'), responses[3].head.join(' | '));
   });
 
   it('executes nothing after a Connection: close request and then closes', T, async () => {
