@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything neo-events needs to build and test on Debian bookworm (run as root):
-# compiler and libraries from Debian, redis-server and Chromium for the tests, Node.js >= 20
-# (see below), npm packages from package-lock.json. Safe to run again: it installs only what is
+# compiler and libraries from Debian, redis-server, Chromium and prometheus (promtool) for the
+# tests, Node.js >= 20 (see below), npm packages from package-lock.json. Safe to run again: it installs only what is
 # missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   protobuf-compiler libprotobuf-dev
   redis-server chromium
+  prometheus  # promtool for the ops tests (tests/ops); the server for a real-Prometheus test
 )
 
 # Node.js: the test packages (playwright-core) need Node >= 20; bookworm's nodejs is 18. A Node
