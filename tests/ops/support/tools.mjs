@@ -55,3 +55,21 @@ export function promtool(...args) {
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
+
+// "500ms", "25s", "1m30s", "1h" (neo-events and compose durations) -> seconds.
+export function seconds(text) {
+  if (typeof text === 'number') return text;
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/gy;
+  let total = 0;
+  let m;
+  let consumed = 0;
+  while ((m = re.exec(text))) {
+    total += Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
+    consumed = re.lastIndex;
+  }
+  if (!text || consumed !== text.length) throw new Error(`not a duration: ${text}`);
+  return total;
+}
+
+// The deploy config (deploy/config/neo-events.yaml), parsed.
+export const deployConfig = () => yaml(read('deploy/config/neo-events.yaml'), 'deploy/config/neo-events.yaml');
