@@ -6,7 +6,8 @@
 
 S1: ratios say how many times better neo-events is than the peer on that figure (>1: neo
 better), whichever direction "better" is for it (more messages/s, fewer bytes, lower latency).
-neo-pb and neo-deflate (the same server, protobuf or permessage-deflate subscribers) are
+neo-pb, neo-deflate and neo-tls (the same server; protobuf, permessage-deflate or wss
+subscribers) are
 variants of neo-events, not peers: their cells carry no ratio.
 S2/S3: one row per run, and (×R) says how many times better that run is than nats-server
 publishing in the same pattern (single vs nats single, batch vs nats batch; mosquitto and
@@ -21,12 +22,13 @@ import os
 import re
 import sys
 
-TARGETS = ["neo", "neo-pb", "neo-deflate", "neo-redis", "nats", "mqtt", "nchan"]
+TARGETS = ["neo", "neo-pb", "neo-deflate", "neo-tls", "neo-redis", "nats", "mqtt", "nchan"]
 NAMES = {"neo": "neo-events", "neo-pb": "neo-events (protobuf)",
-         "neo-deflate": "neo-events (permessage-deflate)", "neo-redis": "neo-events, Redis engine",
+         "neo-deflate": "neo-events (permessage-deflate)", "neo-tls": "neo-events (wss, TLS)",
+         "neo-redis": "neo-events, Redis engine",
          "nats": "nats-server (WS)", "mqtt": "mosquitto (MQTT/WS)", "nchan": "nginx+nchan"}
 # Variants of neo-events (subscribers' wire format): compared with nats in S2/S3, not with neo.
-NEO_VARIANTS = {"neo-pb", "neo-deflate"}
+NEO_VARIANTS = {"neo-pb", "neo-deflate", "neo-tls"}
 # One message per protocol request whatever the pattern: shown with (and compared like) single.
 PER_MESSAGE = {"mqtt", "nchan"}
 PATTERNS = ["single", "batch"]

@@ -11,10 +11,13 @@
 #   bench/run.sh --quick               smaller and shorter: a smoke test of the whole pipeline
 #   bench/run.sh --only S2,S3          some scenarios (S1 idle density, S2 broadcast,
 #                                      S3 tenant shape, S4 publish API)
-#   bench/run.sh --targets neo,nats    some targets: neo (memory engine), neo-pb and
-#                                      neo-deflate (the same, other subscribers: see below),
+#   bench/run.sh --targets neo,nats    some targets: neo (memory engine), neo-pb,
+#                                      neo-deflate and neo-tls (the same, other subscribers:
+#                                      see below; neo-tls is not in the default list),
 #                                      neo-redis (Redis engine, one local redis-server), nats,
 #                                      mqtt, nchan
+#   --s2-sizes 1000                    S2 only at these subscriber counts (default 1000,10000)
+#   --patterns single                  S2/S3 only in these publishing patterns (single, batch)
 #   --no-install / --no-build          skip those steps
 #   --profile                          also record neo-events with perf (cpu-clock, call graphs)
 #                                      during S2/S3; flat and caller reports next to the results
@@ -32,6 +35,8 @@
 # frames); neo-deflate's speak JSON with permessage-deflate (no context takeover either way),
 # the server started with websocket.compression on and compression_min_size 0, so every
 # message to them is compressed. A 101 that does not take the offer fails the connection.
+# neo-tls: the same with every subscriber on wss (TLS 1.3, a self-signed P-256 certificate
+# made for the run); the publishers use the plain internal port (http.internal_listen).
 #
 # Every run is bounded: each loadgen call has its own timeout and every step a fixed length.
 set -euo pipefail
@@ -44,15 +49,19 @@ quick=0
 profile=0
 install=1
 build=1
+s2_override=
+patterns_only=
 while (($#)); do
   case "$1" in
     --quick) quick=1 ;;
     --only) only=$2; shift ;;
     --targets) targets=$2; shift ;;
+    --s2-sizes) s2_override=$2; shift ;;
+    --patterns) patterns_only=$2; shift ;;
     --no-install) install=0 ;;
     --no-build) build=0 ;;
     --profile) profile=1 ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -91,7 +100,7 @@ build_release() {
 
 ((install)) && install_peers
 ((build)) && build_release
-NEO=$ROOT/build/release/src/cli/neo-events
+NEO=${NEO_BENCH_BIN:-$ROOT/build/release/src/cli/neo-events}  # NEO_BENCH_BIN: compare another build
 LOADGEN=$ROOT/build/release/bench/loadgen/neo-loadgen
 [[ -x $NEO && -x $LOADGEN ]] || { echo "run.sh: build first (no --no-build)" >&2; exit 1; }
 
@@ -140,7 +149,7 @@ start_server() {
   local server_log=$OUT/server-$kind-$server_starts.log
   WS_PORT=$(free_port); PUB_PORT=$WS_PORT; TARGET_ARGS=()
   case "$kind" in
-    neo|neo-redis|neo-pb|neo-deflate)
+    neo|neo-redis|neo-pb|neo-deflate|neo-tls)
       local key secret token engine=() redis_port='' redis_pid=''
       if [[ $kind == neo-redis ]]; then
         # One redis-server of its own, in memory only, started first and stopped last.
@@ -154,6 +163,16 @@ start_server() {
       # neo-deflate: compress every message (the config file's websocket section has it off).
       if [[ $kind == neo-deflate ]]; then
         engine=(NEO_EVENTS_WEBSOCKET_COMPRESSION=true NEO_EVENTS_WEBSOCKET_COMPRESSION_MIN_SIZE=0)
+      fi
+      # neo-tls: wss on the public port with a throwaway self-signed certificate (P-256, as
+      # production certificates mostly are); the publisher uses the plain internal port, as
+      # services inside the cluster do.
+      if [[ $kind == neo-tls ]]; then
+        PUB_PORT=$(free_port)
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+          -subj /CN=127.0.0.1 -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+        engine=("NEO_EVENTS_HTTP_TLS_CERT_FILE=$dir/cert.pem" "NEO_EVENTS_HTTP_TLS_KEY_FILE=$dir/key.pem"
+                "NEO_EVENTS_HTTP_INTERNAL_LISTEN=127.0.0.1:$PUB_PORT")
       fi
       key=$(openssl rand -hex 16); secret=$(openssl rand -hex 32)
       export NEO_EVENTS_HTTP_LISTEN=127.0.0.1:$WS_PORT NEO_EVENTS_API_KEY=$key \
@@ -169,6 +188,7 @@ start_server() {
       case "$kind" in
         neo-pb) TARGET_ARGS+=(--neo-protobuf) ;;
         neo-deflate) TARGET_ARGS+=(--ws-deflate) ;;
+        neo-tls) TARGET_ARGS+=(--tls) ;;
       esac
       ;;
     nats)
@@ -212,10 +232,13 @@ start_server() {
 # "-" (one run, no pattern in its name) for mosquitto and nchan, which publish one message per
 # request either way.
 patterns_for() {
+  local all
   case "$1" in
-    neo*|nats) echo "single batch" ;;
-    *) echo "-" ;;
+    neo*|nats) all="single batch" ;;
+    *) echo "-"; return ;;
   esac
+  [[ -n $patterns_only ]] && all=${patterns_only//,/ }
+  echo "$all"
 }
 # publisher_args TARGET PATTERN: the loadgen's publisher settings.
 # single: one publication per request, 8 keep-alive connections, up to 64 requests pipelined on
@@ -304,6 +327,7 @@ else
 fi
 # (25 and 150 at 1,000 and 15 at 10,000 subscribers went with issue 9: every target passed
 # them, and the two publishing patterns doubled the runs; the bench stays near 25 minutes.)
+[[ -n $s2_override ]] && IFS=, read -r -a s2_sizes <<<"$s2_override"
 rates_for() {  # per-channel-subscriber count -> publications/s per step
   case "$1" in
     1000) echo "50,100,200,300,450,650,1000,1500,2200,3300,5000" ;;

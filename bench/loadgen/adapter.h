@@ -13,14 +13,25 @@
 #include "common.h"
 #include "websocket.h"
 
+struct ssl_st;  // OpenSSL's SSL: only subscriber_pool.cpp and tls.cpp look inside
+
 namespace bench {
 
 // One subscriber connection, owned by one subscriber thread.
 struct SubConn {
-  enum class State : uint8_t { kIdle, kConnecting, kUpgrading, kOpen, kSubscribed, kClosed };
+  enum class State : uint8_t {
+    kIdle,
+    kConnecting,
+    kHandshaking,  // --tls: TCP connected, TLS handshake in progress
+    kUpgrading,
+    kOpen,
+    kSubscribed,
+    kClosed
+  };
   int fd = -1;
-  uint32_t index = 0;    // among all subscribers of the run
-  uint32_t channel = 0;  // channel index
+  ssl_st* tls = nullptr;  // --tls only; freed by the subscriber thread
+  uint32_t index = 0;     // among all subscribers of the run
+  uint32_t channel = 0;   // channel index
   State state = State::kIdle;
   uint8_t progress = 0;          // adapter-specific handshake progress
   bool writing = false;          // EPOLLOUT armed because `out` holds unsent bytes

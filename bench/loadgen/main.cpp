@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
                "neo: subscribers speak protobuf (subprotocol centrifuge-protobuf)");
   app.add_flag("--ws-deflate", o.subscribers.deflate,
                "subscribers offer permessage-deflate (no context takeover) and inflate");
+  app.add_flag("--tls", o.subscribers.tls,
+               "subscribers connect with TLS (wss; the certificate is not verified)");
   app.add_option("--subscribers", o.subscribers.subscribers, "subscriber connections");
   app.add_option("--channels", o.subscribers.channels, "channels (subscriber i on i % channels)");
   app.add_option("--channel", o.subscribers.channel_pattern, "channel name, {} = index")

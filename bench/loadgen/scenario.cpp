@@ -150,6 +150,7 @@ std::string header_json(const RunOptions& o) {
       .add("neo_single", o.target.neo_single)
       .add("neo_protobuf", o.target.neo_protobuf)
       .add("ws_deflate", o.subscribers.deflate)
+      .add("tls", o.subscribers.tls)
       .add("pad_bytes", o.publisher.pad_bytes)
       .str();
 }

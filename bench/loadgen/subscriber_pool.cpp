@@ -21,8 +21,8 @@ constexpr int kReadsPerEvent = 8;  // then let other connections have a turn
 constexpr size_t kMaxInflatedBytes = 16 * 1024 * 1024;
 
 bool waiting_for_subscription(const SubConn& c) {
-  return c.state == SubConn::State::kConnecting || c.state == SubConn::State::kUpgrading ||
-         c.state == SubConn::State::kOpen;
+  return c.state == SubConn::State::kConnecting || c.state == SubConn::State::kHandshaking ||
+         c.state == SubConn::State::kUpgrading || c.state == SubConn::State::kOpen;
 }
 
 }  // namespace
@@ -32,6 +32,7 @@ SubscriberThread::SubscriberThread(const SubscriberOptions& options, const Targe
     : options_(options),
       adapter_(make_subscriber_adapter(target)),
       inflater_(options.deflate ? std::make_unique<ws::Inflater>() : nullptr),
+      tls_(options.tls ? std::make_unique<TlsClient>() : nullptr),
       stats_(std::make_unique<SubscriberStats>()),
       host_port_(options.host + ":" + std::to_string(options.port)),
       read_buffer_(kReadBufferBytes) {
@@ -71,8 +72,10 @@ void SubscriberThread::run() {
                events[static_cast<size_t>(i)].events);
     housekeeping(now_ns());
   }
-  for (auto& conn : conns_)
+  for (auto& conn : conns_) {
+    TlsClient::release(conn.tls);
     if (conn.fd >= 0) close_abortive(conn.fd);
+  }
 }
 
 void SubscriberThread::open_more(uint64_t now) {
@@ -110,6 +113,10 @@ void SubscriberThread::on_event(SubConn& conn, uint32_t events) {
     on_connected(conn);
     return;
   }
+  if (conn.state == SubConn::State::kHandshaking) {
+    on_handshake(conn);
+    return;
+  }
   if ((events & EPOLLIN) != 0) on_readable(conn);
   if (conn.state == SubConn::State::kClosed) return;
   if ((events & EPOLLOUT) != 0 && conn.writing) flush(conn);
@@ -118,11 +125,39 @@ void SubscriberThread::on_event(SubConn& conn, uint32_t events) {
 }
 
 void SubscriberThread::on_connected(SubConn& conn) {
-  conn.state = SubConn::State::kUpgrading;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.ptr = &conn;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &ev);
+  if (!tls_) {
+    conn.state = SubConn::State::kUpgrading;
+    watch(conn, false);
+    send_upgrade(conn);
+    return;
+  }
+  conn.tls = tls_->attach(conn.fd);
+  if (!conn.tls) {
+    end(conn, stats_->connect_failed, "cannot create a TLS session");
+    return;
+  }
+  conn.state = SubConn::State::kHandshaking;
+  on_handshake(conn);
+}
+
+void SubscriberThread::on_handshake(SubConn& conn) {
+  std::string error;
+  switch (TlsClient::handshake(conn.tls, error)) {
+    case TlsClient::Step::kDone:
+      conn.state = SubConn::State::kUpgrading;
+      watch(conn, false);
+      send_upgrade(conn);
+      return;
+    case TlsClient::Step::kWantRead:
+      return watch(conn, false);
+    case TlsClient::Step::kWantWrite:
+      return watch(conn, true);
+    case TlsClient::Step::kFailed:
+      return end(conn, stats_->connect_failed, error);
+  }
+}
+
+void SubscriberThread::send_upgrade(SubConn& conn) {
   scratch_.clear();
   std::string channel = channel_name(options_.channel_pattern, conn.channel);
   ws::append_upgrade_request(scratch_, host_port_, adapter_->path(channel), adapter_->subprotocol(),
@@ -130,13 +165,33 @@ void SubscriberThread::on_connected(SubConn& conn) {
   write_bytes(conn, scratch_);
 }
 
+void SubscriberThread::watch(SubConn& conn, bool writable) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (writable ? EPOLLOUT : 0u);
+  ev.data.ptr = &conn;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &ev);
+}
+
+ssize_t SubscriberThread::receive(SubConn& conn, char* data, size_t size) {
+  return conn.tls ? TlsClient::read(conn.tls, data, size) : recv(conn.fd, data, size, 0);
+}
+
+ssize_t SubscriberThread::transmit(SubConn& conn, const char* data, size_t size) {
+  return conn.tls ? TlsClient::write(conn.tls, data, size)
+                  : ::send(conn.fd, data, size, MSG_NOSIGNAL);
+}
+
 void SubscriberThread::on_readable(SubConn& conn) {
-  for (int i = 0; i < kReadsPerEvent && conn.state != SubConn::State::kClosed; ++i) {
-    ssize_t n = recv(conn.fd, read_buffer_.data(), read_buffer_.size(), 0);
+  // TLS returns one record (16 KiB at most) per read, so a short read does not mean drained;
+  // and bytes OpenSSL already holds raise no epoll event, so they are always taken.
+  int reads = conn.tls ? kReadsPerEvent * 16 : kReadsPerEvent;
+  for (int i = 0; conn.state != SubConn::State::kClosed; ++i) {
+    if (i >= reads && !(conn.tls && TlsClient::pending(conn.tls) > 0)) return;
+    ssize_t n = receive(conn, read_buffer_.data(), read_buffer_.size());
     if (n > 0) {
       now_ = now_ns();
       on_bytes(conn, std::string_view(read_buffer_.data(), static_cast<size_t>(n)));
-      if (static_cast<size_t>(n) < read_buffer_.size()) return;  // drained
+      if (!conn.tls && static_cast<size_t>(n) < read_buffer_.size()) return;  // drained
     } else if (n == 0) {
       end(conn, stats_->closed_by_server, "connection closed by the server");
     } else {
@@ -294,7 +349,7 @@ void SubscriberThread::write_bytes(SubConn& conn, std::string_view bytes) {
     conn.out.append(bytes);
     return;
   }
-  ssize_t n = ::send(conn.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  ssize_t n = transmit(conn, bytes.data(), bytes.size());
   if (n < 0) {
     if (errno != EAGAIN && errno != EWOULDBLOCK) return;  // the read side will see the error
     n = 0;
@@ -302,21 +357,15 @@ void SubscriberThread::write_bytes(SubConn& conn, std::string_view bytes) {
   if (static_cast<size_t>(n) == bytes.size()) return;
   conn.out.assign(bytes.substr(static_cast<size_t>(n)));
   conn.writing = true;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
-  ev.data.ptr = &conn;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &ev);
+  watch(conn, true);
 }
 
 void SubscriberThread::flush(SubConn& conn) {
-  ssize_t n = ::send(conn.fd, conn.out.data(), conn.out.size(), MSG_NOSIGNAL);
+  ssize_t n = transmit(conn, conn.out.data(), conn.out.size());
   if (n > 0) conn.out.erase(0, static_cast<size_t>(n));
   if (!conn.out.empty()) return;
   conn.writing = false;
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.ptr = &conn;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, conn.fd, &ev);
+  watch(conn, false);
 }
 
 // Ends a connection. One that had not reached "subscribed" counts as failed; either way the
@@ -331,6 +380,7 @@ void SubscriberThread::end(SubConn& conn, Counter& reason, std::string_view what
     --in_progress_;
   }
   conn.state = SubConn::State::kClosed;
+  TlsClient::release(conn.tls);
   close_abortive(conn.fd);  // also removes it from the epoll set
   conn.fd = -1;
   conn.out.clear();  // not `in`: the caller may still be parsing a view of it

@@ -11,6 +11,7 @@
 
 #include "adapter.h"
 #include "histogram.h"
+#include "tls.h"
 
 namespace bench {
 
@@ -24,6 +25,8 @@ struct SubscriberOptions {
   uint32_t connect_concurrency = 256;  // per thread: handshakes in progress at once
   uint64_t subscribe_timeout_ns = 60'000'000'000ull;
   bool deflate = false;  // offer permessage-deflate; the server must accept it
+  bool tls = false;      // wss: TLS over every subscriber connection (the certificate is not
+                         // verified: the bench's server uses a throwaway self-signed one)
 };
 
 struct StepCounters {
@@ -71,6 +74,12 @@ class SubscriberThread final : private SubSink {
   void open(SubConn& conn, uint64_t now);
   void on_event(SubConn& conn, uint32_t events);
   void on_connected(SubConn& conn);
+  void on_handshake(SubConn& conn);
+  void send_upgrade(SubConn& conn);
+  void watch(SubConn& conn, bool writable);
+  // Byte I/O, plain or TLS: > 0 bytes, 0 the peer closed, -1 with errno set (EAGAIN: later).
+  ssize_t receive(SubConn& conn, char* data, size_t size);
+  ssize_t transmit(SubConn& conn, const char* data, size_t size);
   void on_readable(SubConn& conn);
   void on_bytes(SubConn& conn, std::string_view data);
   size_t on_frames(SubConn& conn, std::string_view data);
@@ -94,6 +103,7 @@ class SubscriberThread final : private SubSink {
   SubscriberOptions options_;
   std::unique_ptr<SubscriberAdapter> adapter_;
   std::unique_ptr<ws::Inflater> inflater_;  // with options_.deflate only
+  std::unique_ptr<TlsClient> tls_;          // with options_.tls only
   std::unique_ptr<SubscriberStats> stats_;
   std::vector<SubConn> conns_;
   std::string host_port_;
