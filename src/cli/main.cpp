@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "auth/token.h"
 #include "cli/demo_command.h"
@@ -19,6 +20,7 @@
 #include "config/loader.h"
 #include "core/ids.h"
 #include "core/json_writer.h"
+#include "node/config_check.h"
 #include "node/node.h"
 
 namespace {
@@ -68,24 +70,47 @@ void print_development_banner(const Config& config, std::uint16_t port) {
       << std::flush;
 }
 
+// Every problem, in the one format checkconfig and serve share (so a test can compare them).
+int report_problems(const std::string& source, const std::vector<std::string>& problems) {
+  std::cerr << "config " << source << " has problems:\n";
+  for (const auto& problem : problems) std::cerr << "  " << problem << "\n";
+  return 1;
+}
+
+// The development setup, or the file; checked as checkconfig checks it (node/config_check.h).
+std::optional<Config> checked_config(const std::string& path, bool development, std::string& source,
+                                     std::vector<std::string>& problems) {
+  auto env = neo::config::process_environment();
+  if (!development) {
+    source = path.empty() ? kDefaultConfig : path;
+    auto loaded = neo::node::load_checked(source, env);
+    problems = std::move(loaded.problems);
+    if (!problems.empty()) return std::nullopt;
+    return std::move(loaded.config);
+  }
+  source = "(development setup)";
+  try {
+    Config config =
+        neo::config::development_config(neo::random_secret(), neo::random_secret(), env);
+    problems = neo::node::check_config(config);
+    if (problems.empty()) return config;
+  } catch (const neo::config::ConfigError& error) {
+    problems = error.problems;
+  }
+  return std::nullopt;
+}
+
 int serve(const std::string& path) {
   bool development = path.empty() && !std::filesystem::exists(kDefaultConfig);
-  Config config;
+  std::string source;
+  std::vector<std::string> problems;
+  auto config = checked_config(path, development, source, problems);
+  if (!config) return report_problems(source, problems);
+  neo::cli::setup_logging(config->log);
   try {
-    auto env = neo::config::process_environment();
-    config = development
-                 ? neo::config::development_config(neo::random_secret(), neo::random_secret(), env)
-                 : neo::config::load_from_file(path.empty() ? kDefaultConfig : path, env);
-  } catch (const neo::config::ConfigError& error) {
-    std::cerr << "config problems:\n";
-    for (const auto& problem : error.problems) std::cerr << "  " << problem << "\n";
-    return 1;
-  }
-  neo::cli::setup_logging(config.log);
-  try {
-    neo::node::Node node(config);
+    neo::node::Node node(*config);
     auto endpoint = node.start();
-    if (development) print_development_banner(config, endpoint.port());
+    if (development) print_development_banner(*config, endpoint.port());
     node.run_until_signal();
   } catch (const std::exception& error) {
     spdlog::critical("cannot start: {}", error.what());
@@ -105,7 +130,8 @@ std::shared_ptr<const neo::catalogue::Catalogue> catalogue_or_exit(const Config&
 }
 
 int checkconfig(const std::string& path) {
-  catalogue_or_exit(load_or_exit(path));
+  auto loaded = neo::node::load_checked(path, neo::config::process_environment());
+  if (!loaded.problems.empty()) return report_problems(path, loaded.problems);
   std::cout << path << ": ok\n";
   return 0;
 }

@@ -93,6 +93,25 @@ Config load(const std::string& text, const Environment& env, const std::string& 
 
 }  // namespace
 
+Loaded load_with_problems(const std::string& path, const Environment& env) {
+  Loaded loaded;
+  std::string text;
+  if (auto error = read_file(path, text)) {
+    loaded.problems = {path + ": cannot read: " + *error};
+    return loaded;
+  }
+  try {
+    detail::Problems problems;
+    loaded.config = detail::decode_text(text, env, path, problems);
+    detail::check_config(loaded.config, problems);
+    loaded.problems = problems.take();
+    loaded.decoded = true;
+  } catch (const ConfigError& error) {  // a syntax error: nothing else can be trusted
+    loaded.problems = error.problems;
+  }
+  return loaded;
+}
+
 Config load_from_text(const std::string& yaml_text, const Environment& env) {
   return load(yaml_text, env, "yaml");
 }

@@ -25,6 +25,17 @@ Environment process_environment();
 Config load_from_text(const std::string& yaml_text, const Environment& env = {});
 Config load_from_file(const std::string& path, const Environment& env = {});
 
+// load_from_file without throwing, for callers that add checks of their own (node/config_check.h)
+// and want every problem at once: `decoded` is false when the file could not be read or parsed
+// (that is then the only problem); otherwise `config` holds every value that loaded (defaults
+// where one did not) and `problems` every bad value and broken rule.
+struct Loaded {
+  Config config;
+  std::vector<std::string> problems;
+  bool decoded = false;
+};
+Loaded load_with_problems(const std::string& path, const Environment& env = {});
+
 // The validation rules alone (load_* runs them after decoding): every problem as
 // "key.path: what is wrong", empty when `config` is valid. For configs built in code.
 std::vector<std::string> validate(const Config& config);

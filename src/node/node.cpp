@@ -38,13 +38,6 @@ std::size_t thread_count(const config::Config& config) {
   return std::clamp<std::size_t>(n, 1, hub::kMaxThreads);
 }
 
-std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return {host, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
-}
-
 std::string hostname() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "node";
@@ -58,15 +51,6 @@ void say_goodbye(cluster::Cluster& cluster) {
   auto sent = std::make_shared<std::promise<void>>();
   cluster.leave([sent](Result<Unit>) { sent->set_value(); });
   sent->get_future().wait_for(std::chrono::seconds(1));
-}
-
-// Settings this build reads but cannot honour yet are refused or announced, never ignored
-// silently: a TLS setting must not fall back to plain text.
-void check_supported(const config::Config& config) {
-  if (!config.http.tls.cert_file.empty() || !config.http.tls.key_file.empty()) {
-    throw std::runtime_error(
-        "http.tls: TLS is not served directly by this build; terminate TLS in a proxy in front");
-  }
 }
 
 std::unique_ptr<engine::Engine> make_engine(const config::Config& config,
@@ -173,7 +157,6 @@ struct Node::Parts {
 };
 
 Node::Node(config::Config config, const HttpFront& front) : config_(std::move(config)) {
-  check_supported(config_);
   parts_ = std::make_unique<Parts>(config_);
   auto& p = *parts_;
   std::size_t n = thread_count(config_);
@@ -222,8 +205,10 @@ Node::~Node() { shutdown(); }
 
 asio::ip::tcp::endpoint Node::start() {
   auto& p = *parts_;
-  auto [host, port] = split_listen(config_.http.listen);
-  auto endpoint = p.listener->listen(host, port);
+  std::string error;
+  auto address = transport::Listener::resolve(config_.http.listen, error);
+  if (!address) throw std::runtime_error("http.listen: " + error);
+  auto endpoint = p.listener->listen(*address);
   p.services.node_name = config_.node.name.empty()
                              ? hostname() + "_" + std::to_string(endpoint.port())
                              : config_.node.name;

@@ -16,8 +16,37 @@ Listener::Listener(std::vector<asio::io_context*> contexts, const HttpLimits& li
       acceptor_(*contexts_.at(0)),
       pacer_(*contexts_.at(0)) {}
 
-tcp::endpoint Listener::listen(const std::string& host, std::uint16_t port) {
-  tcp::endpoint endpoint(asio::ip::make_address(host), port);
+std::optional<tcp::endpoint> Listener::resolve(const std::string& listen, std::string& error) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    error = "expected host:port, got \"" + listen + "\"";
+    return std::nullopt;
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  try {
+    port = std::stoul(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    port = 65536;
+  }
+  if (port > 65535) {
+    error = "bad port in \"" + listen + "\"";
+    return std::nullopt;
+  }
+  error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec) return tcp::endpoint(address, static_cast<std::uint16_t>(port));
+  asio::io_context io;
+  auto found = tcp::resolver(io).resolve(host, "", ec);
+  if (ec || found.empty()) {
+    error = "cannot resolve host \"" + host + "\": " + (ec ? ec.message() : "no address");
+    return std::nullopt;
+  }
+  return tcp::endpoint(found.begin()->endpoint().address(), static_cast<std::uint16_t>(port));
+}
+
+tcp::endpoint Listener::listen(const tcp::endpoint& endpoint) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);

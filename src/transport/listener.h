@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "transport/accept_pacer.h"
@@ -20,8 +22,12 @@ class Listener {
   Listener(std::vector<boost::asio::io_context*> contexts, const HttpLimits& limits,
            Endpoints endpoints);
   // Throws boost::system::system_error when the address cannot be bound.
-  boost::asio::ip::tcp::endpoint listen(const std::string& host, std::uint16_t port);
+  boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
   void stop();
+  // http.listen ("host:port", "[v6]:port") as an address to bind: a host that is not an IP
+  // address is resolved (its first address). nullopt with `error` set when it cannot be.
+  static std::optional<boost::asio::ip::tcp::endpoint> resolve(const std::string& listen,
+                                                               std::string& error);
   // Safe to read from any thread.
   const AcceptStats& accept_stats() const { return pacer_.stats(); }
 

@@ -62,6 +62,38 @@ describe('neo-events CLI', () => {
     assert.match(missing.stderr, /cannot read/);
   });
 
+  it('checkconfig and serve refuse a broken config alike, listing every problem at once', T, () => {
+    // Problems only the environment shows: files, keys, the audit file, a Redis address.
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(
+      broken,
+      [
+        'http:',
+        '  listen: 127.0.0.1:0',
+        `  tls: { cert_file: ${dir}/missing-cert.pem, key_file: ${dir}/missing-key.pem }`,
+        `client: { token: { hmac_secret: s, rsa_public_key: ${dir}/missing-rsa.pem } }`,
+        'api: { key: k }',
+        `audit: { file: ${dir} }`,
+        'engine: { type: redis, redis: { addresses: ["redis://:6379"] } }',
+        '',
+      ].join('\n'),
+    );
+    const expected = [
+      `config ${broken} has problems:`,
+      `  http.tls.cert_file: cannot read ${dir}/missing-cert.pem: No such file or directory`,
+      `  http.tls.key_file: cannot read ${dir}/missing-key.pem: No such file or directory`,
+      `  client.token.rsa_public_key: cannot read ${dir}/missing-rsa.pem`,
+      `  audit.file: ${dir} is a directory`,
+      '  engine.redis.addresses[0]: expected redis://host:port (port 1-65535), got "redis://:6379"',
+    ];
+    const check = run(['checkconfig', '-c', broken]);
+    assert.equal(check.code, 1);
+    assert.deepEqual(check.stderr.trimEnd().split('\n'), expected);
+    const serve = run(['serve', '-c', broken]);
+    assert.equal(serve.code, 1);
+    assert.equal(serve.stderr, check.stderr, 'serve refuses with the very same report');
+  });
+
   it('an environment override with a bad value is refused, naming the variable', T, () => {
     const r = run(['checkconfig', '-c', configFile], { NEO_EVENTS_CLIENT_PING_INTERVAL: 'often' });
     assert.equal(r.code, 1);
