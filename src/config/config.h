@@ -14,9 +14,13 @@ namespace neo::config {
 
 using Duration = std::chrono::milliseconds;
 
+// https and wss on the one listener when both files are set (PEM; the certificate file may hold
+// the chain). SIGHUP reloads them: new connections get the new certificate.
 struct TlsOptions {
   std::string cert_file;
   std::string key_file;
+  // A client that has not completed the TLS handshake by then is closed.
+  Duration handshake_timeout = std::chrono::seconds(10);
 
   bool operator==(const TlsOptions&) const = default;
 };

@@ -17,7 +17,8 @@ constexpr std::string_view kTemplate =
 # One HTTP listener: client connections, the server API, /health and /metrics.
 http:
   listen: 0.0.0.0:8000
-  tls: { cert_file: "", key_file: "" }          # set both to serve https/wss directly
+  # Set both (PEM) to serve https/wss directly on this listener; SIGHUP reloads them.
+  tls: { cert_file: "", key_file: "", handshake_timeout: 10s }
   # Origin check for browser connections: empty refuses any request with an Origin
   # header, "*" allows all, '*' inside an entry is a wildcard.
   allowed_origins: ["https://*.neo-stack.com"]

@@ -24,6 +24,7 @@ template <class V>
 void visit_fields(TlsOptions& o, V&& v) {
   v("cert_file", o.cert_file);
   v("key_file", o.key_file);
+  v("handshake_timeout", o.handshake_timeout);
 }
 template <class V>
 void visit_fields(HttpOptions& o, V&& v) {

@@ -75,6 +75,8 @@ void check_http(const Config& c, Problems& p) {
               "expected host:port (port 0-65535, IPv6 in brackets), got " + quoted(c.http.listen));
   if (c.http.tls.cert_file.empty() != c.http.tls.key_file.empty())
     p.invalid("http.tls", "cert_file and key_file must be set together");
+  if (c.http.tls.handshake_timeout.count() <= 0)
+    p.invalid("http.tls.handshake_timeout", "must be greater than 0");
   for (std::size_t i = 0; i < c.http.allowed_origins.size(); ++i)
     if (c.http.allowed_origins[i].empty())
       p.invalid(index_path("http.allowed_origins", i), "must not be empty");

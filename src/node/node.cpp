@@ -173,6 +173,7 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
   p.limits.max_body_bytes = config_.http.max_body_bytes;
   p.bodies = std::make_unique<transport::http::BodyBudget>(config_.http.max_bodies_in_flight_bytes);
   p.limits.bodies = p.bodies.get();
+  p.limits.tls_handshake_timeout = config_.http.tls.handshake_timeout;
   p.limits.ws.max_message_bytes = config_.client.max_message_bytes;
   p.limits.ws.queue_max_bytes = config_.client.queue_max_bytes;
   const auto& websocket = config_.websocket;
@@ -205,6 +206,7 @@ Node::~Node() { shutdown(); }
 
 asio::ip::tcp::endpoint Node::start() {
   auto& p = *parts_;
+  start_tls();
   std::string error;
   auto address = transport::Listener::resolve(config_.http.listen, error);
   if (!address) throw std::runtime_error("http.listen: " + error);
@@ -217,9 +219,23 @@ asio::ip::tcp::endpoint Node::start() {
   for (auto& context : p.contexts) {
     threads_.emplace_back([ctx = context.get()] { ctx->run(); });
   }
-  spdlog::info("listening on {}:{} with {} I/O threads, engine {}", endpoint.address().to_string(),
-               endpoint.port(), p.contexts.size(), config_.engine.type);
+  spdlog::info("listening on {}:{} ({}) with {} I/O threads, engine {}",
+               endpoint.address().to_string(), endpoint.port(),
+               config_.http.tls.cert_file.empty() ? "http, ws" : "https, wss", p.contexts.size(),
+               config_.engine.type);
   return endpoint;
+}
+
+// https/wss when http.tls is set. The caller validated the files (node/config_check.h); a
+// failure here (a file changed since) stops the start rather than falling back to plain text.
+void Node::start_tls() {
+  if (config_.http.tls.cert_file.empty()) return;
+  std::vector<std::string> problems;
+  auto context = transport::make_tls_context(config_.http.tls, problems);
+  if (!context) throw std::runtime_error(problems.front());
+  spdlog::info("TLS certificate {} (sha256 {})", config_.http.tls.cert_file,
+               transport::certificate_fingerprint(*context));
+  parts_->listener->set_tls(std::move(context));  // the threads do not run yet
 }
 
 // One timer per thread advances the thread's timer wheel, which hands over only the sessions

@@ -39,6 +39,7 @@ class Node {
 
  private:
   struct Parts;
+  void start_tls();
   void start_ticker(std::size_t index);
   void start_maintenance();
   void start_cluster();

@@ -1,5 +1,7 @@
 #include "transport/http_session.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
@@ -140,15 +142,60 @@ boost::asio::mutable_buffer discard_buffer() {
 
 }  // namespace
 
-HttpSession::HttpSession(boost::asio::ip::tcp::socket&& socket, const HttpLimits& limits,
-                         Endpoints endpoints, std::size_t thread_index)
+HttpSession::HttpSession(NetSocket&& socket, const HttpLimits& limits, Endpoints endpoints,
+                         std::size_t thread_index)
     : stream_(std::move(socket)),
+      deadline_(stream_.get_executor()),
       buffer_(limits.max_header_bytes + kReadChunk),
       reader_(limits.max_header_bytes, limits.max_body_bytes),
       limits_(limits),
       endpoints_(endpoints),
       thread_index_(thread_index),
-      remote_address_(address_of(stream_.socket())) {}
+      remote_address_(address_of(stream_.lowest_layer())) {}
+
+void HttpSession::start() {
+  if (!stream_.tls()) return read();
+  boost::system::error_code ec;
+  stream_.non_blocking(true, ec);  // TLS runs on readiness: OpenSSL reads and writes directly
+  expire_after(limits_.tls_handshake_timeout);
+  stream_.async_handshake(
+      [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_handshake(e); });
+}
+
+void HttpSession::on_handshake(beast::error_code ec) {
+  if (!ec) return read();
+  if (NetSocket::plain_http(ec)) return refuse_plain_http();
+  // Scanners and clients that give up are common: not worth more than a debug line.
+  spdlog::debug("TLS handshake with {} failed: {}", remote_address_, ec.message());
+  beast::error_code ignored;
+  stream_.close(ignored);
+}
+
+// A plain HTTP request on the TLS port: say so in plain HTTP (as nginx's 497 does), then close
+// the way every other answer closes, so the client reads the answer rather than a reset.
+void HttpSession::refuse_plain_http() {
+  static constexpr std::string_view kAnswer =
+      "HTTP/1.1 400 Bad Request\r\nServer: neo-events\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 57\r\nConnection: close\r\n\r\n"
+      "This port speaks TLS: use https:// or wss:// to reach it\n";
+  boost::asio::async_write(stream_.lowest_layer(), boost::asio::buffer(kAnswer),
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return;
+                             self->stream_.lowest_layer().shutdown(
+                                 boost::asio::ip::tcp::socket::shutdown_send, ec);
+                             self->expire_after(kLingerTimeout);
+                             self->drop_input(true);
+                           });
+}
+
+void HttpSession::expire_after(std::chrono::steady_clock::duration after) {
+  deadline_.expires_after(after);
+  deadline_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->upgraded_) return;  // re-armed, cancelled, or the socket moved on
+    self->stream_.close(ec);
+  });
+}
 
 // Handles what is buffered, request by request; reads more once it is used up.
 void HttpSession::read() {
@@ -177,7 +224,7 @@ void HttpSession::receive() {
   if (room == 0) return refuse({431, "request header fields too large"});
   if (!reader_.mid_request() || !request_timed_) {
     request_timed_ = reader_.mid_request();
-    stream_.expires_after(kReadTimeout);
+    expire_after(kReadTimeout);
   }
   reading_ = true;
   stream_.async_read_some(buffer_.prepare(std::min(room, kReadChunk)),
@@ -373,12 +420,12 @@ void HttpSession::start_stream() {
       return reply(text(400, "Bad Request: no connect request (cf_connect or body)"), false);
     request = std::move(*from_query);
   }
-  stream_.expires_never();
+  deadline_.cancel();
   upgraded_ = true;
   std::string origin(pending_.header("origin"));
   auto connection =
-      std::make_shared<StreamConnection>(stream_.release_socket(), limits_.ws, remote_address_,
-                                         kind, origin, endpoints_.emulation, stream_format_);
+      std::make_shared<StreamConnection>(std::move(stream_), limits_.ws, remote_address_, kind,
+                                         origin, endpoints_.emulation, stream_format_);
   UpgradeInfo info{pending_.target, origin, remote_address_, thread_index_, kind};
   info.format = stream_format_;
   connection->start(request, *endpoints_.sessions, info);
@@ -411,9 +458,9 @@ void HttpSession::upgrade(Request request) {
     return reply(text(400, "Bad Request: uni_websocket speaks JSON only"), false);
   }
   std::string early = beast::buffers_to_string(buffer_.data());  // frames sent right after
-  stream_.expires_never();
+  deadline_.cancel();
   upgraded_ = true;
-  auto ws = std::make_shared<WsConnection>(stream_.release_socket(), limits_.ws, remote_address_);
+  auto ws = std::make_shared<WsConnection>(std::move(stream_), limits_.ws, remote_address_);
   auto kind = path == kUniWebSocketPath ? TransportKind::uni_websocket : TransportKind::websocket;
   UpgradeInfo info{target, origin, remote_address_, thread_index_, kind};
   info.format = negotiated.format;
@@ -534,17 +581,19 @@ void HttpSession::shut_down_when_done() {
   if (!input_done_ || reading_ || writing_ || !slots_.empty() || upgraded_) return;
   reading_ = true;  // from now on only drop_input() reads
   beast::error_code ec;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) return;
-  stream_.expires_after(kLingerTimeout);
+  expire_after(kLingerTimeout);
   drop_input();
 }
 
-void HttpSession::drop_input() {
-  stream_.async_read_some(discard_buffer(),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            if (!ec) self->drop_input();
-                          });
+// `below_tls`: the bytes are not TLS records (plain HTTP sent to the TLS port).
+void HttpSession::drop_input(bool below_tls) {
+  auto again = [self = shared_from_this(), below_tls](beast::error_code ec, std::size_t) {
+    if (!ec) self->drop_input(below_tls);
+  };
+  if (below_tls) return stream_.lowest_layer().async_read_some(discard_buffer(), std::move(again));
+  stream_.async_read_some(discard_buffer(), std::move(again));
 }
 
 }  // namespace neo::transport

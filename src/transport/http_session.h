@@ -1,13 +1,14 @@
-// HttpSession: one plain HTTP/1.1 connection. Requests go to the HttpHandler (server API,
-// health, metrics); a WebSocket upgrade on the client endpoint becomes a WsConnection on the
-// same thread. Keep-alive with pipelining: while earlier requests wait for their answers (a
-// Redis round trip, say), the next ones are read and dispatched too, and the responses are
-// written in request order (RFC 9112 §9.3.2). Read-ahead is bounded by count and by the bytes
-// of bodies in flight.
+// HttpSession: one HTTP/1.1 connection, over TCP or TLS (the TLS handshake comes first, bounded
+// by http.tls.handshake_timeout; plain HTTP sent to the TLS port is answered 400 and closed).
+// Requests go to the HttpHandler (server API, health, metrics); a WebSocket upgrade on the client
+// endpoint becomes a WsConnection on the same thread. Keep-alive with pipelining: while earlier
+// requests wait for their answers (a Redis round trip, say), the next ones are read and dispatched
+// too, and the responses are written in request order (RFC 9112 §9.3.2). Read-ahead is bounded by
+// count and by the bytes of bodies in flight.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
@@ -32,6 +33,7 @@ struct HttpLimits {
   http::BodyBudget* bodies = nullptr;  // the node's; none: bodies are bounded per request only
   std::vector<std::string> allowed_origins;
   WsLimits ws;
+  std::chrono::milliseconds tls_handshake_timeout{10000};
 };
 
 struct Endpoints {
@@ -42,9 +44,9 @@ struct Endpoints {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, const HttpLimits& limits, Endpoints endpoints,
+  HttpSession(NetSocket&& socket, const HttpLimits& limits, Endpoints endpoints,
               std::size_t thread_index);
-  void start() { read(); }
+  void start();
 
   // Requests dispatched and not yet answered on the wire, per connection.
   static constexpr std::size_t kMaxInFlight = 32;
@@ -66,6 +68,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool keep_alive = true;
   };
 
+  void on_handshake(boost::system::error_code ec);
+  void refuse_plain_http();
+  // The deadline of what the connection is waiting for (the handshake, a request, the linger):
+  // when it passes, the socket is closed and whatever is pending fails.
+  void expire_after(std::chrono::steady_clock::duration after);
   void read();
   bool may_read_ahead() const;
   void receive();
@@ -103,9 +110,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   static constexpr std::size_t kMaxAnswersPerWrite = 32;
   void end_input();
   void shut_down_when_done();
-  void drop_input();
+  void drop_input(bool below_tls = false);
 
-  boost::beast::tcp_stream stream_;
+  NetSocket stream_;
+  boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   http::RequestReader reader_;
   HttpRequest pending_;  // the head of the request whose body is being read

@@ -78,7 +78,8 @@ void Listener::accept() {
 void Listener::start_session(tcp::socket socket, std::size_t thread) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  auto session = std::make_shared<HttpSession>(std::move(socket), limits_, endpoints_, thread);
+  NetSocket stream = tls_ ? NetSocket(std::move(socket), *tls_) : NetSocket(std::move(socket));
+  auto session = std::make_shared<HttpSession>(std::move(stream), limits_, endpoints_, thread);
   asio::post(*contexts_[thread], [session] { session->start(); });
 }
 

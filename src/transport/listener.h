@@ -13,6 +13,7 @@
 
 #include "transport/accept_pacer.h"
 #include "transport/http_session.h"
+#include "transport/tls_context.h"
 
 namespace neo::transport {
 
@@ -24,6 +25,10 @@ class Listener {
   // Throws boost::system::system_error when the address cannot be bound.
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
   void stop();
+  // https/wss from now on, with `context` for every new connection (nullptr: plain). Call on
+  // contexts[0]; connections made earlier keep the context they were made with.
+  void set_tls(std::shared_ptr<TlsContext> context) { tls_ = std::move(context); }
+
   // http.listen ("host:port", "[v6]:port") as an address to bind: a host that is not an IP
   // address is resolved (its first address). nullopt with `error` set when it cannot be.
   static std::optional<boost::asio::ip::tcp::endpoint> resolve(const std::string& listen,
@@ -40,6 +45,7 @@ class Listener {
   Endpoints endpoints_;
   boost::asio::ip::tcp::acceptor acceptor_;
   AcceptPacer pacer_;
+  std::shared_ptr<TlsContext> tls_;
   std::size_t next_ = 0;
 };
 

@@ -77,7 +77,7 @@ unsigned http_status_for_disconnect(std::uint16_t code) {
   }
 }
 
-StreamConnection::StreamConnection(asio::ip::tcp::socket&& socket, const WsLimits& limits,
+StreamConnection::StreamConnection(NetSocket&& socket, const WsLimits& limits,
                                    std::string remote_address, TransportKind kind,
                                    std::string origin, EmulationRegistry* registry,
                                    WireFormat format)

@@ -41,9 +41,9 @@ class StreamConnection final : public Connection,
                                public std::enable_shared_from_this<StreamConnection> {
  public:
   // `registry`: required for the emulated kinds, unused otherwise.
-  StreamConnection(boost::asio::ip::tcp::socket&& socket, const WsLimits& limits,
-                   std::string remote_address, TransportKind kind, std::string origin,
-                   EmulationRegistry* registry, WireFormat format = WireFormat::json);
+  StreamConnection(NetSocket&& socket, const WsLimits& limits, std::string remote_address,
+                   TransportKind kind, std::string origin, EmulationRegistry* registry,
+                   WireFormat format = WireFormat::json);
   ~StreamConnection() override;
 
   // Creates the session and hands it the connect request.
@@ -75,7 +75,7 @@ class StreamConnection final : public Connection,
   void arm_deadline();
   void finish();
 
-  boost::asio::ip::tcp::socket socket_;
+  NetSocket socket_;  // TCP, or TLS over it
   FlushScheduler& flushes_;
   std::unique_ptr<SessionHandler> session_;
   OutboundQueue queue_;

@@ -1,10 +1,10 @@
-// The server's WebSocket connection: BasicWsConnection compiled once, for the TCP socket.
+// The server's WebSocket connection: BasicWsConnection compiled once, for NetSocket.
 #include "transport/ws_connection.h"
 
 #include "transport/ws_connection_impl.h"
 
 namespace neo::transport {
 
-template class BasicWsConnection<boost::asio::ip::tcp::socket>;
+template class BasicWsConnection<NetSocket>;
 
 }  // namespace neo::transport

@@ -12,8 +12,8 @@
 // The socket and the deadline timer are template parameters so that tests can run the very
 // same code over an in-memory stream with injected failures and a virtual clock
 // (tests/unit/support/memory_stream.h). The member definitions are in ws_connection_impl.h,
-// compiled once, in ws_connection.cpp, for the TCP socket: production code is what it was, no
-// virtual call and no indirection. A Socket needs what tcp::socket offers here: async_wait,
+// compiled once, in ws_connection.cpp, for NetSocket (TCP, or TLS over it): no virtual call and
+// no indirection. A Socket needs what tcp::socket offers here: async_wait,
 // non-blocking read_some and gathered write_some, shutdown, close, non_blocking, set_option,
 // get_executor.
 #pragma once
@@ -26,6 +26,7 @@
 
 #include "transport/connection.h"
 #include "transport/flush_scheduler.h"
+#include "transport/net_socket.h"
 #include "transport/outbound_queue.h"
 #include "transport/push_framing.h"
 #include "transport/websocket/frame.h"
@@ -170,8 +171,8 @@ class BasicWsConnection final
   bool finished_ = false;
 };
 
-// The server's connection: compiled once, in ws_connection.cpp.
-extern template class BasicWsConnection<boost::asio::ip::tcp::socket>;
-using WsConnection = BasicWsConnection<boost::asio::ip::tcp::socket>;
+// The server's connection, over TCP or TLS (NetSocket): compiled once, in ws_connection.cpp.
+extern template class BasicWsConnection<NetSocket>;
+using WsConnection = BasicWsConnection<NetSocket>;
 
 }  // namespace neo::transport

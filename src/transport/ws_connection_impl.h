@@ -2,6 +2,7 @@
 // which compiles them for the TCP socket, and by tests that run them over an in-memory stream.
 #pragma once
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/container/static_vector.hpp>
 #include <cerrno>
@@ -134,15 +135,23 @@ template <class Socket, class Timer>
 void BasicWsConnection<Socket, Timer>::on_readable(error_code ec) {
   if (ec || finished_) return finish();
   char* buffer = ws_detail::thread_read_buffer();
+  bool drained = false;
   for (std::size_t i = 0; i < ws_detail::kMaxReadsPerTurn && input_ != Input::stopped; ++i) {
     std::size_t n = socket_.read_some(asio::buffer(buffer, ws_detail::kReadChunk), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+    drained = ec == asio::error::would_block || ec == asio::error::try_again;
+    if (drained) break;
     if (ec) return finish();  // reset, or closed (after our close frame, or without one)
     if (input_ != Input::blind) take_bytes(buffer, n);
     if (finished_) return;
-    if (n < ws_detail::kReadChunk) break;
+    drained = n < ws_detail::kReadChunk;
+    if (drained) break;
   }
-  if (input_ != Input::stopped) wait_readable();
+  if (input_ == Input::stopped) return;
+  if (drained) return wait_readable();
+  // Bytes are still waiting: Asio's epoll reactor is edge-triggered, so a wait now would not
+  // complete until more arrived. Continue after the thread's other handlers instead.
+  asio::post(socket_.get_executor(),
+             [self = this->shared_from_this()] { self->on_readable(error_code()); });
 }
 
 template <class Socket, class Timer>

@@ -152,11 +152,13 @@ export async function startServer(overrides = {}, { onSpawn } = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   });
-  const url = `http://127.0.0.1:${port}`;
+  // With http.tls the one listener speaks https and wss only (tests/integration/tls.test.mjs).
+  const tls = Boolean(config.http?.tls?.cert_file);
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   Object.assign(server, {
     port,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/connection/websocket`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/connection/websocket`,
     apiUrl: `${url}/api`,
     secret,
     apiKey,

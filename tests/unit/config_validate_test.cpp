@@ -58,6 +58,8 @@ INSTANTIATE_TEST_SUITE_P(
                           "http.listen: " + kListenProblem + "\"a:80x\""},
                       Row{"tls_half", "http: { tls: { cert_file: c.pem } }",
                           "http.tls: cert_file and key_file must be set together"},
+                      Row{"tls_handshake_timeout", "http: { tls: { handshake_timeout: 0s } }",
+                          "http.tls.handshake_timeout: must be greater than 0"},
                       Row{"empty_origin", "http: { allowed_origins: [\"\"] }",
                           "http.allowed_origins[0]: must not be empty"}),
     [](const auto& info) { return std::string(info.param.name); });
