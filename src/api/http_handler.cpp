@@ -82,8 +82,8 @@ ApiHttpHandler::ApiHttpHandler(session::Services& services, MetricsText metrics)
 std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) const {
   auto key = presented_key(request);
   if (!key) return std::nullopt;
-  if (same_key(*key, services_.config.api.key)) return Caller{true, {}, request.remote_address};
-  for (const auto& tenant_key : services_.config.api.tenant_keys)
+  if (same_key(*key, services_.config().api.key)) return Caller{true, {}, request.remote_address};
+  for (const auto& tenant_key : services_.config().api.tenant_keys)
     if (same_key(*key, tenant_key.key))
       return Caller{false, tenant_key.tenant, request.remote_address};
   return std::nullopt;
@@ -93,7 +93,7 @@ std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) c
 // body is read. Only an authenticated API call may carry a body.
 transport::Admission ApiHttpHandler::admit(const HttpRequest& head) const {
   std::string_view path = head.path();
-  if (path == "/health" || (path == "/metrics" && services_.config.metrics.enabled)) return {};
+  if (path == "/health" || (path == "/metrics" && services_.config().metrics.enabled)) return {};
   if (!is_api_path(path)) return {not_found()};
   if (head.method != "POST") return {method_not_allowed()};
   if (!authenticate(head)) return {unauthorized()};
@@ -109,7 +109,7 @@ void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
       return respond({200, "application/json", "{}", {}});
     return respond({503, "application/json", R"({"error":"engine unavailable"})", {}});
   }
-  if (path == "/metrics" && services_.config.metrics.enabled) {
+  if (path == "/metrics" && services_.config().metrics.enabled) {
     return respond({200, "text/plain; version=0.0.4", metrics_(), {}});
   }
   auto caller = authenticate(request);

@@ -124,7 +124,7 @@ Result<Action> ServerApi::everywhere(const Caller& caller, std::string_view meth
 
 // Publication data must be present and at most client.max_message_bytes (as client frames).
 bool ServerApi::data_acceptable(const std::string& data) const {
-  return !data.empty() && data.size() <= services_.config.client.max_message_bytes;
+  return !data.empty() && data.size() <= services_.config().client.max_message_bytes;
 }
 
 // Per-tenant and per-channel publication rates: 0, or 111 (written to the audit log).
@@ -148,10 +148,10 @@ std::optional<Error> ServerApi::check_event(const Caller& caller,
 Result<const config::NamespaceOptions*> ServerApi::channel_namespace(
     const Caller& caller, std::string_view channel) const {
   if (channel.empty()) return api_error(code::bad_request);
-  std::uint32_t error = session::error_code_for(services_.policy.check_channel(channel));
+  std::uint32_t error = session::error_code_for(services_.policy().check_channel(channel));
   if (error) return api_error(error);
   if (!caller.may_use(channel)) return api_error(code::permission_denied);
-  const auto* ns = session::namespace_for(services_.config, channel);
+  const auto* ns = session::namespace_for(services_.config(), channel);
   if (!ns) return api_error(code::unknown_channel);
   return ns;
 }
@@ -217,7 +217,7 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
 void ServerApi::publish_to(std::string_view channel, Publication pub,
                            const engine::HistoryOptions& history, std::string_view idempotency_key,
                            Done done) {
-  engine::Idempotency idempotency{idempotency_key, services_.config.api.idempotency_ttl};
+  engine::Idempotency idempotency{idempotency_key, services_.config().api.idempotency_ttl};
   services_.engine.publish(channel, std::move(pub), history, idempotency,
                            [done = std::move(done)](Result<StreamPosition> r) {
                              if (!r.ok()) return done(api_error(code::internal));

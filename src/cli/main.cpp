@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstring>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +25,7 @@
 #include "core/json_writer.h"
 #include "node/config_check.h"
 #include "node/node.h"
+#include "node/reload.h"
 
 namespace {
 
@@ -109,6 +113,7 @@ int serve(const std::string& path) {
   neo::cli::setup_logging(config->log);
   try {
     neo::node::Node node(*config);
+    if (!development) node.set_config_file(source, neo::config::process_environment());
     auto endpoint = node.start();
     if (development) print_development_banner(*config, endpoint.port());
     node.run_until_signal();
@@ -133,6 +138,33 @@ int checkconfig(const std::string& path) {
   auto loaded = neo::node::load_checked(path, neo::config::process_environment());
   if (!loaded.problems.empty()) return report_problems(path, loaded.problems);
   std::cout << path << ": ok\n";
+  return 0;
+}
+
+// Checks the file as the server will (refusing to signal when it would refuse it), then sends
+// SIGHUP to the pid in its node.pid_file. The server logs the outcome.
+int reload(const std::string& path) {
+  auto loaded = neo::node::load_checked(path, neo::config::process_environment());
+  if (!loaded.problems.empty()) return report_problems(path, loaded.problems);
+  const std::string& pid_file = loaded.config.node.pid_file;
+  if (pid_file.empty()) {
+    std::cerr << "node.pid_file is not set in " << path
+              << ": reload finds the server through it (or send the server SIGHUP yourself)\n";
+    return 1;
+  }
+  std::string error;
+  auto pid = neo::node::read_pid(pid_file, error);
+  if (!pid) {
+    std::cerr << "node.pid_file: " << error << " (is the server running?)\n";
+    return 1;
+  }
+  if (::kill(static_cast<pid_t>(*pid), SIGHUP) != 0) {
+    std::cerr << "cannot signal pid " << *pid << " from " << pid_file << ": "
+              << std::strerror(errno) << "\n";
+    return 1;
+  }
+  std::cout << "sent SIGHUP to pid " << *pid
+            << ": the server logs \"config reloaded\" or every problem it refused\n";
   return 0;
 }
 
@@ -251,6 +283,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("-c,--config", config_path, "config file (YAML or JSON)");
   auto* check_cmd = app.add_subcommand("checkconfig", "validate a config file");
   check_cmd->add_option("-c,--config", config_path, "config file")->required();
+  auto* reload_cmd =
+      app.add_subcommand("reload", "check a config file, then make the running server reload it");
+  reload_cmd->add_option("-c,--config", config_path, "config file (its node.pid_file)")->required();
   auto* gen_cmd = app.add_subcommand("genconfig", "write a commented config with fresh secrets");
   gen_cmd->add_option("file", out_path, "where to write it ('-' for stdout)");
   auto* token_cmd = app.add_subcommand("gentoken", "print a connection JWT");
@@ -280,6 +315,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*serve_cmd) return serve(config_path);
   if (*check_cmd) return checkconfig(config_path);
+  if (*reload_cmd) return reload(config_path);
   if (*gen_cmd) return genconfig(out_path);
   if (*token_cmd) return gentoken(config_path, user, tenant, roles, ttl);
   if (*publish_cmd) return publish_command(config_path, event, data);

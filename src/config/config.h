@@ -204,6 +204,9 @@ struct LogOptions {
 struct NodeOptions {
   std::string name;           // empty = hostname_port
   std::uint32_t threads = 0;  // I/O threads; 0 = one per core
+  // Written with the server's pid at start (removed at exit), so `neo-events reload` can find
+  // the process to signal; empty = none.
+  std::string pid_file;
 
   bool operator==(const NodeOptions&) const = default;
 };

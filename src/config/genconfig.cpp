@@ -132,6 +132,7 @@ log: { level: info, format: json }   # level: trace debug info warn error critic
 node:
   name: ""                       # empty = hostname_port
   threads: 0                     # I/O threads; 0 = one per core
+  pid_file: ""                   # the pid, for `neo-events reload`; "" = none
 )";
 
 // A YAML double-quoted scalar that loads back byte for byte (for ASCII and UTF-8 text).

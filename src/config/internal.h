@@ -148,6 +148,7 @@ template <class V>
 void visit_fields(NodeOptions& o, V&& v) {
   v("name", o.name);
   v("threads", o.threads);
+  v("pid_file", o.pid_file);
 }
 template <class V>
 void visit_fields(Config& o, V&& v) {

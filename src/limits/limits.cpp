@@ -12,15 +12,22 @@ namespace {
 constexpr auto kIdle = std::chrono::seconds(60);
 }  // namespace
 
-Limits::Limits(const config::Config& config) : config_(config) {
+Limits::Limits(const config::Config& config) : rules_(rules_of(config)) {}
+
+void Limits::reconfigure(const config::Config& config) { rules_.store(rules_of(config)); }
+
+std::shared_ptr<const Limits::Rules> Limits::rules_of(const config::Config& config) {
+  auto rules = std::make_shared<Rules>();
+  rules->defaults = Quota{config.tenants.max_connections, config.tenants.max_publish_per_second};
   for (const auto& o : config.tenants.overrides)
-    overrides_[o.tenant] = Quota{o.max_connections, o.max_publish_per_second};
+    rules->overrides[o.tenant] = Quota{o.max_connections, o.max_publish_per_second};
+  rules->rate_limits = config.rate_limits;
+  return rules;
 }
 
-Limits::Quota Limits::quota_for(std::string_view tenant) const {
-  auto it = overrides_.find(tenant);
-  if (it != overrides_.end()) return it->second;
-  return Quota{config_.tenants.max_connections, config_.tenants.max_publish_per_second};
+Limits::Quota Limits::quota_for(const Rules& rules, std::string_view tenant) {
+  auto it = rules.overrides.find(tenant);
+  return it != rules.overrides.end() ? it->second : rules.defaults;
 }
 
 Limits::Shard& Limits::shard(std::string_view key) const {
@@ -29,7 +36,7 @@ Limits::Shard& Limits::shard(std::string_view key) const {
 
 bool Limits::acquire_connection(std::string_view tenant) {
   if (tenant.empty()) return true;
-  std::uint32_t max = quota_for(tenant).max_connections;
+  std::uint32_t max = quota_for(*rules_.load(), tenant).max_connections;
   auto& s = shard(tenant);
   std::lock_guard lock(s.mutex);
   std::uint32_t& count = s.connections[std::string(tenant)];
@@ -137,13 +144,14 @@ std::string_view key_of(const Need& need, std::string& buffer) {
 // Nothing here allocates once the buckets exist.
 Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
   boost::container::small_vector<Need, 4> needs;
+  std::shared_ptr<const Rules> rules = rules_.load();
   std::string_view tenant = auth::tenant_of(channel);
   if (!tenant.empty()) {
-    if (std::uint32_t rate = quota_for(tenant).max_publish_per_second)
+    if (std::uint32_t rate = quota_for(*rules, tenant).max_publish_per_second)
       needs.push_back({kTenantRule, tenant, double(rate)});
   }
-  for (std::size_t i = 0; i < config_.rate_limits.size(); ++i) {
-    const auto& limit = config_.rate_limits[i];
+  for (std::size_t i = 0; i < rules->rate_limits.size(); ++i) {
+    const auto& limit = rules->rate_limits[i];
     if (auth::match_pattern(limit.channel, channel))
       needs.push_back({i, channel, limit.per_second});
   }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <array>
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,6 +23,11 @@ enum class Verdict { allow, tenant_rate, channel_rate };
 class Limits {
  public:
   explicit Limits(const config::Config& config);
+
+  // A reload: the quotas and rate_limits of `config` apply from the next call on. Counts and
+  // buckets stay (a tenant over its new connection limit keeps its connections; a rate is
+  // applied to its bucket as tokens are next taken).
+  void reconfigure(const config::Config& config);
 
   // Counts a connection of `tenant` (empty tenant: not counted). False when the tenant is at
   // its limit (this node's connections plus those other nodes announced); then nothing was
@@ -63,14 +70,22 @@ class Limits {
   };
   static constexpr std::size_t kShards = 32;
 
-  Quota quota_for(std::string_view tenant) const;
+  // What the config says, swapped whole by a reload.
+  struct Rules {
+    Quota defaults;
+    std::unordered_map<std::string, Quota, KeyHash, std::equal_to<>> overrides;
+    std::vector<config::RateLimit> rate_limits;
+  };
+  static std::shared_ptr<const Rules> rules_of(const config::Config& config);
+  static Quota quota_for(const Rules& rules, std::string_view tenant);
   Shard& shard(std::string_view key) const;
   static TokenBucket& bucket(Shard& s, std::string_view key, double rate, SteadyTime now);
   bool available(std::string_view key, double rate, SteadyTime now);
   void take(std::string_view key, double rate, SteadyTime now);
 
-  const config::Config& config_;
-  std::unordered_map<std::string, Quota, KeyHash, std::equal_to<>> overrides_;
+  // Read by every connect and publication on any thread; a reload stores a new one. Atomic
+  // rather than pinned per thread: these calls take a shard mutex anyway.
+  std::atomic<std::shared_ptr<const Rules>> rules_;
   mutable std::array<Shard, kShards> shards_;
 };
 

@@ -45,27 +45,33 @@ void check_token_keys(const config::Config& config, std::vector<std::string>& pr
   }
 }
 
-// What AuditLog will do (fopen in append mode), without creating or touching the file.
-void check_audit_file(const config::Config& config, std::vector<std::string>& problems) {
-  const auto& audit = config.audit;
-  if (!audit.enabled || audit.file.empty()) return;
-  const std::string& path = audit.file;
+// A file the server appends to or writes (fopen "a"/"w"): writable if it exists, else its
+// directory exists and is writable. Nothing is created or touched.
+void check_writable(const std::string& key, const std::string& path,
+                    std::vector<std::string>& problems) {
   struct stat info {};
   if (::stat(path.c_str(), &info) == 0) {
-    if (S_ISDIR(info.st_mode)) return problems.push_back("audit.file: " + path + " is a directory");
+    if (S_ISDIR(info.st_mode)) return problems.push_back(key + ": " + path + " is a directory");
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-      return problems.push_back("audit.file: cannot write " + path + ": " + std::strerror(errno));
+      return problems.push_back(key + ": cannot write " + path + ": " + std::strerror(errno));
     ::close(fd);
     return;
   }
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (parent.empty()) parent = ".";
   if (::stat(parent.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-    return problems.push_back("audit.file: cannot create " + path + ": directory " +
-                              parent.string() + " does not exist");
+    return problems.push_back(key + ": cannot create " + path + ": directory " + parent.string() +
+                              " does not exist");
   if (::access(parent.c_str(), W_OK | X_OK) != 0)
-    problems.push_back("audit.file: cannot create " + path + ": " + std::strerror(errno));
+    problems.push_back(key + ": cannot create " + path + ": " + std::strerror(errno));
+}
+
+void check_files(const config::Config& config, std::vector<std::string>& problems) {
+  if (config.audit.enabled && !config.audit.file.empty())
+    check_writable("audit.file", config.audit.file, problems);
+  if (!config.node.pid_file.empty())
+    check_writable("node.pid_file", config.node.pid_file, problems);
 }
 
 // The rules only check the scheme; the engine's own parser decides the rest.
@@ -108,7 +114,7 @@ std::vector<std::string> check_environment(const config::Config& config) {
   std::vector<std::string> problems;
   using Check = void (*)(const config::Config&, std::vector<std::string>&);
   for (Check check :
-       {check_listen, check_tls, check_token_keys, check_audit_file, check_redis, check_catalogue})
+       {check_listen, check_tls, check_token_keys, check_files, check_redis, check_catalogue})
     check(config, problems);
   return problems;
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cstdio>
 #include <future>
 #include <iterator>
 
@@ -17,6 +18,8 @@
 #include "core/ids.h"
 #include "engine/memory/memory_engine.h"
 #include "engine/redis/redis_engine.h"
+#include "node/config_check.h"
+#include "node/reload.h"
 #include "protocol/codes.h"
 #include "session/client_session.h"
 #include "session/dispatcher.h"
@@ -31,6 +34,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
+// Set on the node's I/O threads: they pick up reloaded settings between handlers (LiveSettings).
+thread_local bool t_io_thread = false;
 constexpr auto kShutdownGrace = std::chrono::seconds(8);
 
 std::size_t thread_count(const config::Config& config) {
@@ -65,25 +70,38 @@ std::unique_ptr<engine::Engine> make_engine(const config::Config& config,
 // cluster (when there is one).
 class EngineEvents final : public engine::EventHandler {
  public:
-  EngineEvents(session::Dispatcher& dispatcher, cluster::Cluster* cluster)
-      : dispatcher_(dispatcher), cluster_(cluster) {}
+  EngineEvents(session::Dispatcher& dispatcher, cluster::Cluster* cluster,
+               const session::LiveSettings& live)
+      : dispatcher_(dispatcher), cluster_(cluster), live_(live) {}
   void on_publication(std::string_view channel, const Publication& pub,
                       const StreamPosition& position) override {
+    pin();
     dispatcher_.on_publication(channel, pub, position);
   }
   void on_join(std::string_view channel, const ClientInfo& info) override {
+    pin();
     dispatcher_.on_join(channel, info);
   }
   void on_leave(std::string_view channel, const ClientInfo& info) override {
+    pin();
     dispatcher_.on_leave(channel, info);
   }
   void on_control(std::string_view message) override {
+    pin();
     if (cluster_) cluster_->receive(message);
   }
 
  private:
+  // The Redis engine calls from its own thread, at the start of its work: a safe point to pick
+  // up reloaded settings. The memory engine calls from inside an I/O thread's handler, which
+  // must keep the settings it started with (its thread pins between handlers).
+  void pin() const {
+    if (!t_io_thread) live_.pin();
+  }
+
   session::Dispatcher& dispatcher_;
   cluster::Cluster* cluster_;
+  const session::LiveSettings& live_;
 };
 
 // Failed accepts by reason, and the episodes in which accepting paused for want of
@@ -113,9 +131,10 @@ struct Node::Parts {
   explicit Parts(const config::Config& config)
       : node_id(random_uuid()),
         engine(make_engine(config, node_id)),
-        policy(config),
-        verifier(config.client.token),
-        services{config, *engine, policy, verifier, interest, {}, node_id, "", NEO_EVENTS_VERSION},
+        settings(std::make_shared<const session::Settings>(config)),
+        live(settings),
+        services{settings->config, *engine, settings->policy,  settings->verifier, interest, {},
+                 node_id,          "",      NEO_EVENTS_VERSION},
         dispatcher(services),
         sessions(services),
         quotas(config),
@@ -124,6 +143,7 @@ struct Node::Parts {
     services.limits = &quotas;
     services.audit = &audit;
     services.catalogue = catalogue.get();
+    services.live = &live;
   }
 
   // Declared before the io_contexts, so destroyed after them: HTTP connections still waiting on
@@ -139,8 +159,8 @@ struct Node::Parts {
   std::string node_id;
   transport::EmulationRegistry emulation{node_id};  // http_stream / sse sessions of this node
   std::unique_ptr<engine::Engine> engine;
-  auth::Policy policy;
-  auth::TokenVerifier verifier;
+  std::shared_ptr<const session::Settings> settings;  // those at start; `live` has the latest
+  session::LiveSettings live;
   hub::InterestMap interest;
   session::Services services;
   session::Dispatcher dispatcher;
@@ -188,7 +208,7 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
       raw, p.limits,
       transport::Endpoints{p.front ? p.front.get() : p.http.get(), &p.sessions, &p.emulation});
   if (config_.engine.type == "redis") start_cluster();
-  p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get());
+  p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get(), p.live);
   p.engine->start(*p.events);
 }
 
@@ -216,8 +236,13 @@ asio::ip::tcp::endpoint Node::start() {
                              : config_.node.name;
   for (std::size_t i = 0; i < p.contexts.size(); ++i) start_ticker(i);
   start_maintenance();
+  write_pid_file();
   for (auto& context : p.contexts) {
-    threads_.emplace_back([ctx = context.get()] { ctx->run(); });
+    asio::post(*context, [live = &p.live] { live->pin(); });
+    threads_.emplace_back([ctx = context.get()] {
+      t_io_thread = true;
+      ctx->run();
+    });
   }
   spdlog::info("listening on {}:{} ({}) with {} I/O threads, engine {}",
                endpoint.address().to_string(), endpoint.port(),
@@ -278,12 +303,20 @@ void Node::start_maintenance() {
   p.maintenance->async_wait([loop](auto e) { (*loop)(e); });
 }
 
+// SIGHUP reloads the config file (node/reload.cpp) and waits on; SIGINT/SIGTERM shut down.
 void Node::run_until_signal() {
   asio::io_context signals_context;
-  asio::signal_set signals(signals_context, SIGINT, SIGTERM);
-  signals.async_wait([](boost::system::error_code, int signal) {
+  asio::signal_set signals(signals_context, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec,
+                                                                      int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      return signals.async_wait(on_signal);
+    }
     spdlog::info("signal {} received, shutting down", signal);
-  });
+  };
+  signals.async_wait(on_signal);
   signals_context.run();
   shutdown();
 }
@@ -320,6 +353,7 @@ void Node::shutdown() {
   threads_.clear();
   if (p.cluster) say_goodbye(*p.cluster);
   p.engine->stop();
+  remove_pid_file();
   spdlog::info("stopped");
 }
 
@@ -381,6 +415,87 @@ std::string Node::metrics_text() const {
   out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";
   append_accept_metrics(out, p.listener->accept_stats());
   return out;
+}
+
+}  // namespace neo::node
+
+// --- reload (SIGHUP) ---------------------------------------------------------------------------
+
+namespace neo::node {
+
+void Node::set_config_file(std::string path, config::Environment env) {
+  config_file_ = std::move(path);
+  environment_ = std::move(env);
+}
+
+void Node::reload() {
+  if (config_file_.empty()) {
+    spdlog::warn("config reload: no config file (development setup); nothing changed");
+    return;
+  }
+  config::Loaded loaded = load_checked(config_file_, environment_);
+  if (!loaded.problems.empty()) {
+    spdlog::error("config reload refused: {} has {} problem(s); the running config stays",
+                  config_file_, loaded.problems.size());
+    for (const auto& problem : loaded.problems) spdlog::error("config reload refused: {}", problem);
+    return;
+  }
+  config::Config next = std::move(loaded.config);
+  for (const auto& key : keep_restart_only(config_, next))
+    spdlog::warn("config reload: {} changed; it needs a restart, the running value stays", key);
+  if (!reload_tls(next)) return;
+  install(std::move(next));
+  spdlog::info("config reloaded from {}", config_file_);
+}
+
+// New connections get the new certificate; existing ones keep the context their SSL object
+// holds a reference to. The files were checked just before; one that changed since is a refusal.
+bool Node::reload_tls(const config::Config& next) {
+  if (next.http.tls.cert_file.empty()) return true;
+  std::vector<std::string> problems;
+  auto context = transport::make_tls_context(next.http.tls, problems);
+  if (!context) {
+    for (const auto& problem : problems) spdlog::error("config reload refused: {}", problem);
+    return false;
+  }
+  spdlog::info("TLS certificate {} (sha256 {}) for new connections", next.http.tls.cert_file,
+               transport::certificate_fingerprint(*context));
+  auto* listener = parts_->listener.get();
+  asio::post(*parts_->contexts[0], [listener, context = std::move(context)]() mutable {
+    listener->set_tls(std::move(context));
+  });
+  return true;
+}
+
+// The new settings, then on every I/O thread (between two handlers): pick them up, and end the
+// subscriptions they no longer allow.
+void Node::install(config::Config next) {
+  auto& p = *parts_;
+  p.quotas.reconfigure(next);
+  p.live.replace(std::make_shared<const session::Settings>(next));
+  config_ = std::move(next);
+  for (auto& shard : p.shards) {
+    asio::post(shard->io, [s = shard.get(), live = &p.live] {
+      live->pin();
+      std::vector<session::ClientSession*> sessions(s->sessions.begin(), s->sessions.end());
+      for (auto* session : sessions) session->revoke_forbidden_subscriptions();
+    });
+  }
+}
+
+void Node::write_pid_file() {
+  const std::string& path = config_.node.pid_file;
+  if (path.empty()) return;
+  if (auto error = write_pid(path))
+    throw std::runtime_error("node.pid_file: cannot write " + path + ": " + *error);
+}
+
+// Only our own pid: a second server given the same file by mistake must not lose its entry.
+void Node::remove_pid_file() {
+  const std::string& path = config_.node.pid_file;
+  std::string error;
+  if (!path.empty() && read_pid(path, error) == static_cast<long>(::getpid()))
+    std::remove(path.c_str());
 }
 
 }  // namespace neo::node

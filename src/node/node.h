@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "config/loader.h"
 
 namespace neo::transport {
 class HttpHandler;
@@ -33,20 +34,35 @@ class Node {
 
   // Binds the listener and starts the I/O threads. Throws on bind failure.
   boost::asio::ip::tcp::endpoint start();
-  // Blocks until SIGINT/SIGTERM, then shuts down gracefully.
+  // Blocks until SIGINT/SIGTERM, then shuts down gracefully; SIGHUP reloads (see reload()).
   void run_until_signal();
+  // The file reload() reads again, with the NEO_EVENTS_* environment it was started with.
+  void set_config_file(std::string path, config::Environment env);
+  // Reads the config file again and, when every check passes (node/config_check.h), applies
+  // what can change live: token keys, namespaces, roles, rate limits, tenant quotas, API keys,
+  // client options, the TLS certificate; what cannot is logged as needing a restart. A refused
+  // file leaves everything as it was and logs every problem. Connections stay up; subscriptions
+  // the new roles forbid end with an unsubscribe push 2000. Call from the thread that runs
+  // run_until_signal (or any one thread, never two at once).
+  void reload();
   void shutdown();
 
  private:
   struct Parts;
   void start_tls();
+  bool reload_tls(const config::Config& next);
+  void install(config::Config next);
+  void write_pid_file();
+  void remove_pid_file();
   void start_ticker(std::size_t index);
   void start_maintenance();
   void start_cluster();
   std::string metrics_text() const;
   void append_transport_counts(std::string& out) const;
 
-  config::Config config_;
+  config::Config config_;  // the running config (the main thread's copy; reload replaces it)
+  std::string config_file_;
+  config::Environment environment_;
   std::unique_ptr<Parts> parts_;
   std::vector<std::thread> threads_;
   bool stopped_ = false;

@@ -27,8 +27,8 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
       uni_(transport::unidirectional(transport)),
       emulation_session_(emulation_session),
       created_at_(SteadyClock::now()),
-      commands_(services.config.client.command_rate_per_second,
-                services.config.client.command_burst, SteadyClock::now()) {
+      commands_(services.config().client.command_rate_per_second,
+                services.config().client.command_burst, SteadyClock::now()) {
   std::string id = random_uuid();
   std::copy_n(id.data(), std::min(id.size(), client_id_.size()), client_id_.begin());
   shard_.sessions.insert(this);
@@ -117,7 +117,7 @@ void ClientSession::handle(Command& cmd) {
 // One client must not starve its thread: commands beyond client.command_rate_per_second get
 // error 111 (temporary, so centrifuge-js retries with backoff).
 bool ClientSession::take_command_token() {
-  if (services_.config.client.command_rate_per_second == 0) return true;
+  if (services_.config().client.command_rate_per_second == 0) return true;
   if (commands_.take(SteadyClock::now())) {
     rate_limited_ = false;
     return true;
@@ -243,7 +243,7 @@ void ClientSession::reschedule(SteadyClock::time_point now, std::int64_t unix_no
 // calls reschedule().
 SteadyClock::time_point ClientSession::next_deadline(SteadyClock::time_point now,
                                                      std::int64_t unix_now) const {
-  const auto& client = services_.config.client;
+  const auto& client = services_.config().client;
   if (state_ != State::connected) return created_at_ + client.stale_close_delay;
   auto grace = std::chrono::duration_cast<std::chrono::seconds>(client.expired_close_delay);
   auto at_unix = [&](std::int64_t unix_time) {  // check_deadlines() closes a second after
@@ -262,7 +262,7 @@ SteadyClock::time_point ClientSession::next_deadline(SteadyClock::time_point now
 
 void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t unix_now) {
   if (state_ == State::connecting || state_ == State::failed) {
-    if (now - created_at_ >= services_.config.client.stale_close_delay) close(dc::stale);
+    if (now - created_at_ >= services_.config().client.stale_close_delay) close(dc::stale);
     return;
   }
   if (state_ != State::connected) return;
@@ -270,12 +270,12 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   if (now >= next_ping_) {
     push(std::string(codec_.ping()));
     awaiting_pong_ = !uni_;  // unidirectional clients cannot answer
-    pong_deadline_ = now + services_.config.client.pong_timeout;
-    next_ping_ = now + services_.config.client.ping_interval;
+    pong_deadline_ = now + services_.config().client.pong_timeout;
+    next_ping_ = now + services_.config().client.ping_interval;
   }
-  auto grace =
-      std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.expired_close_delay)
-          .count();
+  auto grace = std::chrono::duration_cast<std::chrono::seconds>(
+                   services_.config().client.expired_close_delay)
+                   .count();
   if (expire_at_ && unix_now > saturating_add(*expire_at_, grace))
     return close(dc::connection_expired);
   refresh_presence(now);

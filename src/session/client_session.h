@@ -43,6 +43,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   // Server API actions, run on this session's thread.
   void disconnect(const protocol::Disconnect& reason);
   void server_unsubscribe(std::string_view channel);
+  void revoke_forbidden_subscriptions();
   void server_subscribe(std::string_view channel);
   void server_refresh(bool expired, std::optional<std::int64_t> expire_at, std::string info);
 
@@ -84,7 +85,7 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   std::string expiry_reply(const Command& cmd, const std::optional<std::int64_t>& expire_at) const;
   // client.token.leeway in seconds: the clock skew tolerated on every expiry check.
   std::int64_t leeway_seconds() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.token.leeway)
+    return std::chrono::duration_cast<std::chrono::seconds>(services_.config().client.token.leeway)
         .count();
   }
   // A token's `expire_at` already past, even allowing for the leeway (error 110).

@@ -48,7 +48,7 @@ std::shared_ptr<const std::string> Dispatcher::delta_base(std::string_view chann
                                                           const Publication& pub,
                                                           const StreamPosition& position) {
   if (!position.offset) return nullptr;
-  const config::NamespaceOptions* ns = namespace_for(services_.config, channel);
+  const config::NamespaceOptions* ns = namespace_for(services_.config(), channel);
   if (!ns || !ns->allows_fossil()) return nullptr;
   auto data = std::make_shared<const std::string>(pub.data);
   std::lock_guard lock(delta_mutex_);

@@ -1,6 +1,6 @@
-// What every session shares: the node-wide services (read-only config, engine, policy, token
-// verifier, interest map) and the per-thread Shards. A Shard is touched only by its own thread;
-// other threads reach it by posting to its io_context.
+// What every session shares: the node-wide services (the settings a reload replaces: config,
+// policy, token verifier; the engine, interest map) and the per-thread Shards. A Shard is touched
+// only by its own thread; other threads reach it by posting to its io_context.
 #pragma once
 
 #include <array>
@@ -23,6 +23,7 @@
 #include "hub/interest_map.h"
 #include "hub/local_hub.h"
 #include "limits/limits.h"
+#include "session/settings.h"
 #include "transport/connection.h"
 
 namespace neo::cluster {
@@ -81,10 +82,12 @@ struct Shard {
 };
 
 struct Services {
-  const config::Config& config;
+  // The settings at start, for a Services built by hand (tests). A node sets `live` as well,
+  // and then every reader sees what the last reload installed (session/settings.h).
+  const config::Config& start_config;
   engine::Engine& engine;
-  const auth::Policy& policy;
-  const auth::TokenVerifier& verifier;
+  const auth::Policy& start_policy;
+  const auth::TokenVerifier& start_verifier;
   hub::InterestMap& interest;
   std::vector<Shard*> shards;
   std::string node_id;
@@ -100,6 +103,14 @@ struct Services {
   const catalogue::Catalogue* catalogue = nullptr;
   // Publications refused by the catalogue (metrics).
   mutable std::atomic<std::uint64_t> invalid_events{0};
+  // Set by the node: the settings of the last reload.
+  const LiveSettings* live = nullptr;
+
+  const config::Config& config() const { return live ? live->get().config : start_config; }
+  const auth::Policy& policy() const { return live ? live->get().policy : start_policy; }
+  const auth::TokenVerifier& verifier() const {
+    return live ? live->get().verifier : start_verifier;
+  }
 
   void record(const audit::Event& event) const {
     if (audit) audit->record(event);

@@ -7,10 +7,10 @@ namespace neo::session {
 namespace code = protocol::error_code;
 
 void ClientSession::handle_publish(Command& cmd) {
-  auto decision = services_.policy.check(identity_, cmd.channel, auth::Action::publish);
+  auto decision = services_.policy().check(identity_, cmd.channel, auth::Action::publish);
   std::uint32_t error = error_code_for(decision);
   if (!error && (cmd.data.empty() || cmd.data == "null")) error = code::bad_request;
-  const config::NamespaceOptions* ns = namespace_for(services_.config, cmd.channel);
+  const config::NamespaceOptions* ns = namespace_for(services_.config(), cmd.channel);
   if (!error && !ns) error = code::unknown_channel;
   if (error) {
     audit("publish", cmd.channel, protocol::make_error(error).message, error);
@@ -48,10 +48,10 @@ void ClientSession::handle_publish(Command& cmd) {
 std::uint32_t ClientSession::check_read_access(std::string_view channel,
                                                const config::NamespaceOptions*& ns) const {
   if (!subs_.count(std::string(channel))) {
-    auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe);
+    auto decision = services_.policy().check(identity_, channel, auth::Action::subscribe);
     if (decision != auth::Decision::allow) return error_code_for(decision);
   }
-  ns = namespace_for(services_.config, channel);
+  ns = namespace_for(services_.config(), channel);
   return ns ? 0 : code::unknown_channel;
 }
 
@@ -98,7 +98,7 @@ void ClientSession::handle_history(Command& cmd) {
     reply_error(cmd.id, error);
     return finish_command();
   }
-  const std::int64_t max_limit = services_.config.client.history_max_publication_limit;
+  const std::int64_t max_limit = services_.config().client.history_max_publication_limit;
   engine::HistoryQuery query;
   query.limit = (cmd.limit < 0 || cmd.limit > max_limit) ? max_limit : cmd.limit;
   query.reverse = cmd.reverse;

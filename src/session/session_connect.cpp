@@ -24,7 +24,7 @@ void ClientSession::handle_connect(Command& cmd) {
     audit("connect", "", "no token", dc::bad_request.code);
     return close(dc::bad_request);
   }
-  auto verified = services_.verifier.verify_connection(cmd.token, unix_seconds());
+  auto verified = services_.verifier().verify_connection(cmd.token, unix_seconds());
   identity_ = std::move(verified.token.identity);  // empty when invalid; kept for the audit
   if (verified.status != auth::TokenStatus::ok)
     return refuse_connect(cmd, verified.status, verified.reason);
@@ -35,12 +35,12 @@ void ClientSession::handle_connect(Command& cmd) {
   std::sort(token_channels_.begin(), token_channels_.end());
   std::vector<std::string> channels = verified.token.channels;
   if (!add_client_listed_channels(cmd, channels)) return;
-  if (channels.size() > services_.config.client.channel_limit) {
+  if (channels.size() > services_.config().client.channel_limit) {
     audit("quota:channel_limit", "", "channel limit", dc::channel_limit.code);
     return close(dc::channel_limit);
   }
   for (const auto& channel : channels) {
-    auto decision = services_.policy.check(identity_, channel, auth::Action::subscribe, true);
+    auto decision = services_.policy().check(identity_, channel, auth::Action::subscribe, true);
     if (decision == auth::Decision::allow) continue;
     std::uint32_t error = error_code_for(decision);
     audit("subscribe", channel, protocol::make_error(error).message, error);
@@ -93,12 +93,12 @@ void ClientSession::audit(std::string_view action, std::string_view channel,
 bool ClientSession::add_client_listed_channels(const Command& cmd,
                                                std::vector<std::string>& channels) {
   for (const auto& [channel, request] : cmd.subs) {
-    if (!namespace_for(services_.config, channel)) {
+    if (!namespace_for(services_.config(), channel)) {
       close(dc::bad_request);
       return false;
     }
     if (std::find(channels.begin(), channels.end(), channel) != channels.end()) continue;
-    if (services_.policy.check(identity_, channel, auth::Action::subscribe) ==
+    if (services_.policy().check(identity_, channel, auth::Action::subscribe) ==
         auth::Decision::allow)
       channels.push_back(channel);
   }
@@ -110,7 +110,7 @@ void ClientSession::add_server_subscriptions(const std::vector<std::string>& cha
                                              const std::shared_ptr<PendingConnect>& pending) {
   for (const auto& channel : channels) {
     if (subs_.count(channel)) continue;  // listed twice
-    const config::NamespaceOptions* ns = namespace_for(services_.config, channel);
+    const config::NamespaceOptions* ns = namespace_for(services_.config(), channel);
     protocol::SubscribeRequest req;
     for (const auto& [name, recover] : cmd.subs)
       if (name == channel) req = recover;  // centrifuge-js resends positions on reconnect
@@ -144,7 +144,7 @@ void ClientSession::finish_connect(PendingConnect& pending) {
     result.ttl = ttl_until(*expire_at_);
   }
   result.ping = static_cast<std::uint32_t>(
-      std::chrono::duration_cast<std::chrono::seconds>(services_.config.client.ping_interval)
+      std::chrono::duration_cast<std::chrono::seconds>(services_.config().client.ping_interval)
           .count());
   result.pong = !uni_;
   result.session = emulation_session_;
@@ -172,7 +172,7 @@ void ClientSession::register_connected() {
 // The first ping comes at a random moment in [interval/2, interval) so that connections
 // made together do not ping together.
 void ClientSession::schedule_first_ping(SteadyClock::time_point now) {
-  auto interval = services_.config.client.ping_interval;
+  auto interval = services_.config().client.ping_interval;
   thread_local std::mt19937 random{std::random_device{}()};
   std::uniform_int_distribution<long long> jitter(0,
                                                   std::max<long long>(0, interval.count() / 2 - 1));
@@ -182,7 +182,7 @@ void ClientSession::schedule_first_ping(SteadyClock::time_point now) {
 
 void ClientSession::handle_refresh(Command& cmd) {
   if (cmd.token.empty()) return close(dc::bad_request);
-  auto verified = services_.verifier.verify_connection(cmd.token, unix_seconds());
+  auto verified = services_.verifier().verify_connection(cmd.token, unix_seconds());
   if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
   if (verified.status == auth::TokenStatus::expired) return close(dc::connection_expired);
   const auth::Identity& fresh = verified.token.identity;

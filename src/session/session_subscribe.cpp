@@ -43,7 +43,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
     reply_error(cmd.id, code::bad_request);
     return finish_command();
   }
-  if (subs_.size() >= services_.config.client.channel_limit) {
+  if (subs_.size() >= services_.config().client.channel_limit) {
     audit("quota:channel_limit", req.channel, "limit exceeded", code::limit_exceeded);
     reply_error(cmd.id, code::limit_exceeded);
     return finish_command();
@@ -91,7 +91,7 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
                                                  Subscription& sub, std::string& token_data) {
   bool has_token = false;
   if (!req.token.empty()) {
-    auto verified = services_.verifier.verify_subscription(req.token, unix_seconds());
+    auto verified = services_.verifier().verify_subscription(req.token, unix_seconds());
     if (verified.status == auth::TokenStatus::invalid) return code::permission_denied;
     if (verified.status == auth::TokenStatus::expired) return code::token_expired;
     if (verified.token.channel != req.channel || verified.token.user != identity_.user) {
@@ -103,14 +103,15 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
     if (verified.token.expire_at && expire_at_passed(*verified.token.expire_at))
       return code::expired;
     has_token = true;
+    sub.token_granted = true;
     sub.chan_info = std::move(verified.token.info);
     token_data = std::move(verified.token.data);
     sub.expire_at = verified.token.expire_at;
   }
   auto decision =
-      services_.policy.check(identity_, req.channel, auth::Action::subscribe, has_token);
+      services_.policy().check(identity_, req.channel, auth::Action::subscribe, has_token);
   if (decision != auth::Decision::allow) return error_code_for(decision);
-  ns = namespace_for(services_.config, req.channel);
+  ns = namespace_for(services_.config(), req.channel);
   return ns ? 0 : code::unknown_channel;
 }
 
@@ -147,7 +148,7 @@ void ClientSession::position_subscription(
   engine::HistoryQuery query;
   if (recovering) {
     query.since = StreamPosition{req.offset, ""};
-    query.limit = services_.config.client.recovery_max_publication_limit;
+    query.limit = services_.config().client.recovery_max_publication_limit;
   }
   services_.engine.history(sub.channel, query, history_options(ns),
                            [home = home(), this, channel = sub.channel, req, recoverable,
@@ -284,7 +285,7 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
     reply_error(cmd.id, code::bad_request);
     return finish_command();
   }
-  auto verified = services_.verifier.verify_subscription(cmd.token, unix_seconds());
+  auto verified = services_.verifier().verify_subscription(cmd.token, unix_seconds());
   if (verified.status == auth::TokenStatus::invalid) return close(dc::invalid_token);
   if (verified.token.channel != cmd.channel || verified.token.user != identity_.user) {
     return close(dc::invalid_token);
@@ -305,8 +306,8 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
 
 void ClientSession::server_subscribe(std::string_view channel) {
   if (state_ != State::connected || subs_.count(std::string(channel))) return;
-  if (subs_.size() >= services_.config.client.channel_limit) return close(dc::channel_limit);
-  const config::NamespaceOptions* ns = namespace_for(services_.config, channel);
+  if (subs_.size() >= services_.config().client.channel_limit) return close(dc::channel_limit);
+  const config::NamespaceOptions* ns = namespace_for(services_.config(), channel);
   if (!ns) return;
   protocol::SubscribeRequest req;
   req.channel = std::string(channel);
@@ -320,6 +321,21 @@ void ClientSession::server_subscribe(std::string_view channel) {
                           push(codec_.subscribe_push(ch, r.value()));
                           complete_subscription(*it->second);
                         });
+}
+
+// After a reload: a subscription the new namespaces or roles would refuse now ends as a server
+// API unsubscribe does (push 2000, no resubscribe by the client). Server-side subscriptions and
+// those a subscription token granted are judged as at their start: tenant isolation and the
+// namespace, not the roles.
+void ClientSession::revoke_forbidden_subscriptions() {
+  if (state_ != State::connected) return;
+  std::vector<std::string> revoked;
+  for (const auto& [channel, sub] : subs_) {
+    bool granted = sub->server_side || sub->token_granted;
+    auto decision = services_.policy().check(identity_, channel, auth::Action::subscribe, granted);
+    if (decision != auth::Decision::allow) revoked.push_back(channel);
+  }
+  for (const auto& channel : revoked) server_unsubscribe(channel);
 }
 
 void ClientSession::server_unsubscribe(std::string_view channel) {

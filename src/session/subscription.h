@@ -25,6 +25,7 @@ struct Subscription final : hub::Subscriber {
   std::string chan_info;    // raw JSON `info` of a subscription token
   bool subscribed = false;  // false while the subscribe reply is being prepared
   bool server_side = false;
+  bool token_granted = false;  // allowed by a subscription token rather than by a role
   bool positioned = false;
   bool push_join_leave = false;
   bool presence = false;

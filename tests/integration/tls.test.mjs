@@ -8,6 +8,7 @@
 // http_stream does through it) with NODE_TLS_REJECT_UNAUTHORIZED=0, for this process only.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,7 +16,17 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
 
-import { BIN, Centrifuge, TEST_TIMEOUT, WebSocket, apiPost, tokenFor, useServer, waitFor } from './harness.mjs';
+import {
+  BIN,
+  Centrifuge,
+  TEST_TIMEOUT,
+  WebSocket,
+  apiPost,
+  deepMerge,
+  tokenFor,
+  useServer,
+  waitFor,
+} from './harness.mjs';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
@@ -207,6 +218,70 @@ describe('TLS', () => {
     // Half a ClientHello: still closed at the deadline.
     const partial = await rawUntilClosed(ctx.server.port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
     assert.ok(partial.ms >= 900 && partial.ms < 3000, `closed after ${partial.ms} ms`);
+  });
+});
+
+/** Waits until the server's output from `mark` on matches `pattern`. */
+async function outputMatching(server, mark, pattern) {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    if (pattern.test(server.output.slice(mark))) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${pattern} not in the server's output:\n${server.output.slice(mark)}`);
+}
+
+/** Rewrites the config file with these TLS files and sends SIGHUP; resolves the output mark. */
+function reloadWith(server, files) {
+  const next = deepMerge(server.config, { http: { tls: { cert_file: files.cert, key_file: files.key } } });
+  writeFileSync(server.configFile, JSON.stringify(next, null, 2));
+  const mark = server.output.length;
+  process.kill(server.pid, 'SIGHUP');
+  return mark;
+}
+
+describe('TLS certificate reload (SIGHUP)', () => {
+  it('new connections get the new certificate; an open wss connection stays and keeps receiving', T, async () => {
+    const { server } = ctx;
+    const client = new Centrifuge(server.wsUrl, {
+      websocket: verifyingWebSocket(first.pem),
+      token: tokenFor(server, USER),
+    });
+    const drops = [];
+    client.on('disconnected', (e) => drops.push(e));
+    try {
+      const connected = waitFor(client, 'connected', 5000, { failOn: ['disconnected'] });
+      client.connect();
+      await connected;
+      const sub = client.newSubscription('tenant:1:notifications');
+      const subscribed = waitFor(sub, 'subscribed');
+      sub.subscribe();
+      await subscribed;
+
+      const second = makeCertificate('second');
+      const mark = reloadWith(server, second);
+      await outputMatching(server, mark, /config reloaded from /);
+      const fingerprint = new X509Certificate(second.pem).fingerprint256;
+      assert.equal((await peek(server.port, second.pem)).fingerprint, fingerprint);
+
+      const publication = waitFor(sub, 'publication');
+      await apiPost(server, 'publish', { channel: 'tenant:1:notifications', data: { after: 'reload' } });
+      assert.deepEqual((await publication).data, { after: 'reload' });
+      assert.deepEqual(drops, []);
+
+      // A key that does not match: refused with the exact line, the running certificate stays.
+      const refused = reloadWith(server, { cert: second.cert, key: first.key });
+      await outputMatching(
+        server,
+        refused,
+        new RegExp(
+          `config reload refused: http\\.tls\\.key_file: the key in ${first.key} does not match the certificate in ${second.cert}`,
+        ),
+      );
+      assert.equal((await peek(server.port, second.pem)).fingerprint, fingerprint);
+      assert.equal(client.state, 'connected');
+    } finally {
+      client.disconnect();
+    }
   });
 });
 

@@ -147,7 +147,7 @@ TEST(ConfigLoad, SpecExampleLandsInEveryField) {
   EXPECT_EQ(c.tenants, (TenantLimits{10000, 1000, {}}));
   EXPECT_TRUE(c.metrics.enabled);
   EXPECT_EQ(c.log, (LogOptions{"info", "json"}));
-  EXPECT_EQ(c.node, (NodeOptions{"node-a", 4}));
+  EXPECT_EQ(c.node, (NodeOptions{"node-a", 4, ""}));
 }
 
 TEST(ConfigLoad, EveryRemainingKeyLoads) {
