@@ -6,6 +6,8 @@
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
 #include <csignal>
+
+#include <sys/socket.h>
 #include <mutex>
 
 namespace neo::transport {
@@ -115,6 +117,30 @@ std::size_t NetSocket::tls_write(const char* data, std::size_t size, error_code&
   if (result == 1) return written;
   ec = tls_error(ssl_, result);
   return 0;
+}
+
+iovec* NetSocket::iov_scratch() {
+  static thread_local iovec iov[kMaxIov];
+  return iov;
+}
+
+// Non-blocking like Asio's send in non-blocking mode: EAGAIN is would_block; no SIGPIPE.
+std::size_t NetSocket::send_iov(const iovec* iov, std::size_t count, error_code& ec) {
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(iov);
+  message.msg_iovlen = count;
+  for (;;) {
+    ssize_t sent = ::sendmsg(socket_.native_handle(), &message, MSG_NOSIGNAL);
+    if (sent >= 0) {
+      ec = {};
+      return static_cast<std::size_t>(sent);
+    }
+    if (errno == EINTR) continue;
+    ec = (errno == EAGAIN || errno == EWOULDBLOCK)
+             ? error_code(asio::error::would_block)
+             : error_code(errno, boost::system::system_category());
+    return 0;
+  }
 }
 
 char* NetSocket::write_scratch() {

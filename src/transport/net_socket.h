@@ -22,7 +22,10 @@
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <climits>
 #include <memory>
+
+#include <sys/uio.h>
 
 #include "transport/tls_context.h"
 
@@ -60,11 +63,23 @@ class NetSocket {
   }
   // Non-blocking (after non_blocking(true)): would_block when nothing can be read now.
   std::size_t read_some(boost::asio::mutable_buffer buffer, error_code& ec);
+  // Plain TCP sends the whole sequence with one sendmsg (up to IOV_MAX buffers): Asio's own
+  // write_some gathers only the first 64, which capped a WebSocket frame at 31 messages.
   template <class ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers, error_code& ec) {
-    if (!ssl_) return socket_.write_some(buffers, ec);
-    auto [data, size] = linearise(buffers);
-    return tls_write(data, size, ec);
+    if (ssl_) {
+      auto [data, size] = linearise(buffers);
+      return tls_write(data, size, ec);
+    }
+    iovec* iov = iov_scratch();
+    std::size_t count = 0;
+    auto end = boost::asio::buffer_sequence_end(buffers);
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != end && count < kMaxIov;
+         ++it) {
+      boost::asio::const_buffer buffer(*it);
+      iov[count++] = {const_cast<void*>(buffer.data()), buffer.size()};
+    }
+    return send_iov(iov, count, ec);
   }
   // Sends TLS's close_notify first (best effort, never blocking).
   void shutdown(boost::asio::socket_base::shutdown_type what, error_code& ec);
@@ -161,6 +176,9 @@ class NetSocket {
     return {scratch, boost::asio::buffer_copy(boost::asio::buffer(scratch, kWriteChunk), buffers)};
   }
   static char* write_scratch();
+  static constexpr std::size_t kMaxIov = IOV_MAX;
+  static iovec* iov_scratch();  // kMaxIov entries, per thread
+  std::size_t send_iov(const iovec* iov, std::size_t count, error_code& ec);
   // Four TLS records: what one write_some encrypts at most.
   static constexpr std::size_t kWriteChunk = 64 * 1024;
 

@@ -75,7 +75,7 @@ class BasicWsConnection final
   // Linux's IOV_MAX of 1024), and a frame stops growing past kFullFrameBytes unless it holds a
   // single message. Asio gathers only 64 buffers per send, which capped a frame at 31 messages:
   // a connection behind by more than that paid one send (and one reader wake-up) per 31, so
-  // tcp sockets send through sendmsg directly (gathered_send in ws_connection_impl.h).
+  // NetSocket sends plain TCP through sendmsg directly (TLS copies the frame into records).
   static constexpr std::size_t kMaxMessagesPerFrame = 255;
   static constexpr std::size_t kFullFrameBytes = 256 * 1024;
 

@@ -5,12 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/container/static_vector.hpp>
-#include <cerrno>
-#include <climits>
 #include <span>
-
-#include <sys/socket.h>
-#include <sys/uio.h>
 
 #include "core/uri.h"
 #include "transport/websocket/deflate.h"
@@ -38,39 +33,6 @@ inline constexpr auto kAbortTimeout = std::chrono::seconds(2);
 inline char* thread_read_buffer() {
   static thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   return buffer.get();
-}
-
-// One gathered send. Any Socket: its own write_some (the in-memory test stream takes every
-// buffer). A TCP socket: sendmsg with all the buffers, since Asio's write_some sends only the
-// first 64 of a sequence; the socket is non-blocking, so EAGAIN maps to would_block as Asio's
-// own non-blocking send does.
-template <class Socket>
-std::size_t gathered_send(Socket& socket, std::span<const asio::const_buffer> buffers,
-                          error_code& ec) {
-  return socket.write_some(buffers, ec);
-}
-
-inline std::size_t gathered_send(asio::ip::tcp::socket& socket,
-                                 std::span<const asio::const_buffer> buffers, error_code& ec) {
-  static thread_local iovec iov[IOV_MAX];
-  std::size_t count = std::min<std::size_t>(buffers.size(), IOV_MAX);
-  for (std::size_t i = 0; i < count; ++i)
-    iov[i] = {const_cast<void*>(buffers[i].data()), buffers[i].size()};
-  msghdr message{};
-  message.msg_iov = iov;
-  message.msg_iovlen = count;
-  for (;;) {
-    ssize_t sent = ::sendmsg(socket.native_handle(), &message, MSG_NOSIGNAL);
-    if (sent >= 0) {
-      ec = {};
-      return static_cast<std::size_t>(sent);
-    }
-    if (errno == EINTR) continue;
-    ec = (errno == EAGAIN || errno == EWOULDBLOCK)
-             ? error_code(asio::error::would_block)
-             : error_code(errno, boost::system::system_category());
-    return 0;
-  }
 }
 
 }  // namespace ws_detail
@@ -464,8 +426,8 @@ void BasicWsConnection<Socket, Timer>::flush() {
     }
     buffers[first] += skip;
     error_code ec;
-    std::size_t n = ws_detail::gathered_send(
-        socket_, std::span(buffers.data() + first, buffers.size() - first), ec);
+    std::size_t n =
+        socket_.write_some(std::span(buffers.data() + first, buffers.size() - first), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       write_blocked_ = true;
       socket_.async_wait(asio::socket_base::wait_write,
