@@ -211,6 +211,18 @@ struct NodeOptions {
   bool operator==(const NodeOptions&) const = default;
 };
 
+// Graceful rollout on SIGTERM: readiness (/health) turns false first; after drain_delay (load
+// balancers stop sending new clients) the clients are told to reconnect elsewhere (3001), spread
+// evenly over `spread` so their reconnects do not arrive as one spike; the process exits within
+// `timeout` of the signal whatever the clients do.
+struct ShutdownOptions {
+  Duration drain_delay = std::chrono::seconds(2);
+  Duration spread = std::chrono::seconds(3);
+  Duration timeout = std::chrono::seconds(10);
+
+  bool operator==(const ShutdownOptions&) const = default;
+};
+
 struct Config {
   HttpOptions http;
   ClientOptions client;
@@ -225,6 +237,7 @@ struct Config {
   LogOptions log;
   NodeOptions node;
   AuditOptions audit;
+  ShutdownOptions shutdown;
   // Replaces the built-in event catalogue (schemas/catalogue.json); empty = built-in.
   std::string catalogue_file;
 

@@ -133,6 +133,14 @@ node:
   name: ""                       # empty = hostname_port
   threads: 0                     # I/O threads; 0 = one per core
   pid_file: ""                   # the pid, for `neo-events reload`; "" = none
+
+# SIGTERM: /health answers 503 at once; after drain_delay the clients are told to reconnect
+# (3001), spread evenly over `spread`; the process exits within `timeout` of the signal.
+# Kubernetes: terminationGracePeriodSeconds >= drain_delay + spread + 5s (see README).
+shutdown:
+  drain_delay: 2s
+  spread: 3s
+  timeout: 10s
 )";
 
 // A YAML double-quoted scalar that loads back byte for byte (for ASCII and UTF-8 text).
@@ -180,6 +188,9 @@ Config development_config(const std::string& hmac_secret, const std::string& api
   if (unset("NEO_EVENTS_HTTP_ALLOWED_ORIGINS")) config.http.allowed_origins = {"*"};
   if (unset("NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET")) config.client.token.hmac_secret = hmac_secret;
   if (unset("NEO_EVENTS_API_KEY")) config.api.key = api_key;
+  // No load balancer to drain on a developer's machine: stop at once.
+  if (unset("NEO_EVENTS_SHUTDOWN_DRAIN_DELAY")) config.shutdown.drain_delay = Duration(0);
+  if (unset("NEO_EVENTS_SHUTDOWN_SPREAD")) config.shutdown.spread = Duration(0);
   auto invalid = validate(config);
   if (!invalid.empty()) throw ConfigError(std::move(invalid));
   return config;

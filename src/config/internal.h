@@ -151,6 +151,12 @@ void visit_fields(NodeOptions& o, V&& v) {
   v("pid_file", o.pid_file);
 }
 template <class V>
+void visit_fields(ShutdownOptions& o, V&& v) {
+  v("drain_delay", o.drain_delay);
+  v("spread", o.spread);
+  v("timeout", o.timeout);
+}
+template <class V>
 void visit_fields(Config& o, V&& v) {
   v("http", o.http);
   v("client", o.client);
@@ -165,6 +171,7 @@ void visit_fields(Config& o, V&& v) {
   v("log", o.log);
   v("node", o.node);
   v("audit", o.audit);
+  v("shutdown", o.shutdown);
   v("catalogue_file", o.catalogue_file);
 }
 

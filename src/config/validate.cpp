@@ -264,15 +264,25 @@ void check_log_and_node(const Config& c, Problems& p) {
     p.invalid("node.threads", "must be at most 256, got " + std::to_string(c.node.threads));
 }
 
+void check_shutdown(const Config& c, Problems& p) {
+  const auto& s = c.shutdown;
+  if (s.drain_delay.count() < 0 || s.spread.count() < 0) return;  // durations are never negative
+  if (s.drain_delay + s.spread >= s.timeout)
+    p.invalid("shutdown.timeout", "must be greater than shutdown.drain_delay + shutdown.spread (" +
+                                      detail::format_duration(s.drain_delay) + " + " +
+                                      detail::format_duration(s.spread) +
+                                      " >= " + detail::format_duration(s.timeout) + ")");
+}
+
 }  // namespace
 
 namespace detail {
 
 void check_config(const Config& config, Problems& problems) {
   using Check = void (*)(const Config&, Problems&);
-  for (Check check :
-       {check_http, check_client, check_websocket, check_api, check_engine, check_namespaces,
-        check_roles, check_rate_limits, check_log_and_node, check_tenants, check_token_limits})
+  for (Check check : {check_http, check_client, check_websocket, check_api, check_engine,
+                      check_namespaces, check_roles, check_rate_limits, check_log_and_node,
+                      check_tenants, check_token_limits, check_shutdown})
     check(config, problems);
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <future>
 #include <iterator>
@@ -29,14 +30,16 @@
 namespace neo::node {
 
 namespace asio = boost::asio;
-using Clock = std::chrono::steady_clock;
-
 namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
 // Set on the node's I/O threads: they pick up reloaded settings between handlers (LiveSettings).
 thread_local bool t_io_thread = false;
-constexpr auto kShutdownGrace = std::chrono::seconds(8);
+// Kept from shutdown.timeout for stopping the threads, the cluster goodbye (1 s at most) and the
+// engine.
+constexpr auto kStopReserve = std::chrono::milliseconds(1500);
+// How often the spread of disconnects is advanced.
+constexpr auto kSpreadStep = std::chrono::milliseconds(10);
 
 std::size_t thread_count(const config::Config& config) {
   std::size_t n = config.node.threads ? config.node.threads : std::thread::hardware_concurrency();
@@ -321,30 +324,29 @@ void Node::run_until_signal() {
   shutdown();
 }
 
+// SIGTERM (spec: exit within shutdown.timeout): readiness off, drain_delay, then 3001 to every
+// client spread over `spread`, then wait for their close handshakes until shortly before the
+// timeout; what remains is cut when the threads stop.
 void Node::shutdown() {
   if (stopped_ || !parts_) return;
   stopped_ = true;
   auto& p = *parts_;
+  const config::ShutdownOptions options = config_.shutdown;
+  const auto deadline = Clock::now() + options.timeout;
+  const bool running = !threads_.empty();
+  if (running) {
+    begin_drain();
+    std::this_thread::sleep_for(options.drain_delay);
+  }
   p.services.shutting_down = true;
   std::promise<void> closed_listener;
   asio::post(*p.contexts[0], [&] {
     p.listener->stop();
     closed_listener.set_value();
   });
-  if (!threads_.empty()) closed_listener.get_future().wait();
-  for (auto& shard : p.shards) {
-    asio::post(shard->io, [s = shard.get()] {
-      std::vector<session::ClientSession*> sessions(s->sessions.begin(), s->sessions.end());
-      for (auto* session : sessions) session->disconnect(protocol::disconnect::shutdown);
-    });
-  }
-  auto deadline = Clock::now() + kShutdownGrace;
-  auto open_connections = [&] {
-    std::uint64_t n = 0;
-    for (auto& shard : p.shards) n += shard->connections.load();
-    return n;
-  };
-  while (!threads_.empty() && open_connections() > 0 && Clock::now() < deadline) {
+  if (running) closed_listener.get_future().wait();
+  if (running) disconnect_spread(options.spread, deadline);
+  while (running && open_connections() > 0 && Clock::now() < deadline - kStopReserve) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   for (auto& guard : p.guards) guard.reset();
@@ -355,6 +357,57 @@ void Node::shutdown() {
   p.engine->stop();
   remove_pid_file();
   spdlog::info("stopped");
+}
+
+void Node::begin_drain() {
+  if (!parts_ || parts_->services.draining.exchange(true)) return;
+  spdlog::info("draining: /health answers 503; clients are told to reconnect in {} ms",
+               config_.shutdown.drain_delay.count());
+}
+
+std::uint64_t Node::open_connections() const {
+  std::uint64_t n = 0;
+  for (const auto& shard : parts_->shards) n += shard->connections.load();
+  return n;
+}
+
+// Tells every client to reconnect elsewhere (3001), evenly over `spread`: each shard's sessions
+// of the moment are told in order, the k-th of n once k/n of the spread has passed, so the
+// reconnects reach the other nodes (and their history) as a steady stream, not one spike. The
+// main thread paces it; each shard's list lives here and is touched only by its own thread.
+void Node::disconnect_spread(config::Duration spread, Clock::time_point deadline) {
+  struct Spread {
+    std::vector<session::ClientSession*> sessions;
+    std::size_t told = 0;
+    bool taken = false;
+  };
+  auto& p = *parts_;
+  std::vector<Spread> spreads(p.shards.size());
+  const auto start = Clock::now();
+  spdlog::info("telling {} clients to reconnect, over {} ms", open_connections(), spread.count());
+  for (double fraction = 0; fraction < 1.0;) {
+    auto elapsed = Clock::now() - start;
+    fraction = spread.count() <= 0 || Clock::now() >= deadline
+                   ? 1.0
+                   : std::min(1.0, std::chrono::duration<double>(elapsed) / spread);
+    for (std::size_t i = 0; i < p.shards.size(); ++i) {
+      asio::post(p.shards[i]->io, [s = p.shards[i].get(), &spread = spreads[i], fraction] {
+        if (!spread.taken) spread.sessions.assign(s->sessions.begin(), s->sessions.end());
+        spread.taken = true;
+        auto due = static_cast<std::size_t>(std::ceil(fraction * double(spread.sessions.size())));
+        for (; spread.told < due; ++spread.told) {
+          auto* session = spread.sessions[spread.told];
+          if (s->sessions.count(session)) session->disconnect(protocol::disconnect::shutdown);
+        }
+      });
+    }
+    if (fraction < 1.0) std::this_thread::sleep_for(kSpreadStep);
+  }
+  // The tasks refer to `spreads`: they must have run before it goes.
+  std::vector<std::promise<void>> done(p.shards.size());
+  for (std::size_t i = 0; i < p.shards.size(); ++i)
+    asio::post(p.shards[i]->io, [&promise = done[i]] { promise.set_value(); });
+  for (auto& promise : done) promise.get_future().wait();
 }
 
 // Centrifugo's names, so its dashboards read them: by transport, summed over the threads.

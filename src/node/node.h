@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -19,6 +20,8 @@ class HttpHandler;
 }
 
 namespace neo::node {
+
+using Clock = std::chrono::steady_clock;
 
 // Puts another handler in front of the node's API handler (which it gets to delegate to); the
 // demo command's static files and login come in this way, so node and transport stay unaware.
@@ -46,10 +49,15 @@ class Node {
   // run_until_signal (or any one thread, never two at once).
   void reload();
   void shutdown();
+  // Readiness turns false (/health answers 503) while everything is still served: the first
+  // step of a graceful shutdown, so load balancers stop sending new clients. Idempotent.
+  void begin_drain();
 
  private:
   struct Parts;
   void start_tls();
+  void disconnect_spread(config::Duration spread, Clock::time_point deadline);
+  std::uint64_t open_connections() const;
   bool reload_tls(const config::Config& next);
   void install(config::Config next);
   void write_pid_file();

@@ -93,6 +93,9 @@ struct Services {
   std::string node_id;
   std::string node_name;
   std::string version;
+  // SIGTERM: `draining` first (readiness: /health answers 503, connections still served and
+  // accepted), then `shutting_down` (new connects get 3001, the clients are told to reconnect).
+  std::atomic<bool> draining{false};
   std::atomic<bool> shutting_down{false};
   // Quotas and the audit log; the node always sets them, unit tests may leave them out.
   limits::Limits* limits = nullptr;

@@ -101,6 +101,8 @@ export function baseConfig({ port, secret, apiKey }) {
     namespaces: structuredClone(NAMESPACES),
     roles: structuredClone(ROLES),
     log: { level: 'info', format: 'text' },
+    // Stop at once when a test file ends; shutdown.test.mjs tests the drain and the spread.
+    shutdown: { drain_delay: '0s', spread: '0s' },
   };
 }
 

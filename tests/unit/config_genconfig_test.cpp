@@ -83,9 +83,14 @@ TEST(GenerateConfig, LoadsBackLikeTheDevelopmentConfig) {
   EXPECT_EQ(loaded.tenants, expected.tenants);
   EXPECT_EQ(loaded.http.listen, "0.0.0.0:8000");
   EXPECT_THAT(loaded.http.allowed_origins, ElementsAre("https://*.neo-stack.com"));
+  // A production file drains before it stops; the development setup stops at once.
+  EXPECT_EQ(loaded.shutdown, ShutdownOptions{});
+  EXPECT_EQ(expected.shutdown.drain_delay.count(), 0);
+  EXPECT_EQ(expected.shutdown.spread.count(), 0);
   // Everything else is the development config too.
   expected.http.listen = loaded.http.listen;
   expected.http.allowed_origins = loaded.http.allowed_origins;
+  expected.shutdown = loaded.shutdown;
   EXPECT_EQ(loaded, expected);
 }
 

@@ -65,6 +65,15 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(
+    Shutdown, ConfigValidation,
+    ::testing::Values(
+        Row{"shutdown_too_short", "shutdown: { drain_delay: 2s, spread: 3s, timeout: 5s }",
+            "shutdown.timeout: must be greater than shutdown.drain_delay + "
+            "shutdown.spread (2s + 3s >= 5s)"},
+        Row{"shutdown_at_once", "shutdown: { drain_delay: 0s, spread: 0s, timeout: 1s }", ""}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+INSTANTIATE_TEST_SUITE_P(
     Client, ConfigValidation,
     ::testing::Values(
         Row{"no_token_key", "api: { key: k }",
