@@ -35,6 +35,11 @@ struct HttpOptions {
   // this node; a request over either is refused from its head, before its body is read.
   std::uint64_t max_body_bytes = 16 << 20;
   std::uint64_t max_bodies_in_flight_bytes = 64 << 20;
+  // A second listener for operators ("127.0.0.1:9000"; empty = none): /metrics (whatever
+  // metrics.enabled says), /health, /ready and the server API, and nothing else.
+  std::string internal_listen;
+  // With internal_listen: the server API and /metrics leave the public listener.
+  bool internal_only_api = false;
 
   bool operator==(const HttpOptions&) const = default;
 };
@@ -188,8 +193,20 @@ struct AuditOptions {
   bool operator==(const AuditOptions&) const = default;
 };
 
+// Per-tenant series: off (neither set), only the `allow`ed tenants, or the `top` N by
+// connections + publications; every other tenant is summed under tenant="other".
+struct TenantLabels {
+  std::vector<std::string> allow;
+  std::uint32_t top = 0;
+
+  bool operator==(const TenantLabels&) const = default;
+};
+
 struct MetricsOptions {
-  bool enabled = true;
+  bool enabled = true;  // /metrics on the public listener
+  // OpenMetrics 1.0.0 for scrapers whose Accept header asks for it; else Prometheus text 0.0.4.
+  bool openmetrics = false;
+  TenantLabels tenant_labels;
 
   bool operator==(const MetricsOptions&) const = default;
 };

@@ -72,6 +72,24 @@ class Decoder {
     });
   }
 
+  // `off`, or a mapping {allow: [...]} / {top: N}.
+  void decode(const YAML::Node& node, const std::string& path, TenantLabels& out) {
+    if (node.IsScalar() && node.Scalar() == "off") {
+      out = TenantLabels{};
+      return;
+    }
+    if (!node.IsMap() || node.size() == 0)
+      return mismatch(node, path, "expected off, {allow: [tenants]} or {top: N}");
+    decode<TenantLabels>(node, path, out);
+    // Written out but empty would silently mean off: say so instead.
+    std::uint32_t top = 1;
+    const YAML::Node given = node["top"];
+    if (given.IsDefined() && given.IsScalar() && !parse_scalar(given.Scalar(), top) && top == 0)
+      problems_.bad_value(join_path(path, "top"), "must be at least 1 (or tenant_labels: off)");
+    if (node["allow"].IsDefined() && out.allow.empty())
+      problems_.bad_value(join_path(path, "allow"), "must list at least one tenant");
+  }
+
   template <Described T>
   void decode(const YAML::Node& node, const std::string& path, T& out) {
     if (node.IsNull()) return;  // `section:` with everything commented out

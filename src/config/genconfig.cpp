@@ -14,7 +14,7 @@ constexpr std::string_view kTemplate =
 # NEO_EVENTS_ + the key path upper-cased, e.g. NEO_EVENTS_API_KEY, NEO_EVENTS_ENGINE_TYPE.
 # Keep this file private: it holds the token secret and the API key.
 
-# One HTTP listener: client connections, the server API, /health and /metrics.
+# The HTTP listener: client connections, the server API, /health, /ready and /metrics.
 http:
   listen: 0.0.0.0:8000
   # Set both (PEM) to serve https/wss directly on this listener; SIGHUP reloads them.
@@ -26,6 +26,10 @@ http:
   # node. Both are judged from the request's head, before its body is read (413 / 503).
   max_body_bytes: 16777216
   max_bodies_in_flight_bytes: 67108864
+  # A second listener for operators, e.g. 127.0.0.1:9000: /metrics (always), /health, /ready and
+  # the server API, nothing else. Keep it off the Internet.
+  internal_listen: ""
+  internal_only_api: false       # with internal_listen: no server API and no /metrics on `listen`
 
 # Client connections: JWT checking and per-connection limits.
 client:
@@ -125,7 +129,12 @@ audit:
   enabled: true
   file: ""                       # "" = stdout; or a path to append to
 
-metrics: { enabled: true }       # Prometheus text at /metrics
+# Prometheus metrics (docs/metrics.md).
+metrics:
+  enabled: true                  # /metrics on `listen` (internal_listen always serves it)
+  openmetrics: false             # OpenMetrics 1.0.0 when the scraper's Accept header asks for it
+  tenant_labels: off             # per-tenant series: off | {allow: ["1", "2"]} | {top: 20};
+                                 # every other tenant is summed under tenant="other"
 log: { level: info, format: json }   # level: trace debug info warn error critical off; format: json | text
 
 # This server process.

@@ -33,6 +33,8 @@ void visit_fields(HttpOptions& o, V&& v) {
   v("allowed_origins", o.allowed_origins);
   v("max_body_bytes", o.max_body_bytes);
   v("max_bodies_in_flight_bytes", o.max_bodies_in_flight_bytes);
+  v("internal_listen", o.internal_listen);
+  v("internal_only_api", o.internal_only_api);
 }
 template <class V>
 void visit_fields(TokenOptions& o, V&& v) {
@@ -135,9 +137,17 @@ void visit_fields(AuditOptions& o, V&& v) {
   v("enabled", o.enabled);
   v("file", o.file);
 }
+// `tenant_labels: off` is a scalar; the decoder handles it (decode.cpp) before this table.
+template <class V>
+void visit_fields(TenantLabels& o, V&& v) {
+  v("allow", o.allow);
+  v("top", o.top);
+}
 template <class V>
 void visit_fields(MetricsOptions& o, V&& v) {
   v("enabled", o.enabled);
+  v("openmetrics", o.openmetrics);
+  v("tenant_labels", o.tenant_labels);
 }
 template <class V>
 void visit_fields(LogOptions& o, V&& v) {

@@ -82,6 +82,45 @@ void check_http(const Config& c, Problems& p) {
       p.invalid(index_path("http.allowed_origins", i), "must not be empty");
 }
 
+void check_internal_listener(const Config& c, Problems& p) {
+  const auto& http = c.http;
+  if (http.internal_listen.empty()) {
+    if (http.internal_only_api)
+      p.invalid("http.internal_only_api", "requires http.internal_listen");
+    return;
+  }
+  if (!valid_listen(http.internal_listen))
+    p.invalid("http.internal_listen", "expected host:port (port 0-65535, IPv6 in brackets), got " +
+                                          quoted(http.internal_listen));
+  else if (http.internal_listen == http.listen && !http.listen.ends_with(":0"))
+    p.invalid("http.internal_listen", "must differ from http.listen (" + http.listen + ")");
+}
+
+constexpr std::size_t kMaxTenantSeries = 1000;
+
+void check_metrics(const Config& c, Problems& p) {
+  const TenantLabels& t = c.metrics.tenant_labels;
+  if (!t.allow.empty() && t.top > 0)
+    p.invalid("metrics.tenant_labels", "set either allow or top, not both");
+  if (t.top > kMaxTenantSeries)
+    p.invalid("metrics.tenant_labels.top", "must be at most " + std::to_string(kMaxTenantSeries) +
+                                               ", got " + std::to_string(t.top));
+  if (t.allow.size() > kMaxTenantSeries)
+    p.invalid("metrics.tenant_labels.allow",
+              "must list at most " + std::to_string(kMaxTenantSeries) + " tenants");
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < t.allow.size(); ++i) {
+    const std::string path = index_path("metrics.tenant_labels.allow", i);
+    if (!valid_tenant(t.allow[i]))
+      p.invalid(path, "must be non-empty without ':', '*', '{', '}', '#' or whitespace, got " +
+                          quoted(t.allow[i]));
+    else if (t.allow[i] == "other")
+      p.invalid(path, "\"other\" is the label of every tenant not listed");
+    else if (auto [it, fresh] = seen.emplace(t.allow[i], i); !fresh)
+      p.invalid(path, "same tenant as " + index_path("metrics.tenant_labels.allow", it->second));
+  }
+}
+
 void check_client(const Config& c, Problems& p) {
   const auto& t = c.client.token;
   if (t.hmac_secret.empty() && t.rsa_public_key.empty() && t.ecdsa_public_key.empty())
@@ -280,9 +319,10 @@ namespace detail {
 
 void check_config(const Config& config, Problems& problems) {
   using Check = void (*)(const Config&, Problems&);
-  for (Check check : {check_http, check_client, check_websocket, check_api, check_engine,
-                      check_namespaces, check_roles, check_rate_limits, check_log_and_node,
-                      check_tenants, check_token_limits, check_shutdown})
+  for (Check check : {check_http, check_internal_listener, check_metrics, check_client,
+                      check_websocket, check_api, check_engine, check_namespaces, check_roles,
+                      check_rate_limits, check_log_and_node, check_tenants, check_token_limits,
+                      check_shutdown})
     check(config, problems);
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/frame_type.h"
+
 namespace neo {
 
 class Frame {
@@ -25,6 +27,18 @@ class Frame {
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   std::size_t size() const { return size_; }
   std::string_view view() const { return {data(), size_}; }
+
+  // What the message is, for the transport's per-batch counters: its FrameType, the index of
+  // its channel's namespace (0: none) and, for publications, when the publication was accepted
+  // (steady clock, ns; 0: unknown). Set by the frame's maker before it is shared, read only after.
+  void tag(FrameType type, std::uint16_t ns, std::int64_t accepted_ns = 0) {
+    type_ = type;
+    namespace_ = ns;
+    accepted_ns_ = accepted_ns;
+  }
+  FrameType type() const { return type_; }
+  std::uint16_t namespace_index() const { return namespace_; }
+  std::int64_t accepted_ns() const { return accepted_ns_; }
 
   void retain() { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() {
@@ -56,6 +70,9 @@ class Frame {
   std::atomic<std::uint32_t> refs_{1};
   std::uint32_t size_;
   std::atomic<Frame*> companion_{nullptr};
+  std::int64_t accepted_ns_ = 0;
+  std::uint16_t namespace_ = 0;
+  FrameType type_ = FrameType::untagged;
 };
 
 // Owning handle to a Frame; cheap to copy (one atomic increment).
@@ -63,6 +80,9 @@ class FrameRef {
  public:
   FrameRef() = default;
   explicit FrameRef(std::string_view bytes) : frame_(Frame::create(bytes)) {}
+  FrameRef(std::string_view bytes, FrameType type, std::uint16_t ns = 0) : FrameRef(bytes) {
+    frame_->tag(type, ns);
+  }
   FrameRef(const FrameRef& other) : frame_(other.frame_) {
     if (frame_) frame_->retain();
   }
@@ -92,6 +112,13 @@ class FrameRef {
   std::string_view view() const { return frame_ ? frame_->view() : std::string_view{}; }
   std::size_t size() const { return frame_ ? frame_->size() : 0; }
   const char* data() const { return frame_ ? frame_->data() : nullptr; }
+  // See Frame::tag: only by the maker, before the reference is copied.
+  void tag(FrameType type, std::uint16_t ns, std::int64_t accepted_ns = 0) {
+    if (frame_) frame_->tag(type, ns, accepted_ns);
+  }
+  FrameType type() const { return frame_ ? frame_->type() : FrameType::untagged; }
+  std::uint16_t namespace_index() const { return frame_ ? frame_->namespace_index() : 0; }
+  std::int64_t accepted_ns() const { return frame_ ? frame_->accepted_ns() : 0; }
   // See Frame::companion; valid while this reference is held.
   template <typename Make>
   const Frame* companion(Make&& make) const {
