@@ -5,6 +5,7 @@
 #include "api/run_all.h"
 #include "core/json_read.h"
 #include "core/json_writer.h"
+#include "metrics/exposition.h"
 #include "protocol/codes.h"
 #include "protocol/encoder.h"
 
@@ -76,8 +77,8 @@ std::string result_body(const Result<std::string>& r) {
 
 }  // namespace
 
-ApiHttpHandler::ApiHttpHandler(session::Services& services, MetricsText metrics)
-    : services_(services), api_(services), metrics_(std::move(metrics)) {}
+ApiHttpHandler::ApiHttpHandler(session::Services& services, Routes routes)
+    : services_(services), api_(services), routes_(routes) {}
 
 std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) const {
   auto key = presented_key(request);
@@ -93,8 +94,8 @@ std::optional<Caller> ApiHttpHandler::authenticate(const HttpRequest& request) c
 // body is read. Only an authenticated API call may carry a body.
 transport::Admission ApiHttpHandler::admit(const HttpRequest& head) const {
   std::string_view path = head.path();
-  if (path == "/health" || (path == "/metrics" && services_.config().metrics.enabled)) return {};
-  if (!is_api_path(path)) return {not_found()};
+  if (path == "/health" || path == "/ready" || (path == "/metrics" && serves_metrics())) return {};
+  if (!is_api_path(path) || !routes_.api) return {not_found()};
   if (head.method != "POST") return {method_not_allowed()};
   if (!authenticate(head)) return {unauthorized()};
   return {std::nullopt, true};
@@ -109,9 +110,8 @@ void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
       return respond({200, "application/json", "{}", {}});
     return respond({503, "application/json", R"({"error":"engine unavailable"})", {}});
   }
-  if (path == "/metrics" && services_.config().metrics.enabled) {
-    return respond({200, "text/plain; version=0.0.4", metrics_(), {}});
-  }
+  if (path == "/ready") return respond(ready());
+  if (path == "/metrics") return respond(metrics(request));
   auto caller = authenticate(request);
   if (!caller) return respond(unauthorized());
   if (path == kApiPrefix || path == "/api/")
@@ -119,16 +119,47 @@ void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
   handle_method(path.substr(kApiPrefix.size() + 1), request, *caller, std::move(respond));
 }
 
+// 503 from the moment the node starts draining, so a load balancer takes it out of rotation
+// before its clients are told to reconnect elsewhere; also while the engine is unreachable.
+HttpResponse ApiHttpHandler::ready() const {
+  if (services_.ready()) return {200, "application/json", R"({"status":"ready"})", {}};
+  bool draining = services_.draining || services_.shutting_down;
+  return {503,
+          "application/json",
+          draining ? R"({"status":"draining"})" : R"({"status":"engine unavailable"})",
+          {}};
+}
+
+HttpResponse ApiHttpHandler::metrics(const HttpRequest& request) const {
+  const auto& m = *services_.metrics;
+  auto format = metrics::negotiate(request.header("accept"), m.openmetrics);
+  return {200, std::string(metrics::content_type(format)), m.scrape(format), {}};
+}
+
+void ApiHttpHandler::record_call(std::string_view method, Start start, std::uint32_t error) const {
+  if (!services_.metrics) return;
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  services_.metrics->api_call(method, took.count(), error);
+}
+
 void ApiHttpHandler::handle_method(std::string_view method, const HttpRequest& request,
                                    const Caller& caller, Respond respond) {
+  const Start start = std::chrono::steady_clock::now();
   dom::element params;
   if (request.body.empty() ||
-      json::thread_parser().parse(request.body.data(), request.body.size(), true).get(params))
+      json::thread_parser().parse(request.body.data(), request.body.size(), true).get(params)) {
+    record_call(method, start, protocol::error_code::bad_request);
     return respond(bad_request());
+  }
   bool bare = method == "batch";  // Centrifugo answers batch as {"replies":[...]}, unwrapped
-  api_.call(caller, method, params, [respond = std::move(respond), bare](Result<std::string> r) {
-    respond({200, "application/json", bare && r.ok() ? std::move(r.value()) : result_body(r), {}});
-  });
+  api_.call(
+      caller, method, params,
+      [this, method = std::string(method), start, respond = std::move(respond),
+       bare](Result<std::string> r) {
+        record_call(method, start, r.ok() ? 0 : r.error().code);
+        respond(
+            {200, "application/json", bare && r.ok() ? std::move(r.value()) : result_body(r), {}});
+      });
 }
 
 // Newline-separated {"id","method","params"} objects; one reply line per command, in order.
@@ -142,6 +173,7 @@ void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& cal
     return respond(bad_request());
   std::vector<Action> actions;
   std::vector<std::uint64_t> ids;
+  std::vector<std::string> methods;
   for (auto doc : stream) {
     dom::object command;
     if (doc.get(command)) return respond(bad_request());
@@ -155,6 +187,7 @@ void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& cal
                                : Result<Action>(protocol::make_api_error(107));
     if (!prepared.ok() && prepared.error().code == 104) return respond(bad_request());
     ids.push_back(id);
+    methods.push_back(method);
     if (prepared.ok())
       actions.push_back(std::move(prepared.value()));
     else
@@ -162,9 +195,11 @@ void ApiHttpHandler::handle_legacy(const HttpRequest& request, const Caller& cal
   }
   if (actions.empty()) return respond(bad_request());
   run_all(std::move(actions),
-          [ids, respond = std::move(respond)](std::vector<Result<std::string>> rs) {
+          [this, ids, methods = std::move(methods), start = std::chrono::steady_clock::now(),
+           respond = std::move(respond)](std::vector<Result<std::string>> rs) {
             std::string body;
             for (std::size_t i = 0; i < rs.size(); ++i) {
+              record_call(methods[i], start, rs[i].ok() ? 0 : rs[i].error().code);
               if (i) body.push_back('\n');
               JsonWriter w(body);
               w.begin_object();

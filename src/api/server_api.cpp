@@ -219,8 +219,10 @@ void ServerApi::publish_to(std::string_view channel, Publication pub,
                            Done done) {
   engine::Idempotency idempotency{idempotency_key, services_.config().api.idempotency_ttl};
   services_.engine.publish(channel, std::move(pub), history, idempotency,
-                           [done = std::move(done)](Result<StreamPosition> r) {
+                           [&services = services_, channel = std::string(channel),
+                            done = std::move(done)](Result<StreamPosition> r) {
                              if (!r.ok()) return done(api_error(code::internal));
+                             services.published(channel);
                              done(encode_position(r.value()));
                            });
 }

@@ -18,7 +18,19 @@ inline std::int64_t unix_seconds() {
       .count();
 }
 
+inline std::int64_t unix_millis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 using SteadyClock = std::chrono::steady_clock;
+
+// The steady clock in nanoseconds: what frames carry as a publication's acceptance time.
+inline std::int64_t steady_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch())
+      .count();
+}
 
 // Centrifugo treats an expiry more than a year ahead as one year from now.
 inline constexpr std::int64_t kMaxExpirySeconds = 365 * 24 * 3600;

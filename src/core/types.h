@@ -32,6 +32,9 @@ struct Publication {
   // The publisher asked for delta compression (server API `delta`); delta subscribers then get
   // a fossil patch against the previous publication.
   bool delta = false;
+  // Unix milliseconds at which the publishing node accepted it (0: unknown). The Redis engine
+  // carries it between nodes so a receiving node can measure its pub/sub lag.
+  std::int64_t time_ms = 0;
 };
 
 struct HistoryResult {

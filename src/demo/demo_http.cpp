@@ -19,7 +19,8 @@ constexpr std::string_view kUsers = "/demo/users";
 constexpr std::int64_t kTokenTtlSeconds = 24 * 3600;
 
 bool for_api(std::string_view path) {
-  return path == "/api" || path.starts_with("/api/") || path == "/health" || path == "/metrics";
+  return path == "/api" || path.starts_with("/api/") || path == "/health" || path == "/ready" ||
+         path == "/metrics";
 }
 
 HttpResponse not_found() { return {404, "text/plain", "Not Found\n", {}}; }

@@ -44,6 +44,12 @@ class Encodings {
   const std::string& channel() const { return channel_; }
   const Publication& publication() const { return pub_; }
   const ClientInfo& info() const { return info_; }
+  // Frame::tag of every frame made here; set by the dispatcher before the delivery is shared.
+  void tag(FrameType type, std::uint16_t ns, std::int64_t accepted_ns) {
+    type_ = type;
+    ns_ = ns;
+    accepted_ns_ = accepted_ns;
+  }
 
   // The publication right before this one in the stream is known (same epoch, offset - 1), so
   // a subscriber that received it can be sent a patch.
@@ -59,6 +65,7 @@ class Encodings {
       return FrameRef::retained(made);
     FrameRef fresh = make();
     if (!fresh) return fresh;
+    fresh.tag(type_, ns_, accepted_ns_);
     Frame* expected = nullptr;
     Frame* mine = fresh.share();  // the slot's own reference
     if (frames_[slot].compare_exchange_strong(expected, mine, std::memory_order_acq_rel))
@@ -76,6 +83,9 @@ class Encodings {
   std::string patch_;
   bool patch_usable_ = false;
   std::array<std::atomic<Frame*>, kSlots> frames_{};
+  std::int64_t accepted_ns_ = 0;
+  std::uint16_t ns_ = 0;
+  FrameType type_ = FrameType::untagged;
 };
 
 }  // namespace neo::hub

@@ -12,6 +12,7 @@ bool InterestMap::add(std::string_view channel, std::size_t thread, const OnChan
   auto it = s.channels.find(channel);
   if (it == s.channels.end()) it = s.channels.emplace(std::string(channel), ThreadSet{}).first;
   bool first = it->second.none();
+  if (first) count_.fetch_add(1, std::memory_order_relaxed);
   it->second.set(thread);
   if (first && on_change) on_change(channel);
   return first;
@@ -25,6 +26,7 @@ bool InterestMap::remove(std::string_view channel, std::size_t thread, const OnC
   it->second.reset(thread);
   if (it->second.any()) return false;
   s.channels.erase(it);
+  count_.fetch_sub(1, std::memory_order_relaxed);
   if (on_change) on_change(channel);
   return true;
 }

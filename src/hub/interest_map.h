@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <bitset>
 #include <functional>
 #include <mutex>
@@ -28,6 +29,8 @@ class InterestMap {
   bool add(std::string_view channel, std::size_t thread, const OnChange& on_change = {});
   bool remove(std::string_view channel, std::size_t thread, const OnChange& on_change = {});
   ThreadSet threads(std::string_view channel) const;
+  // Channels with a subscriber anywhere on this node (metrics).
+  std::size_t channel_count() const { return count_.load(std::memory_order_relaxed); }
 
  private:
   struct Shard {
@@ -37,6 +40,7 @@ class InterestMap {
   Shard& shard(std::string_view channel) const;
 
   mutable std::array<Shard, 64> shards_;
+  std::atomic<std::size_t> count_{0};
 };
 
 }  // namespace neo::hub

@@ -25,6 +25,7 @@
 #include "session/client_session.h"
 #include "session/dispatcher.h"
 #include "session/factory.h"
+#include "transport/flush_scheduler.h"
 #include "transport/listener.h"
 
 namespace neo::node {
@@ -107,32 +108,12 @@ class EngineEvents final : public engine::EventHandler {
   const session::LiveSettings& live_;
 };
 
-// Failed accepts by reason, and the episodes in which accepting paused for want of
-// descriptors or memory (transport/accept_errors.h).
-void append_accept_metrics(std::string& out, const transport::AcceptStats& stats) {
-  out += "# HELP neo_events_accept_errors_total Failed accept() calls, by reason.\n";
-  out += "# TYPE neo_events_accept_errors_total counter\n";
-  for (std::size_t i = 0; i < transport::kAcceptFailureKinds; ++i) {
-    auto failure = static_cast<transport::AcceptFailure>(i);
-    out += "neo_events_accept_errors_total{reason=\"";
-    out += transport::accept_failure_label(failure);
-    out += "\"} " + std::to_string(stats.errors_of(failure)) + "\n";
-  }
-  out += "# HELP neo_events_accept_pauses_total Episodes of accepting paused with backoff.\n";
-  out += "# TYPE neo_events_accept_pauses_total counter\n";
-  out += "neo_events_accept_pauses_total " +
-         std::to_string(stats.pauses.load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP neo_events_accept_paused 1 while accepting is paused (descriptors exhausted).\n";
-  out += "# TYPE neo_events_accept_paused gauge\n";
-  out += "neo_events_accept_paused ";
-  out += stats.paused.load(std::memory_order_relaxed) ? "1\n" : "0\n";
-}
-
 }  // namespace
 
 struct Node::Parts {
   explicit Parts(const config::Config& config)
-      : node_id(random_uuid()),
+      : metrics(std::make_unique<metrics::ServerMetrics>(config)),
+        node_id(random_uuid()),
         engine(make_engine(config, node_id)),
         settings(std::make_shared<const session::Settings>(config)),
         live(settings),
@@ -147,7 +128,11 @@ struct Node::Parts {
     services.audit = &audit;
     services.catalogue = catalogue.get();
     services.live = &live;
+    services.metrics = metrics.get();
   }
+
+  // First, so destroyed last: every other part may count into it until it goes.
+  std::unique_ptr<metrics::ServerMetrics> metrics;
 
   // Declared before the io_contexts, so destroyed after them: HTTP connections still waiting on
   // a write when the threads stop are destroyed with their context, and their body leases
@@ -177,6 +162,8 @@ struct Node::Parts {
   std::unique_ptr<api::ApiHttpHandler> http;
   std::unique_ptr<transport::HttpHandler> front;  // the demo's, in front of `http`
   std::unique_ptr<transport::Listener> listener;
+  std::unique_ptr<api::ApiHttpHandler> internal_http;  // http.internal_listen
+  std::unique_ptr<transport::Listener> internal_listener;
 };
 
 Node::Node(config::Config config, const HttpFront& front) : config_(std::move(config)) {
@@ -190,7 +177,9 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
     p.services.shards.push_back(p.shards.back().get());
     session::Dispatcher::attach(*p.shards.back());
   }
-  p.http = std::make_unique<api::ApiHttpHandler>(p.services, [this] { return metrics_text(); });
+  const bool public_api = !config_.http.internal_only_api;
+  p.http = std::make_unique<api::ApiHttpHandler>(
+      p.services, api::Routes{public_api, public_api && config_.metrics.enabled});
   if (front) p.front = front(*p.http);
   p.limits.allowed_origins = config_.http.allowed_origins;
   p.limits.max_body_bytes = config_.http.max_body_bytes;
@@ -211,6 +200,7 @@ Node::Node(config::Config config, const HttpFront& front) : config_(std::move(co
       raw, p.limits,
       transport::Endpoints{p.front ? p.front.get() : p.http.get(), &p.sessions, &p.emulation});
   if (config_.engine.type == "redis") start_cluster();
+  wire_metrics();
   p.events = std::make_unique<EngineEvents>(p.dispatcher, p.cluster.get(), p.live);
   p.engine->start(*p.events);
 }
@@ -234,6 +224,7 @@ asio::ip::tcp::endpoint Node::start() {
   auto address = transport::Listener::resolve(config_.http.listen, error);
   if (!address) throw std::runtime_error("http.listen: " + error);
   auto endpoint = p.listener->listen(*address);
+  start_internal_listener();
   p.services.node_name = config_.node.name.empty()
                              ? hostname() + "_" + std::to_string(endpoint.port())
                              : config_.node.name;
@@ -342,6 +333,7 @@ void Node::shutdown() {
   std::promise<void> closed_listener;
   asio::post(*p.contexts[0], [&] {
     p.listener->stop();
+    if (p.internal_listener) p.internal_listener->stop();
     closed_listener.set_value();
   });
   if (running) closed_listener.get_future().wait();
@@ -410,64 +402,54 @@ void Node::disconnect_spread(config::Duration spread, Clock::time_point deadline
   for (auto& promise : done) promise.get_future().wait();
 }
 
-// Centrifugo's names, so its dashboards read them: by transport, summed over the threads.
-void Node::append_transport_counts(std::string& out) const {
-  using transport::TransportKind;
-  auto sum = [&](auto member, std::size_t kind) {
-    std::uint64_t n = 0;
-    for (const auto& shard : parts_->shards)
-      n += ((*shard).*member)[kind].load(std::memory_order_relaxed);
-    return n;
+// The figures other parts own, read at scrape time; counting itself happens where things
+// happen (session, transport, dispatcher, API), in each thread's own cells.
+void Node::wire_metrics() {
+  auto& p = *parts_;
+  auto& figures = p.metrics->figures;
+  figures.channels = [&p] { return p.interest.channel_count(); };
+  figures.nodes = [&p]() -> std::uint64_t {
+    return p.cluster ? p.cluster->other_nodes().size() + 1 : 1;
   };
-  auto series = [&](std::string_view name, std::string_view help, std::string_view type,
-                    auto member) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    for (std::size_t kind = 0; kind < transport::kTransportKinds; ++kind) {
-      fmt::format_to(std::back_inserter(out), "{}{{transport=\"{}\"}} {}\n", name,
-                     transport::transport_name(static_cast<TransportKind>(kind)),
-                     sum(member, kind));
+  figures.ready = [&p] { return p.services.ready(); };
+  figures.audit_dropped = [&p] { return p.audit.dropped(); };
+  figures.invalid_events = [&p] { return p.services.invalid_events.load(); };
+  figures.bodies_in_flight_bytes = [&p] { return p.bodies->in_use(); };
+  figures.body_budget_refusals = [&p] { return p.bodies->refusals(); };
+  figures.accept_errors = [&p] {
+    std::vector<std::pair<std::string, std::uint64_t>> out;
+    for (std::size_t i = 0; i < transport::kAcceptFailureKinds; ++i) {
+      auto failure = static_cast<transport::AcceptFailure>(i);
+      out.emplace_back(transport::accept_failure_label(failure),
+                       p.listener->accept_stats().errors_of(failure));
     }
+    return out;
   };
-  series("centrifugo_client_connections_accepted", "Client connections accepted, by transport.",
-         "counter", &session::Shard::accepted);
-  series("centrifugo_client_connections_inflight", "Open client connections, by transport.",
-         "gauge", &session::Shard::inflight);
+  figures.accept_pauses = [&p] { return p.listener->accept_stats().pauses.load(); };
+  figures.accept_paused = [&p] { return p.listener->accept_stats().paused.load(); };
+  p.limits.metrics = p.metrics.get();
+  for (auto& context : p.contexts)
+    transport::FlushScheduler::of(context->get_executor()).set_metrics(p.metrics.get());
+  if (auto* redis = dynamic_cast<engine::redis::RedisEngine*>(p.engine.get()))
+    redis->set_metrics(p.metrics.get());
 }
 
-std::string Node::metrics_text() const {
-  const auto& p = *parts_;
-  std::uint64_t connections = 0, subscriptions = 0;
-  for (const auto& shard : p.shards) {
-    connections += shard->connections.load(std::memory_order_relaxed);
-    subscriptions += shard->subscriptions.load(std::memory_order_relaxed);
-  }
-  std::string out;
-  out += "# HELP neo_events_connections Open client connections.\n";
-  out += "# TYPE neo_events_connections gauge\n";
-  out += "neo_events_connections " + std::to_string(connections) + "\n";
-  append_transport_counts(out);
-  out += "# HELP neo_events_subscriptions Active client subscriptions.\n";
-  out += "# TYPE neo_events_subscriptions gauge\n";
-  out += "neo_events_subscriptions " + std::to_string(subscriptions) + "\n";
-  out +=
-      "# HELP neo_events_http_bodies_in_flight_bytes Request body bytes being read or handled.\n";
-  out += "# TYPE neo_events_http_bodies_in_flight_bytes gauge\n";
-  out += "neo_events_http_bodies_in_flight_bytes " + std::to_string(p.bodies->in_use()) + "\n";
-  out +=
-      "# HELP neo_events_http_body_budget_refusals_total Requests refused (503): body budget "
-      "spent.\n";
-  out += "# TYPE neo_events_http_body_budget_refusals_total counter\n";
-  out +=
-      "neo_events_http_body_budget_refusals_total " + std::to_string(p.bodies->refusals()) + "\n";
-  out += "# HELP neo_events_invalid_events_total Publications refused by the event catalogue.\n";
-  out += "# TYPE neo_events_invalid_events_total counter\n";
-  out += "neo_events_invalid_events_total " +
-         std::to_string(p.services.invalid_events.load(std::memory_order_relaxed)) + "\n";
-  out += "# HELP neo_events_build_info Build information.\n";
-  out += "# TYPE neo_events_build_info gauge\n";
-  out += "neo_events_build_info{version=\"" NEO_EVENTS_VERSION "\"} 1\n";
-  append_accept_metrics(out, p.listener->accept_stats());
-  return out;
+// http.internal_listen: /metrics, /health, /ready and the server API for operators; no client
+// connection endpoints (no session factory: they answer 404).
+void Node::start_internal_listener() {
+  auto& p = *parts_;
+  if (config_.http.internal_listen.empty()) return;
+  p.internal_http = std::make_unique<api::ApiHttpHandler>(p.services, api::Routes{true, true});
+  std::vector<asio::io_context*> raw;
+  for (auto& c : p.contexts) raw.push_back(c.get());
+  p.internal_listener = std::make_unique<transport::Listener>(
+      raw, p.limits, transport::Endpoints{p.internal_http.get(), nullptr, nullptr});
+  std::string error;
+  auto address = transport::Listener::resolve(config_.http.internal_listen, error);
+  if (!address) throw std::runtime_error("http.internal_listen: " + error);
+  internal_ = p.internal_listener->listen(*address);
+  spdlog::info("internal listener on {}:{} (/metrics, /health, /ready, /api)",
+               internal_->address().to_string(), internal_->port());
 }
 
 }  // namespace neo::node

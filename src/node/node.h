@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -49,9 +50,12 @@ class Node {
   // run_until_signal (or any one thread, never two at once).
   void reload();
   void shutdown();
-  // Readiness turns false (/health answers 503) while everything is still served: the first
-  // step of a graceful shutdown, so load balancers stop sending new clients. Idempotent.
+  // Readiness turns false (/ready and /health answer 503, neo_events_ready drops to 0) while
+  // everything is still served: the first step of a graceful shutdown, so load balancers stop
+  // sending new clients before they are disconnected. Idempotent, safe from any thread.
   void begin_drain();
+  // The internal listener's address (http.internal_listen), once start() has bound it.
+  std::optional<boost::asio::ip::tcp::endpoint> internal_endpoint() const { return internal_; }
 
  private:
   struct Parts;
@@ -65,14 +69,15 @@ class Node {
   void start_ticker(std::size_t index);
   void start_maintenance();
   void start_cluster();
-  std::string metrics_text() const;
-  void append_transport_counts(std::string& out) const;
+  void wire_metrics();
+  void start_internal_listener();
 
   config::Config config_;  // the running config (the main thread's copy; reload replaces it)
   std::string config_file_;
   config::Environment environment_;
   std::unique_ptr<Parts> parts_;
   std::vector<std::thread> threads_;
+  std::optional<boost::asio::ip::tcp::endpoint> internal_;
   bool stopped_ = false;
 };
 

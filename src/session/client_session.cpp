@@ -33,8 +33,8 @@ ClientSession::ClientSession(Services& services, Shard& shard, transport::Connec
   std::copy_n(id.data(), std::min(id.size(), client_id_.size()), client_id_.begin());
   shard_.sessions.insert(this);
   ++shard_.connections;
-  ++shard_.accepted[static_cast<std::size_t>(transport_)];
-  ++shard_.inflight[static_cast<std::size_t>(transport_)];
+  if (services_.metrics)
+    services_.metrics->connection_accepted(static_cast<std::size_t>(transport_));
   reschedule();
 }
 
@@ -51,6 +51,7 @@ void ClientSession::on_message(std::string_view text) {
   auto status = codec_.decode_commands(text, decoded);
   if (status == protocol::DecodeStatus::too_many) return close(dc::too_many_requests);
   if (status != protocol::DecodeStatus::ok) return close(dc::bad_request);
+  count_received(decoded, text.size());
   if (backlog_.size() + decoded.size() > kMaxBacklog) return close(dc::too_many_requests);
   for (auto& cmd : decoded) {
     if (codec_.encoding() == protocol::Encoding::protobuf) protocol::require_json_payloads(cmd);
@@ -68,6 +69,8 @@ void ClientSession::take_uni_connect(std::string_view request) {
   Command connect;
   if (protocol::decode_connect_request(request, connect) != protocol::DecodeStatus::ok)
     return close(dc::bad_request);
+  connect.method = protocol::Method::connect;
+  count_received({connect}, request.size());
   backlog_.push_back(std::move(connect));
   drain();
 }
@@ -86,12 +89,14 @@ void ClientSession::drain() {
 }
 
 void ClientSession::finish_command() {
+  end_command();
   busy_ = false;
   drain();
 }
 
 void ClientSession::handle(Command& cmd) {
   using protocol::Method;
+  begin_command(cmd);
   if (cmd.payload_not_json) {
     if (state_ != State::connected || (cmd.method != Method::publish && cmd.method != Method::rpc))
       return close(dc::bad_request);
@@ -123,6 +128,7 @@ bool ClientSession::take_command_token() {
     return true;
   }
   if (!rate_limited_) audit("quota:command_rate", "", "too many requests", code::too_many_requests);
+  if (services_.metrics) services_.metrics->rate_limited(metrics::RateLimit::client_commands);
   rate_limited_ = true;
   return false;
 }
@@ -173,16 +179,22 @@ void ClientSession::handle_rpc(const Command& cmd) {
 
 void ClientSession::reply_error(std::uint32_t id, std::uint32_t error) {
   if (uni_) return close(protocol::uni_connect_disconnect(error));
+  count_reply_error(error);
   push(codec_.error_reply(id, protocol::make_error(error)));
 }
 
 void ClientSession::push(std::string message) {
+  push(std::move(message), command_method_, command_ns_);
+}
+
+void ClientSession::push(std::string message, FrameType type, std::uint16_t ns) {
   if (state_ == State::closed) return;
-  send(FrameRef(message));
+  send(FrameRef(message, type, ns));
 }
 
 void ClientSession::send(FrameRef frame) {
   if (connection_.send(std::move(frame))) return;
+  count_disconnect(dc::slow.code);
   state_ = State::failed;
   closing_ = true;
   connection_.abort(dc::slow.code, dc::slow.reason);
@@ -200,6 +212,7 @@ std::string ClientSession::expiry_reply(const Command& cmd,
 
 void ClientSession::close(const protocol::Disconnect& reason) {
   if (state_ == State::closed) return;
+  count_disconnect(reason.code);
   if (state_ != State::failed) state_ = State::failed;  // no more commands are read
   closing_ = true;  // the transport bounds the rest: no more deadlines here
   backlog_.clear();
@@ -216,13 +229,17 @@ void ClientSession::on_close() {
   while (!subs_.empty()) remove_subscription(subs_.begin()->first, true);
   shard_.sessions.erase(this);
   --shard_.connections;
-  --shard_.inflight[static_cast<std::size_t>(transport_)];
+  if (services_.metrics) services_.metrics->connection_closed(static_cast<std::size_t>(transport_));
+  count_gone();
   if (counted_connection_ && services_.limits)
     services_.limits->release_connection(identity_.tenant);
   auto it = shard_.users.find(identity_.user);
   if (registered_ && it != shard_.users.end()) {
     std::erase(it->second, this);
-    if (it->second.empty()) shard_.users.erase(it);
+    if (it->second.empty()) {
+      shard_.users.erase(it);
+      if (services_.metrics) services_.metrics->users.dec();
+    }
   }
 }
 
@@ -268,7 +285,7 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   if (state_ != State::connected) return;
   if (awaiting_pong_ && now >= pong_deadline_) return close(dc::no_pong);
   if (now >= next_ping_) {
-    push(std::string(codec_.ping()));
+    push(std::string(codec_.ping()), FrameType::server_ping, 0);
     awaiting_pong_ = !uni_;  // unidirectional clients cannot answer
     pong_deadline_ = now + services_.config().client.pong_timeout;
     next_ping_ = now + services_.config().client.ping_interval;
@@ -287,7 +304,9 @@ void ClientSession::check_deadlines(SteadyClock::time_point now, std::int64_t un
   }
   for (Subscription* sub : expired) {
     if (sub->server_side) return close(protocol::Disconnect{3006, "subscription expired"});
-    push(codec_.unsubscribe_push(sub->channel, protocol::unsubscribe::expired));
+    push(codec_.unsubscribe_push(sub->channel, protocol::unsubscribe::expired),
+         FrameType::push_unsubscribe, sub->ns);
+    count_unsubscribe(protocol::unsubscribe::expired.code, sub->ns);
     remove_subscription(sub->channel, true);
   }
 }

@@ -64,12 +64,30 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   void reply_error(std::uint32_t id, std::uint32_t code);
   // Unidirectional transports: the connect request alone, as a connect command.
   void take_uni_connect(std::string_view request);
+  // A reply to the command being handled (tagged with its method and namespace)...
   void push(std::string message);
+  // ... or a push of the server's own.
+  void push(std::string message, FrameType type, std::uint16_t ns);
   // Queues a frame; a full queue disconnects the client as slow (3008).
   void send(FrameRef frame);
   void close(const protocol::Disconnect& reason);
   struct Home;
   Home home();
+
+  // Metrics (session_metrics.cpp): the command being handled, what came in, why refused.
+  void begin_command(const Command& cmd);
+  void end_command();
+  void count_received(const std::vector<Command>& commands, std::size_t bytes);
+  void count_reply_error(std::uint32_t code);
+  void count_disconnect(std::uint32_t code);
+  void count_denial(std::string_view channel, auth::Decision decision) const;
+  void count_token_denial();
+  void count_unsubscribe(std::uint32_t code, std::uint16_t ns);
+  void count_quota(metrics::Quota quota);
+  void count_connected();
+  void count_gone();
+  void count_recover(std::uint16_t ns, const protocol::SubscribeResult& result);
+  std::uint16_t ns_of(std::string_view channel) const;
 
   // Connect, refresh, ping (session_connect.cpp).
   void handle_connect(Command& cmd);
@@ -169,6 +187,11 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   SteadyClock::time_point pong_deadline_{};
   bool awaiting_pong_ = false;
   SteadyClock::time_point next_presence_refresh_{};
+  // Metrics of the command being handled, and the connection's tenant cells.
+  SteadyClock::time_point command_started_{};
+  FrameType command_method_ = FrameType::untagged;
+  std::uint16_t command_ns_ = 0;
+  std::uint32_t tenant_cells_ = metrics::Tenants::kNone;
 };
 
 // Engine callbacks may come back on another thread, after the session is gone. Everything

@@ -28,6 +28,10 @@ class Dispatcher final : public engine::EventHandler {
 
  private:
   void fan_out(std::string_view channel, hub::ThreadSet threads, hub::Delivery delivery);
+  void on_presence_change(hub::DeliveryKind kind, std::string_view channel, const ClientInfo& info);
+  // Metrics: counts what the broker handed over; returns the channel's namespace index.
+  std::uint16_t received(metrics::BrokerMessage type, std::string_view channel) const;
+  std::int64_t accepted_at(const Publication& pub, std::uint16_t ns) const;
   // The data of the publication right before this one, when this node saw it and the
   // publication is to be delta-encoded; remembers this one as the next one's base.
   std::shared_ptr<const std::string> delta_base(std::string_view channel, const Publication& pub,

@@ -29,6 +29,10 @@ std::uint32_t Services::admit_publication(std::string_view channel, const audit:
   if (!limits) return 0;
   auto verdict = limits->admit_publication(channel, std::chrono::steady_clock::now());
   if (verdict == limits::Verdict::allow) return 0;
+  if (metrics)
+    metrics->rate_limited(verdict == limits::Verdict::tenant_rate
+                              ? metrics::RateLimit::tenant_publish
+                              : metrics::RateLimit::publish);
   audit::Event event = who;
   event.action =
       verdict == limits::Verdict::tenant_rate ? "quota:tenant_publish_rate" : "quota:channel_rate";
@@ -54,6 +58,15 @@ std::optional<Error> Services::check_event(const config::NamespaceOptions& ns,
   event.code = error.code;
   record(event);
   return error;
+}
+
+void Services::published(std::string_view channel) const {
+  if (!metrics) return;
+  metrics->publications.inc();
+  metrics->broker_sent(metrics::BrokerMessage::publication, metrics->namespace_index(channel));
+  auto& tenants = metrics->tenants;
+  if (tenants.enabled())
+    tenants.add(tenants.resolve(auth::tenant_of(channel)), metrics::Tenants::publications, 1);
 }
 
 const config::NamespaceOptions* namespace_for(const config::Config& config,

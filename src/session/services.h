@@ -23,6 +23,7 @@
 #include "hub/interest_map.h"
 #include "hub/local_hub.h"
 #include "limits/limits.h"
+#include "metrics/server_metrics.h"
 #include "session/settings.h"
 #include "transport/connection.h"
 
@@ -76,9 +77,6 @@ struct Shard {
   // Written by the owning thread only; read by the metrics scrape.
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> subscriptions{0};
-  // By transport::TransportKind: connections ever accepted, and open now.
-  std::array<std::atomic<std::uint64_t>, transport::kTransportKinds> accepted{};
-  std::array<std::atomic<std::uint64_t>, transport::kTransportKinds> inflight{};
 };
 
 struct Services {
@@ -93,8 +91,9 @@ struct Services {
   std::string node_id;
   std::string node_name;
   std::string version;
-  // SIGTERM: `draining` first (readiness: /health answers 503, connections still served and
-  // accepted), then `shutting_down` (new connects get 3001, the clients are told to reconnect).
+  // SIGTERM: `draining` first (Node::begin_drain: /ready and /health answer 503 so that load
+  // balancers stop sending new clients; connections are still served and accepted), then
+  // `shutting_down` (new connects get 3001, the clients are told to reconnect).
   std::atomic<bool> draining{false};
   std::atomic<bool> shutting_down{false};
   // Quotas and the audit log; the node always sets them, unit tests may leave them out.
@@ -114,6 +113,13 @@ struct Services {
   const auth::TokenVerifier& verifier() const {
     return live ? live->get().verifier : start_verifier;
   }
+  // The node's metrics; unit tests may leave them out.
+  metrics::ServerMetrics* metrics = nullptr;
+
+  // What /ready and neo_events_ready say: serving, not draining, the engine reachable.
+  bool ready() const { return !draining && !shutting_down && engine.healthy(); }
+  // A publication into `channel` accepted by the engine (the server API's or a client's).
+  void published(std::string_view channel) const;
 
   void record(const audit::Event& event) const {
     if (audit) audit->record(event);

@@ -14,11 +14,13 @@ void ClientSession::handle_publish(Command& cmd) {
   if (!error && !ns) error = code::unknown_channel;
   if (error) {
     audit("publish", cmd.channel, protocol::make_error(error).message, error);
+    count_denial(cmd.channel, decision);
   } else {
     const audit::Event who{
         "publish", identity_.user, identity_.tenant, cmd.channel, "", connection_.remote_address(),
         0};
     if (auto invalid = services_.check_event(*ns, cmd.channel, cmd.data, who)) {
+      count_reply_error(invalid->code);
       push(codec_.error_reply(cmd.id, *invalid));
       return finish_command();
     }
@@ -33,7 +35,9 @@ void ClientSession::handle_publish(Command& cmd) {
   pub.data = std::move(cmd.data);
   pub.info = client_info(sub == subs_.end() ? nullptr : sub->second.get());
   services_.engine.publish(cmd.channel, std::move(pub), history_options(*ns),
-                           [home = home(), this, id = cmd.id](Result<StreamPosition> r) {
+                           [home = home(), this, id = cmd.id, channel = cmd.channel,
+                            &services = services_](Result<StreamPosition> r) {
+                             if (r.ok()) services.published(channel);
                              home.run([this, id, ok = r.ok()] {
                                if (ok)
                                  push(codec_.empty_reply(id, protocol::Method::publish));
@@ -49,7 +53,10 @@ std::uint32_t ClientSession::check_read_access(std::string_view channel,
                                                const config::NamespaceOptions*& ns) const {
   if (!subs_.count(std::string(channel))) {
     auto decision = services_.policy().check(identity_, channel, auth::Action::subscribe);
-    if (decision != auth::Decision::allow) return error_code_for(decision);
+    if (decision != auth::Decision::allow) {
+      count_denial(channel, decision);
+      return error_code_for(decision);
+    }
   }
   ns = namespace_for(services_.config(), channel);
   return ns ? 0 : code::unknown_channel;

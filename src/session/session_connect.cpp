@@ -22,6 +22,7 @@ void ClientSession::handle_connect(Command& cmd) {
   if (services_.shutting_down) return close(dc::shutdown);
   if (cmd.token.empty()) {  // no anonymous connections
     audit("connect", "", "no token", dc::bad_request.code);
+    count_token_denial();
     return close(dc::bad_request);
   }
   auto verified = services_.verifier().verify_connection(cmd.token, unix_seconds());
@@ -37,6 +38,7 @@ void ClientSession::handle_connect(Command& cmd) {
   if (!add_client_listed_channels(cmd, channels)) return;
   if (channels.size() > services_.config().client.channel_limit) {
     audit("quota:channel_limit", "", "channel limit", dc::channel_limit.code);
+    count_quota(metrics::Quota::subscriptions);
     return close(dc::channel_limit);
   }
   for (const auto& channel : channels) {
@@ -44,6 +46,7 @@ void ClientSession::handle_connect(Command& cmd) {
     if (decision == auth::Decision::allow) continue;
     std::uint32_t error = error_code_for(decision);
     audit("subscribe", channel, protocol::make_error(error).message, error);
+    count_denial(channel, decision);
     reply_error(cmd.id, error);
     state_ = State::failed;
     return;
@@ -61,6 +64,7 @@ void ClientSession::refuse_connect(const Command& cmd, auth::TokenStatus status,
                                    std::string_view reason) {
   if (status == auth::TokenStatus::invalid) {
     audit("connect", "", reason, dc::invalid_token.code);
+    count_token_denial();
     return close(dc::invalid_token);
   }
   std::uint32_t error = reason == "expire_at passed" ? code::expired : code::token_expired;
@@ -74,6 +78,7 @@ bool ClientSession::admit_tenant_connection() {
   if (!services_.limits) return true;
   if (!services_.limits->acquire_connection(identity_.tenant)) {
     audit("quota:tenant_connections", "", "connection limit", dc::connection_limit.code);
+    count_quota(metrics::Quota::connections);
     close(dc::connection_limit);
     return false;
   }
@@ -153,7 +158,7 @@ void ClientSession::finish_connect(PendingConnect& pending) {
     std::string body;
     JsonWriter w(body);
     protocol::write_connect_result(w, result);
-    push(protocol::encode_connect_push(body));
+    push(protocol::encode_connect_push(body), FrameType::push_connect, 0);
   } else {
     push(codec_.connect_reply(pending.id, result));
   }
@@ -164,6 +169,7 @@ void ClientSession::finish_connect(PendingConnect& pending) {
 
 void ClientSession::register_connected() {
   state_ = State::connected;
+  count_connected();  // before registering: it asks whether the user is new on this thread
   registered_ = true;
   shard_.users[identity_.user].push_back(this);
   schedule_first_ping(SteadyClock::now());
@@ -208,7 +214,8 @@ void ClientSession::server_refresh(bool expired, std::optional<std::int64_t> exp
   reschedule();
   if (!info.empty()) identity_.info = std::move(info);
   bool expires = expire_at_.has_value();
-  push(codec_.refresh_push(expires, expires ? ttl_until(*expire_at_) : 0));
+  push(codec_.refresh_push(expires, expires ? ttl_until(*expire_at_) : 0), FrameType::push_refresh,
+       0);
 }
 
 }  // namespace neo::session

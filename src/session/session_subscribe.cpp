@@ -45,6 +45,7 @@ void ClientSession::handle_subscribe(Command& cmd) {
   }
   if (subs_.size() >= services_.config().client.channel_limit) {
     audit("quota:channel_limit", req.channel, "limit exceeded", code::limit_exceeded);
+    count_quota(metrics::Quota::subscriptions);
     reply_error(cmd.id, code::limit_exceeded);
     return finish_command();
   }
@@ -92,7 +93,10 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
   bool has_token = false;
   if (!req.token.empty()) {
     auto verified = services_.verifier().verify_subscription(req.token, unix_seconds());
-    if (verified.status == auth::TokenStatus::invalid) return code::permission_denied;
+    if (verified.status == auth::TokenStatus::invalid) {
+      count_token_denial();
+      return code::permission_denied;
+    }
     if (verified.status == auth::TokenStatus::expired) return code::token_expired;
     if (verified.token.channel != req.channel || verified.token.user != identity_.user) {
       audit("subscribe", req.channel, "subscription token for another channel or user",
@@ -110,7 +114,10 @@ std::uint32_t ClientSession::authorize_subscribe(const protocol::SubscribeReques
   }
   auto decision =
       services_.policy().check(identity_, req.channel, auth::Action::subscribe, has_token);
-  if (decision != auth::Decision::allow) return error_code_for(decision);
+  if (decision != auth::Decision::allow) {
+    count_denial(req.channel, decision);
+    return error_code_for(decision);
+  }
   ns = namespace_for(services_.config(), req.channel);
   return ns ? 0 : code::unknown_channel;
 }
@@ -126,6 +133,8 @@ Subscription& ClientSession::start_subscription(const protocol::SubscribeRequest
   // Deltas are negotiated, never imposed: a namespace without fossil answers full data.
   sub->delta = !server_side && req.delta == "fossil" && ns.allows_fossil();
   if (sub->expire_at) ++expiring_subs_;
+  sub->ns = ns_of(req.channel);
+  if (services_.metrics) services_.metrics->subscription_added(sub->ns);
   Subscription& added = *sub;
   subs_[req.channel] = std::move(sub);
   if (added.expire_at) reschedule();  // its expiry may come before anything else
@@ -174,6 +183,7 @@ void ClientSession::position_subscription(
                                    result.offset = req.offset;
                                    result.publications = std::move(history.publications);
                                  }
+                                 count_recover(s.ns, result);
                                }
                                done(std::move(result));
                              });
@@ -184,7 +194,10 @@ void ClientSession::position_subscription(
 void ClientSession::complete_subscription(Subscription& sub) {
   sub.subscribed = true;
   if (sub.presence) services_.engine.add_presence(sub.channel, client_info(&sub));
-  if (sub.join_leave) services_.engine.publish_join(sub.channel, client_info(&sub));
+  if (sub.join_leave) {
+    services_.engine.publish_join(sub.channel, client_info(&sub));
+    if (services_.metrics) services_.metrics->broker_sent(metrics::BrokerMessage::join, sub.ns);
+  }
   auto pending = std::move(sub.pending);
   if (!pending) return;
   std::string channel = sub.channel;
@@ -248,7 +261,9 @@ FrameRef ClientSession::encoded_for(Subscription& sub, const hub::Delivery& deli
 // A gap or a new epoch: make the client recover (Centrifugo 2500 / 3010).
 void ClientSession::insufficient_state(Subscription& sub) {
   if (sub.server_side) return close(dc::insufficient_state);
-  push(codec_.unsubscribe_push(sub.channel, protocol::unsubscribe::insufficient_state));
+  push(codec_.unsubscribe_push(sub.channel, protocol::unsubscribe::insufficient_state),
+       FrameType::push_unsubscribe, sub.ns);
+  count_unsubscribe(protocol::unsubscribe::insufficient_state.code, sub.ns);
   remove_subscription(sub.channel, true);
 }
 
@@ -264,9 +279,11 @@ void ClientSession::remove_subscription(std::string channel, bool publish_leave)
   if (sub->subscribed && sub->presence) services_.engine.remove_presence(channel, client_id());
   if (sub->subscribed && sub->join_leave && publish_leave) {
     services_.engine.publish_leave(channel, client_info(sub.get()));
+    if (services_.metrics) services_.metrics->broker_sent(metrics::BrokerMessage::leave, sub->ns);
   }
   if (sub->expire_at) --expiring_subs_;
   --shard_.subscriptions;
+  if (services_.metrics) services_.metrics->subscription_removed(sub->ns);
 }
 
 void ClientSession::handle_unsubscribe(Command& cmd) {
@@ -306,7 +323,10 @@ void ClientSession::handle_sub_refresh(Command& cmd) {
 
 void ClientSession::server_subscribe(std::string_view channel) {
   if (state_ != State::connected || subs_.count(std::string(channel))) return;
-  if (subs_.size() >= services_.config().client.channel_limit) return close(dc::channel_limit);
+  if (subs_.size() >= services_.config().client.channel_limit) {
+    count_quota(metrics::Quota::subscriptions);
+    return close(dc::channel_limit);
+  }
   const config::NamespaceOptions* ns = namespace_for(services_.config(), channel);
   if (!ns) return;
   protocol::SubscribeRequest req;
@@ -318,7 +338,8 @@ void ClientSession::server_subscribe(std::string_view channel) {
                           auto it = subs_.find(ch);
                           if (it == subs_.end()) return;
                           if (!r.ok()) return remove_subscription(ch, false);
-                          push(codec_.subscribe_push(ch, r.value()));
+                          push(codec_.subscribe_push(ch, r.value()), FrameType::push_subscribe,
+                               it->second->ns);
                           complete_subscription(*it->second);
                         });
 }
@@ -341,7 +362,9 @@ void ClientSession::revoke_forbidden_subscriptions() {
 void ClientSession::server_unsubscribe(std::string_view channel) {
   auto it = subs_.find(std::string(channel));
   if (it == subs_.end()) return;
-  push(codec_.unsubscribe_push(channel, protocol::unsubscribe::server));
+  push(codec_.unsubscribe_push(channel, protocol::unsubscribe::server), FrameType::push_unsubscribe,
+       it->second->ns);
+  count_unsubscribe(protocol::unsubscribe::server.code, it->second->ns);
   remove_subscription(it->first, true);
 }
 

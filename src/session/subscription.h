@@ -32,6 +32,7 @@ struct Subscription final : hub::Subscriber {
   bool join_leave = false;   // the namespace publishes joins and leaves
   bool delta = false;        // fossil deltas negotiated
   bool delta_ready = false;  // the client holds the previous publication: a patch can follow
+  std::uint16_t ns = 0;      // metrics: the channel's namespace index
   std::uint64_t offset = 0;  // last delivered offset (positioned only)
   std::string epoch;
   std::optional<std::int64_t> expire_at;  // unix seconds, from a subscription token

@@ -27,6 +27,9 @@ class Connection {
   virtual boost::asio::any_io_executor executor() = 0;
   // Expires when the connection object is destroyed: callbacks that come back later hold this.
   virtual std::weak_ptr<void> lifetime() = 0;
+  // Metrics: the registry cell (metrics::Tenants' deliveries cell of the connection's tenant)
+  // that counts the publications this connection writes, added to per write batch.
+  virtual void count_deliveries_in(std::uint32_t cell) { (void)cell; }
 };
 
 class SessionHandler {

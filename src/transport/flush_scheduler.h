@@ -29,6 +29,10 @@
 #include <memory>
 #include <vector>
 
+namespace neo::metrics {
+class ServerMetrics;
+}
+
 namespace neo::transport {
 
 class Flushable {
@@ -60,6 +64,9 @@ class FlushScheduler final : public boost::asio::execution_context::service {
 
   // Runs at the start of every slice, on the owning thread.
   void set_prelude(std::function<void()> prelude) { prelude_ = std::move(prelude); }
+  // What the thread's connections count their write batches in (none: nothing is counted).
+  void set_metrics(const metrics::ServerMetrics* metrics) { metrics_ = metrics; }
+  const metrics::ServerMetrics* metrics() const { return metrics_; }
   // Owning thread only: `connection` is written in this round (the caller adds it once until
   // its flush_now runs).
   void add(std::shared_ptr<Flushable> connection);
@@ -79,6 +86,7 @@ class FlushScheduler final : public boost::asio::execution_context::service {
   boost::asio::any_io_executor executor_;
   std::unique_ptr<boost::asio::steady_timer> rest_timer_;
   std::function<void()> prelude_;
+  const metrics::ServerMetrics* metrics_ = nullptr;
   std::vector<std::shared_ptr<Flushable>> pending_;  // written in order from next_
   std::size_t next_ = 0;
   bool scheduled_ = false;

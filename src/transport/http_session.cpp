@@ -251,6 +251,8 @@ void HttpSession::on_head() {
   }
   pending_ = plain_head(head, remote_address_);
   stream_kind_ = stream_transport(head.target());
+  if (stream_kind_ && !endpoints_.sessions)  // not a client listener: an unknown path
+    return refuse_own_request(text(404, "Not Found"));
   if (stream_kind_) return on_stream_head(declared);
   emulation_request_ = path_of(head.target()) == kEmulationPath;
   if (emulation_request_) return on_emulation_head(declared);
@@ -345,8 +347,10 @@ void HttpSession::admit_own_request(std::optional<std::uint64_t> declared,
   const auto& head = reader_.head();
   std::string_view origin = head[bhttp::field::origin];
   if (!endpoint.available) return refuse_own_request(text(404, "Not Found"));
-  if (!origin_allowed(origin, limits_.allowed_origins))
+  if (!origin_allowed(origin, limits_.allowed_origins)) {
+    count_origin_denial();
     return refuse_own_request(text(403, "Forbidden: origin not allowed"));
+  }
   auto method = head.method();
   if (method == bhttp::verb::options) return refuse_own_request(preflight(origin));
   if (method != bhttp::verb::post && !(endpoint.allows_get && method == bhttp::verb::get)) {
@@ -435,11 +439,12 @@ void HttpSession::upgrade(Request request) {
   input_done_ = true;  // whatever happens, no more HTTP requests on this connection
   std::string_view target = request.target();
   std::string_view path = path_of(target);
-  if (path != kWebSocketPath && path != kUniWebSocketPath) {
+  if ((path != kWebSocketPath && path != kUniWebSocketPath) || !endpoints_.sessions) {
     return reply(text(404, "Not Found"), false);
   }
   std::string_view origin = request[bhttp::field::origin];
   if (!origin_allowed(origin, limits_.allowed_origins)) {
+    count_origin_denial();
     return reply(text(403, "Forbidden: origin not allowed"), false);
   }
   // RFC 6455 4.2.2: an unsupported version is answered with the versions we speak.

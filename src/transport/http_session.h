@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/server_metrics.h"
 #include "transport/connection.h"
 #include "transport/emulation.h"
 #include "transport/http/body_budget.h"
@@ -34,10 +35,12 @@ struct HttpLimits {
   std::vector<std::string> allowed_origins;
   WsLimits ws;
   std::chrono::milliseconds tls_handshake_timeout{10000};
+  const metrics::ServerMetrics* metrics = nullptr;  // counts refused origins
 };
 
 struct Endpoints {
   HttpHandler* http = nullptr;
+  // None: no client connections here (the internal listener): their endpoints answer 404.
   SessionFactory* sessions = nullptr;
   EmulationRegistry* emulation = nullptr;  // none: the emulated transports answer 404
 };
@@ -99,6 +102,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void start_stream();
   void dispatch(HttpRequest request, bool keep_alive);
   void refuse(const http::Refusal& refusal);
+  void count_origin_denial() const {
+    if (limits_.metrics) limits_.metrics->denial(metrics::Denial::origin);
+  }
   void reply(HttpResponse response, bool keep_alive);
   std::uint64_t open_slot(bool keep_alive, std::uint64_t body_bytes, Lease lease);
   void answer(std::uint64_t seq, HttpResponse response);

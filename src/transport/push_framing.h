@@ -30,7 +30,7 @@ inline FrameRef disconnect_push(std::uint16_t code, std::string_view reason) {
   JsonWriter w(out);
   w.begin_object().key("push").begin_object().key("disconnect").begin_object();
   w.field_u64("code", code).field("reason", reason).end_object().end_object().end_object();
-  return FrameRef(out);
+  return FrameRef(out, FrameType::push_disconnect);
 }
 
 namespace protobuf_wire {
@@ -65,7 +65,7 @@ inline FrameRef protobuf_disconnect_push(std::uint16_t code, std::string_view re
   std::string out;
   append_varint(out, reply.size());
   out += reply;
-  return FrameRef(out);
+  return FrameRef(out, FrameType::push_disconnect);
 }
 
 inline FrameRef disconnect_push(std::uint16_t code, std::string_view reason, WireFormat format) {

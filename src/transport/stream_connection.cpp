@@ -8,6 +8,7 @@
 #include "core/json_writer.h"
 #include "transport/origin.h"
 #include "transport/push_framing.h"
+#include "transport/wire_metrics.h"
 
 namespace neo::transport {
 
@@ -210,6 +211,9 @@ void StreamConnection::frame_batch(std::string& out) {
   std::size_t n = std::min(queue_.size(), kMaxPushesPerWrite);
   for (std::size_t i = 0; i < n; ++i)
     append_message(body, kind_, format_, wire(queue_.at(i).view()));
+  count_written(
+      flushes_.metrics(), kind_, n,
+      [this](std::size_t i) -> const FrameRef& { return queue_.at(i); }, tenant_cell_);
   queue_.pop(n);
   if (!body.empty()) append_chunk(out, body);
   if (queue_.empty() && ending_queued_) {

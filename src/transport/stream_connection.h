@@ -56,6 +56,7 @@ class StreamConnection final : public Connection,
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
   std::weak_ptr<void> lifetime() override { return weak_from_this(); }
   void flush_now() override;
+  void count_deliveries_in(std::uint32_t cell) override { tenant_cell_ = cell; }
   void take_commands(std::string_view commands) override;
 
  private:
@@ -94,6 +95,7 @@ class StreamConnection final : public Connection,
   bool flush_scheduled_ = false;
   bool write_blocked_ = false;
   bool finished_ = false;
+  std::uint32_t tenant_cell_ = 0xFFFFFFFF;  // metrics::Tenants::kNone
 };
 
 }  // namespace neo::transport

@@ -69,6 +69,7 @@ class BasicWsConnection final
   boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
   std::weak_ptr<void> lifetime() override { return this->weak_from_this(); }
   void flush_now() override;
+  void count_deliveries_in(std::uint32_t cell) override { tenant_cell_ = cell; }
 
  private:
   // One send carries up to 255 messages (1 header + 255 messages + 254 separators: within
@@ -158,8 +159,9 @@ class BasicWsConnection final
   // uni_websocket: one bare push per frame, a native ping with every {} ping, a disconnect push
   // before the close frame.
   bool uni_ = false;
-  bool deflate_ = false;  // permessage-deflate negotiated
-  bool binary_ = false;   // the protobuf protocol
+  std::uint32_t tenant_cell_ = 0xFFFFFFFF;  // metrics::Tenants::kNone
+  bool deflate_ = false;                    // permessage-deflate negotiated
+  bool binary_ = false;                     // the protobuf protocol
   std::int8_t compression_level_ = 1;
   std::uint32_t compression_min_size_ = 0;
   std::uint64_t decompressed_limit_ = 0;

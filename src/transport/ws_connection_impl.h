@@ -9,6 +9,7 @@
 
 #include "core/uri.h"
 #include "transport/websocket/deflate.h"
+#include "transport/wire_metrics.h"
 #include "transport/ws_connection.h"
 
 namespace neo::transport {
@@ -386,6 +387,10 @@ void BasicWsConnection<Socket, Timer>::finish_batch() {
     }
     return;
   }
+  count_written(
+      flushes_.metrics(), uni_ ? TransportKind::uni_websocket : TransportKind::websocket,
+      batch_messages_, [this](std::size_t i) -> const FrameRef& { return queue_.at(i); },
+      tenant_cell_);
   queue_.pop(batch_messages_);
   batch_messages_ = 0;
 }

@@ -85,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (key == 7) request.target += std::string("?api_key=") + kMasterKey;
   request.body = in.rest();
 
-  test::ApiNode node(node_config(), [] { return std::string("neo_events_connections 0\n"); });
+  test::ApiNode node(node_config());
   int calls = 0;
   node.http.handle(std::move(request), [&calls, legacy](transport::HttpResponse response) {
     if (++calls != 1) fuzz::fail("respond called more than once");

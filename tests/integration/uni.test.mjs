@@ -362,7 +362,8 @@ describe('uni_websocket', () => {
 });
 
 describe('metrics by transport', () => {
-  const series = (name, transport) => `centrifugo_client_connections_${name}\\{transport="${transport}"\\}`;
+  const series = (name, transport) =>
+    `centrifugo_client_connections_${name}\\{transport="${transport}",accept_protocol="h1"\\}`;
   const read = async (server, name, transport) => metric(server, series(name, transport));
 
   it('centrifugo_client_connections_inflight and _accepted count each transport', T, async () => {

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 
 #include "metrics/process.h"
@@ -156,7 +158,15 @@ TEST(MetricsServer, SeriesNamesAreValidUniqueAndDocumented) {
   auto registered = metrics.registry.names();
   std::set<std::string> unique(registered.begin(), registered.end());
   EXPECT_EQ(unique.size(), registered.size());
-  for (const auto& name : series_names(metrics)) EXPECT_TRUE(std::regex_match(name, valid)) << name;
+  std::ifstream in(NEO_SOURCE_DIR "/docs/metrics.md");
+  std::stringstream docs;
+  docs << in.rdbuf();
+  ASSERT_FALSE(docs.str().empty());
+  for (const auto& name : series_names(metrics)) {
+    EXPECT_TRUE(std::regex_match(name, valid)) << name;
+    EXPECT_NE(docs.str().find("| `" + name + "` |"), std::string::npos)
+        << name << " is not listed in docs/metrics.md";
+  }
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ std::string encode_publication(const Publication& pub) {
     w.end_object();
   }
   if (pub.delta) w.field_bool("delta", true);  // every node makes its own patches
+  if (pub.time_ms > 0) w.field_u64("time", static_cast<std::uint64_t>(pub.time_ms));
   w.end_object();
   return out;
 }
@@ -55,6 +56,7 @@ std::optional<Publication> decode_publication(std::string_view text) {
     if (!read_info(info, *pub.info)) return std::nullopt;
   }
   if (!json::read_bool(obj, "delta", pub.delta)) return std::nullopt;
+  if (!json::read_i64(obj, "time", pub.time_ms)) return std::nullopt;
   dom::object tags;
   bool has_tags = false;
   if (!json::read_object(obj, "tags", tags, has_tags)) return std::nullopt;

@@ -125,7 +125,10 @@ void RedisEngine::start(EventHandler& handler) {
                              resubscribe(*raw);
                              update_health(*raw, true, "");
                            },
-                           [this, raw](std::string why) { update_health(*raw, false, why); },
+                           [this, raw](std::string why) {
+                             if (metrics_) metrics_->redis_pub_sub_error("connect");
+                             update_health(*raw, false, why);
+                           },
                            [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
     shards_.push_back(std::move(s));
   }
@@ -266,6 +269,7 @@ RedisEngine::ScriptCall RedisEngine::publish_call(const std::string& channel, st
 void RedisEngine::publish(std::string_view channel, Publication pub, const HistoryOptions& history,
                           const Idempotency& idempotency, Callback<StreamPosition> done) {
   std::string result = idempotency.wanted() ? result_key(channel, idempotency.key) : std::string();
+  if (!pub.time_ms) pub.time_ms = unix_millis();  // the receiving nodes' pub/sub lag
   on_engine_thread([this, channel = std::string(channel), payload = encode_publication(pub),
                     history, result = std::move(result), result_ttl = idempotency.ttl,
                     done = std::move(done)]() mutable {
@@ -337,6 +341,7 @@ std::string RedisEngine::control_channel(std::string_view node) const {
 
 void RedisEngine::publish_control(std::string_view to_node, std::string message,
                                   Callback<Unit> done) {
+  if (metrics_) metrics_->broker_sent(metrics::BrokerMessage::control, 0);
   on_engine_thread([this, channel = control_channel(to_node), message = std::move(message),
                     done = std::move(done)]() mutable {
     shards_[0]->commands->command({"PUBLISH", channel, message},
@@ -363,6 +368,7 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
   std::string_view kind = str(r->element[0]);
   std::string_view redis_channel = str(r->element[1]);
   if (kind == "message" && is_control_shard(s) && redis_channel.starts_with(control_prefix_)) {
+    if (metrics_) metrics_->broker_received(metrics::BrokerMessage::control, 0);
     if (handler_) handler_->on_control(str(r->element[2]));
     return;
   }
@@ -376,6 +382,13 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
   for (auto& run : waiting) run();
 }
 
+// A client-channel message this node cannot read (another version's, or damaged).
+void RedisEngine::count_dropped() {
+  if (!metrics_) return;
+  metrics_->redis_dropped("client");
+  metrics_->redis_pub_sub_error("decode");
+}
+
 // "p<offset>:<epoch>:<publication>", "j<client info>", "l<client info>".
 void RedisEngine::on_message(std::string_view redis_channel, std::string_view payload) {
   if (!handler_ || payload.empty() || !redis_channel.starts_with(client_prefix_)) return;
@@ -384,7 +397,7 @@ void RedisEngine::on_message(std::string_view redis_channel, std::string_view pa
   payload.remove_prefix(1);
   if (kind == 'j' || kind == 'l') {
     auto info = decode_client_info(payload);
-    if (!info) return;
+    if (!info) return count_dropped();
     return kind == 'j' ? handler_->on_join(channel, *info) : handler_->on_leave(channel, *info);
   }
   if (kind != 'p') return;
@@ -395,7 +408,7 @@ void RedisEngine::on_message(std::string_view redis_channel, std::string_view pa
   std::from_chars(payload.data(), payload.data() + colon, position.offset);
   position.epoch = std::string(payload.substr(colon + 1, second - colon - 1));
   auto pub = decode_publication(payload.substr(second + 1));
-  if (!pub) return;
+  if (!pub) return count_dropped();
   pub->offset = position.offset;
   handler_->on_publication(channel, *pub, position);
 }

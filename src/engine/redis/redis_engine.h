@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "engine/redis/redis_client.h"
+#include "metrics/server_metrics.h"
 
 namespace neo::engine::redis {
 
@@ -29,6 +30,8 @@ class RedisEngine final : public Engine {
   // Throws std::runtime_error for a malformed address. `node_id` names this node's direct
   // control channel.
   RedisEngine(const config::RedisOptions& options, std::string node_id);
+  // Counts PUB/SUB errors, undecodable messages and control messages; set before start().
+  void set_metrics(metrics::ServerMetrics* metrics) { metrics_ = metrics; }
   ~RedisEngine() override;
 
   void start(EventHandler& handler) override;
@@ -61,6 +64,8 @@ class RedisEngine final : public Engine {
   static constexpr std::chrono::seconds kPresenceTtl{60};
 
  private:
+  void count_dropped();
+  metrics::ServerMetrics* metrics_ = nullptr;
   struct ChannelState {
     bool confirmed = false;                      // Redis acknowledged our SUBSCRIBE
     std::vector<std::function<void()>> waiting;  // history reads that must follow it

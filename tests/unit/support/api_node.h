@@ -13,15 +13,13 @@
 namespace neo::test {
 
 struct ApiNode {
-  explicit ApiNode(
-      const config::Config& config,
-      api::ApiHttpHandler::MetricsText metrics = [] { return std::string(); })
+  explicit ApiNode(const config::Config& config, api::Routes routes = {})
       : policy(config),
         verifier(config.client.token),
         services{config, engine, policy, verifier, interest, {}, "node-id", "node", "0.0.0"},
         dispatcher(services),
         shard(0, io),
-        http(services, std::move(metrics)) {
+        http(services, routes) {
     services.shards.push_back(&shard);
     engine.start(dispatcher);
   }
