@@ -106,7 +106,9 @@ void ApiHttpHandler::handle(HttpRequest request, Respond respond) {
   if (auto refused = admit(request).refusal) return respond(std::move(*refused));
   std::string_view path = request.path();
   if (path == "/health") {
-    if (services_.engine.healthy() && !services_.draining && !services_.shutting_down)
+    // Liveness: a draining node is alive (restarting it would cut its clients); /ready says
+    // whether to send it new ones.
+    if (services_.engine.healthy() && !services_.shutting_down)
       return respond({200, "application/json", "{}", {}});
     return respond({503, "application/json", R"({"error":"engine unavailable"})", {}});
   }

@@ -143,7 +143,7 @@ node:
   threads: 0                     # I/O threads; 0 = one per core
   pid_file: ""                   # the pid, for `neo-events reload`; "" = none
 
-# SIGTERM: /health answers 503 at once; after drain_delay the clients are told to reconnect
+# SIGTERM: /ready answers 503 at once; after drain_delay the clients are told to reconnect
 # (3001), spread evenly over `spread`; the process exits within `timeout` of the signal.
 # Kubernetes: terminationGracePeriodSeconds >= drain_delay + spread + 5s (see README).
 shutdown:

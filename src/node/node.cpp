@@ -353,7 +353,7 @@ void Node::shutdown() {
 
 void Node::begin_drain() {
   if (!parts_ || parts_->services.draining.exchange(true)) return;
-  spdlog::info("draining: /health answers 503; clients are told to reconnect in {} ms",
+  spdlog::info("draining: /ready answers 503; clients are told to reconnect in {} ms",
                config_.shutdown.drain_delay.count());
 }
 
@@ -468,19 +468,26 @@ void Node::reload() {
     spdlog::warn("config reload: no config file (development setup); nothing changed");
     return;
   }
+  bool ok = reload_file();
+  if (parts_ && parts_->metrics) parts_->metrics->config_reload(ok);
+}
+
+// Loads, checks and installs the config file again; false when it was refused.
+bool Node::reload_file() {
   config::Loaded loaded = load_checked(config_file_, environment_);
   if (!loaded.problems.empty()) {
     spdlog::error("config reload refused: {} has {} problem(s); the running config stays",
                   config_file_, loaded.problems.size());
     for (const auto& problem : loaded.problems) spdlog::error("config reload refused: {}", problem);
-    return;
+    return false;
   }
   config::Config next = std::move(loaded.config);
   for (const auto& key : keep_restart_only(config_, next))
     spdlog::warn("config reload: {} changed; it needs a restart, the running value stays", key);
-  if (!reload_tls(next)) return;
+  if (!reload_tls(next)) return false;
   install(std::move(next));
   spdlog::info("config reloaded from {}", config_file_);
+  return true;
 }
 
 // New connections get the new certificate; existing ones keep the context their SSL object

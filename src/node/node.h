@@ -50,7 +50,7 @@ class Node {
   // run_until_signal (or any one thread, never two at once).
   void reload();
   void shutdown();
-  // Readiness turns false (/ready and /health answer 503, neo_events_ready drops to 0) while
+  // Readiness turns false (/ready answers 503, neo_events_ready drops to 0) while
   // everything is still served: the first step of a graceful shutdown, so load balancers stop
   // sending new clients before they are disconnected. Idempotent, safe from any thread.
   void begin_drain();
@@ -62,6 +62,7 @@ class Node {
   void start_tls();
   void disconnect_spread(config::Duration spread, Clock::time_point deadline);
   std::uint64_t open_connections() const;
+  bool reload_file();
   bool reload_tls(const config::Config& next);
   void install(config::Config next);
   void write_pid_file();

@@ -325,7 +325,7 @@ export function track(thing) {
   return thing;
 }
 
-async function closeTracked() {
+export async function closeTracked() {
   const items = [...tracked];
   tracked.clear();
   await Promise.all(

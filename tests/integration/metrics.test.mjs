@@ -12,6 +12,7 @@ import {
   WebSocket,
   assertCleanExit,
   cent,
+  closeTracked,
   connectClient,
   freePort,
   rawConnected,
@@ -75,6 +76,7 @@ describe('metrics: counters follow real traffic', () => {
     internal = `http://127.0.0.1:${port}`;
   });
   after(async () => {
+    await closeTracked(); // the clients, or they would keep reconnecting to a stopped server
     if (server) assertCleanExit(await server.stop());
   });
 
@@ -248,6 +250,7 @@ describe('metrics: internal_only_api and OpenMetrics', () => {
     internal = `http://127.0.0.1:${port}`;
   });
   after(async () => {
+    await closeTracked(); // the clients, or they would keep reconnecting to a stopped server
     if (server) assertCleanExit(await server.stop());
   });
 

@@ -27,7 +27,7 @@ import {
 const T = { timeout: 20_000 };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-reload-'));
 const pidFile = path.join(dir, 'neo-events.pid');
-const ctx = useServer({ node: { pid_file: pidFile } });
+const ctx = useServer({ node: { pid_file: pidFile }, metrics: { enabled: true } });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Writes the server's config file as `change` makes it from the running one. */
@@ -46,6 +46,13 @@ async function outputMatching(server, mark, pattern, what) {
     await sleep(25);
   }
   throw new Error(`no ${what} in the server's output:\n${server.output.slice(mark)}`);
+}
+
+/** neo_events_config_reloads_total{result} as /metrics says now. */
+async function reloads(server, result) {
+  const text = await fetch(`${server.url}/metrics`).then((r) => r.text());
+  const line = text.split('\n').find((l) => l.startsWith(`neo_events_config_reloads_total{result="${result}"} `));
+  return line === undefined ? NaN : Number(line.split(' ')[1]);
 }
 
 function cli(args) {
@@ -153,6 +160,8 @@ describe('reload', () => {
       ],
     );
     assert.ok(!/config reloaded/.test(out));
+    assert.equal(await reloads(server, 'refused'), 1);
+    assert.equal(await reloads(server, 'ok'), 1, 'the previous test reloaded once');
     // The reloaded config of the previous test is still the one in force.
     assert.equal(
       await tryConnect(server, makeToken(server.secret, claimsFor({ user: 'u', tenant: '1' }))),

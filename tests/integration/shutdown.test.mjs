@@ -1,4 +1,5 @@
-// Graceful rollout on SIGTERM: readiness (/health) turns 503 first and the clients are still
+// Graceful rollout on SIGTERM: readiness (/ready) turns 503 first, liveness (/health) stays 200
+// while draining, and the clients are still
 // served during shutdown.drain_delay; then every client is told to reconnect (close 3001
 // "shutdown"), spread evenly over shutdown.spread so the reconnects do not arrive as one spike;
 // the process exits 0 well within shutdown.timeout.
@@ -26,7 +27,7 @@ function busiestWindow(times, windowMs) {
 
 describe('graceful rollout', () => {
   it(
-    'SIGTERM: /health 503 first, clients served through the drain, 3001 spread over the window, exit in time',
+    'SIGTERM: /ready 503 first, clients served through the drain, 3001 spread over the window, exit in time',
     { timeout: 20_000 },
     async () => {
       const server = await startServer({
@@ -37,16 +38,20 @@ describe('graceful rollout', () => {
         clients.push(await rawConnected(server, { ...USER, user: `u-${i}` }, { autoPong: true }));
       const closes = clients.map((c) => c.closed.then((info) => ({ ...info, at: Date.now() })));
 
-      let healthDownAt = null;
+      let readyDownAt = null;
+      let healthWhileDraining = null;
       let polling = true;
+      const status = (path) =>
+        fetch(`${server.url}${path}`, { signal: AbortSignal.timeout(500) }).then(
+          (r) => r.status,
+          () => 0,
+        );
       const poll = (async () => {
-        while (polling && healthDownAt === null) {
-          const status = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(500) }).then(
-            (r) => r.status,
-            () => 0,
-          );
-          if (status !== 200) healthDownAt = Date.now();
-          else await new Promise((r) => setTimeout(r, 10));
+        while (polling && readyDownAt === null) {
+          if ((await status('/ready')) !== 200) {
+            readyDownAt = Date.now();
+            healthWhileDraining = await status('/health');
+          } else await new Promise((r) => setTimeout(r, 10));
         }
       })();
 
@@ -71,9 +76,10 @@ describe('graceful rollout', () => {
       const times = all.map((c) => c.at);
       const first = Math.min(...times);
       assert.ok(
-        healthDownAt !== null && healthDownAt < first,
-        `/health turned 503 (${healthDownAt - sigterm} ms) before the first close (${first - sigterm} ms)`,
+        readyDownAt !== null && readyDownAt < first,
+        `/ready turned 503 (${readyDownAt - sigterm} ms) before the first close (${first - sigterm} ms)`,
       );
+      assert.equal(healthWhileDraining, 200, 'a draining node is still alive (/health)');
       assert.ok(
         first - sigterm >= DRAIN_MS - 50,
         `the first close came ${first - sigterm} ms after SIGTERM, within the drain delay`,
@@ -82,7 +88,7 @@ describe('graceful rollout', () => {
       assert.ok(busiest <= all.length / 2, `${busiest} of ${all.length} closes within 200 ms: not spread`);
       const span = Math.max(...times) - first;
       assert.ok(span >= SPREAD_MS * 0.6, `closes spread over ${span} ms, expected about ${SPREAD_MS} ms`);
-      assert.match(result.output, /draining: \/health answers 503; clients are told to reconnect in 300 ms/);
+      assert.match(result.output, /draining: \/ready answers 503; clients are told to reconnect in 300 ms/);
     },
   );
 });
