@@ -49,6 +49,18 @@ describe('neo-events CLI', () => {
     assert.match(toStdout.stdout, /hmac_secret:/);
   });
 
+  // The config the Dockerfile, compose file, manifests and Helm chart ship: secrets come from
+  // the environment there (NEO_EVENTS_*), so it is checked as the container would run it.
+  it('checkconfig accepts deploy/config/neo-events.yaml with the secrets from the environment', T, () => {
+    const file = new URL('../../deploy/config/neo-events.yaml', import.meta.url).pathname;
+    const secrets = { NEO_EVENTS_API_KEY: 'k'.repeat(32), NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET: 's'.repeat(32) };
+    const ok = run(['checkconfig', '-c', file], secrets);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const missing = run(['checkconfig', '-c', file]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout + missing.stderr, /api\.key: must be set/);
+  });
+
   it('checkconfig names every bad key path and exits 1', T, () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(bad, 'client:\n  ping_interval: soon\n  tokne: {}\nengine:\n  type: mongo\n');
