@@ -443,6 +443,24 @@ class WsConnectionTest : public ::testing::Test {
     return f->payload;
   }
 
+  // Sends `sent` in one turn, reads the text frames back until all arrived (in order, whole)
+  // and records how many messages each frame carried.
+  void send_and_count_per_frame(const std::vector<std::string>& sent,
+                                std::vector<std::size_t>& per_frame) {
+    ASSERT_TRUE(on_io([&] {
+      for (const auto& m : sent) ASSERT_TRUE(conn_->send(FrameRef(m)));
+    }));
+    std::vector<std::string> received;
+    while (received.size() < sent.size()) {
+      auto payload = read_text_frame();
+      ASSERT_TRUE(payload.has_value()) << "after " << received.size() << " messages";
+      auto lines = split_lines(*payload);
+      per_frame.push_back(lines.size());
+      received.insert(received.end(), lines.begin(), lines.end());
+    }
+    EXPECT_EQ(received, sent);
+  }
+
   // After a close from the server: the client answers and the connection must end, once.
   void answer_close_and_expect_end(std::uint16_t code) {
     ASSERT_TRUE(client_->write(client_close(code)));
@@ -833,19 +851,8 @@ TEST_F(WsConnectionTest, MessagesOfOneTurnShareFramesOfAtMost255) {
   ASSERT_NO_FATAL_FAILURE(connect());
   std::vector<std::string> sent;
   for (int i = 0; i < 300; ++i) sent.push_back("{\"n\":" + std::to_string(i) + "}");
-  ASSERT_TRUE(on_io([&] {
-    for (const auto& m : sent) ASSERT_TRUE(conn_->send(FrameRef(m)));
-  }));
-  std::vector<std::string> received;
   std::vector<std::size_t> per_frame;
-  while (received.size() < sent.size()) {
-    auto payload = read_text_frame();
-    ASSERT_TRUE(payload.has_value()) << "after " << received.size() << " messages";
-    auto lines = split_lines(*payload);
-    per_frame.push_back(lines.size());
-    received.insert(received.end(), lines.begin(), lines.end());
-  }
-  EXPECT_EQ(received, sent);
+  ASSERT_NO_FATAL_FAILURE(send_and_count_per_frame(sent, per_frame));
   EXPECT_EQ(per_frame, (std::vector<std::size_t>{255, 45}));
   EXPECT_TRUE(client_->quiet_for(50ms));
 }
@@ -856,19 +863,8 @@ TEST_F(WsConnectionTest, FramesStopGrowingPast256KiB) {
   std::vector<std::string> sent;
   for (int i = 0; i < 5; ++i) sent.push_back(pattern(100 * 1024, static_cast<unsigned>(i)));
   sent.push_back(pattern(300 * 1024, 9));
-  ASSERT_TRUE(on_io([&] {
-    for (const auto& m : sent) ASSERT_TRUE(conn_->send(FrameRef(m)));
-  }));
-  std::vector<std::string> received;
   std::vector<std::size_t> per_frame;
-  while (received.size() < sent.size()) {
-    auto payload = read_text_frame();
-    ASSERT_TRUE(payload.has_value()) << "after " << received.size() << " messages";
-    auto lines = split_lines(*payload);
-    per_frame.push_back(lines.size());
-    received.insert(received.end(), lines.begin(), lines.end());
-  }
-  EXPECT_EQ(received, sent);
+  ASSERT_NO_FATAL_FAILURE(send_and_count_per_frame(sent, per_frame));
   EXPECT_EQ(per_frame, (std::vector<std::size_t>{2, 2, 1, 1}));
 }
 
