@@ -14,7 +14,16 @@ constexpr auto kIdle = std::chrono::seconds(60);
 
 Limits::Limits(const config::Config& config) : rules_(rules_of(config)) {}
 
-void Limits::reconfigure(const config::Config& config) { rules_.store(rules_of(config)); }
+void Limits::reconfigure(const config::Config& config) {
+  auto rules = rules_of(config);
+  std::lock_guard lock(rules_mutex_);
+  rules_.swap(rules);
+}
+
+std::shared_ptr<const Limits::Rules> Limits::current_rules() const {
+  std::lock_guard lock(rules_mutex_);
+  return rules_;
+}
 
 std::shared_ptr<const Limits::Rules> Limits::rules_of(const config::Config& config) {
   auto rules = std::make_shared<Rules>();
@@ -36,7 +45,7 @@ Limits::Shard& Limits::shard(std::string_view key) const {
 
 bool Limits::acquire_connection(std::string_view tenant) {
   if (tenant.empty()) return true;
-  std::uint32_t max = quota_for(*rules_.load(), tenant).max_connections;
+  std::uint32_t max = quota_for(*current_rules(), tenant).max_connections;
   auto& s = shard(tenant);
   std::lock_guard lock(s.mutex);
   std::uint32_t& count = s.connections[std::string(tenant)];
@@ -144,7 +153,7 @@ std::string_view key_of(const Need& need, std::string& buffer) {
 // Nothing here allocates once the buckets exist.
 Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
   boost::container::small_vector<Need, 4> needs;
-  std::shared_ptr<const Rules> rules = rules_.load();
+  std::shared_ptr<const Rules> rules = current_rules();
   std::string_view tenant = auth::tenant_of(channel);
   if (!tenant.empty()) {
     if (std::uint32_t rate = quota_for(*rules, tenant).max_publish_per_second)

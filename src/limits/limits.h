@@ -83,9 +83,14 @@ class Limits {
   bool available(std::string_view key, double rate, SteadyTime now);
   void take(std::string_view key, double rate, SteadyTime now);
 
-  // Read by every connect and publication on any thread; a reload stores a new one. Atomic
-  // rather than pinned per thread: these calls take a shard mutex anyway.
-  std::atomic<std::shared_ptr<const Rules>> rules_;
+  std::shared_ptr<const Rules> current_rules() const;
+
+  // Read by every connect and publication on any thread; a reload stores a new one. Guarded by
+  // a mutex rather than pinned per thread: these calls take a shard mutex anyway. Not
+  // std::atomic<shared_ptr>: libstdc++ 12 releases its internal lock with a relaxed store on
+  // load(), which ThreadSanitizer reports as a race against the next store().
+  mutable std::mutex rules_mutex_;
+  std::shared_ptr<const Rules> rules_;
   mutable std::array<Shard, kShards> shards_;
 };
 
