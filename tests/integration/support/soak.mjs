@@ -67,7 +67,7 @@ function churner(c, nodes, name, channel) {
       state.cycles++;
     }
   };
-/** Churns between the nodes until stopped(): hold 200..1200 ms, then the other node. */
+  /** Churns between the nodes until stopped(): hold 200..1200 ms, then the other node. */
   state.run = async (stopped) => {
     while (!stopped()) await state.visit(nodes[state.cycles % nodes.length], () => sleep(200 + Math.random() * 1000));
   };
@@ -79,6 +79,7 @@ async function churnRound(nodes, clients, channels, ms, acked) {
   // 50 publications/s through each node, spread over the channels.
   const publishers = channels.flatMap((channel) => nodes.map((n) => ({ channel, ...steadyPublisher(n, channel, { everyMs: 20 * channels.length }) })));
   let stop = false;
+  // The first connects spread over a second, not all at once.
   const loops = clients.map((cl, k) => sleep((k * 997) % 1000).then(() => cl.run(() => stop)));
   await sleep(ms);
   stop = true;
@@ -126,7 +127,7 @@ export async function runSoak(t, { clients: count = 200, warmupMs = 10_000, chur
 /** Resolves once the client holds every acknowledged publication of its channel (10 s at most). */
 async function caughtUp(cl, acked) {
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && checkDelivery(cl.log, acked.get(cl.channel)).missing.length) await sleep(50);
+  while (Date.now() < deadline && checkDelivery(cl.log, acked.get(cl.channel)).missing.length) await sleep(200);
 }
 
 /** Subscribes that did not recover (only the very first may be one). */
