@@ -11,165 +11,17 @@
 // 6. Redis down when a node starts and when it stops.
 // 7. Redis restarted without persistence: new epoch, 2500, recovered: false, live again.
 //
-// Every test starts its own redis-server(s) and nodes (engine.type set, so the harness never
-// adds its own redis); the nodes share one HMAC secret so a token is valid on either.
+// Every test starts its own redis-server(s) and nodes (support/cluster.mjs; engine.type set, so
+// the harness never adds its own redis).
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import {
-  Centrifuge,
-  apiPost,
-  assertCleanExit,
-  cent,
-  claimsFor,
-  deepMerge,
-  makeToken,
-  newClient,
-  rawWs,
-  record,
-  startServer,
-  waitFor,
-} from './harness.mjs';
-import { startRedis } from './redis.mjs';
+import { apiPost, cent, record, waitFor } from './harness.mjs';
+import { cluster, health, pubView, sleep, subscribeWith, until } from './support/cluster.mjs';
 import { attemptConnect, connectOutcome } from './support/hardening.mjs';
 import { redisCommand, redisKeys } from './support/resp.mjs';
 
-const SECRET = randomBytes(24).toString('hex');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const unixNow = () => Math.floor(Date.now() / 1000);
-
-// ---------------------------------------------------------------------------------------------
-// A cluster of nodes and redis-servers owned by one test, torn down by `t.after`.
-
-function cluster(t) {
-  const c = {
-    nodes: [],
-    redises: [],
-    clients: [],
-    /** Nodes whose clean-exit check is skipped (SIGKILLed on purpose). */
-    crashed: new Set(),
-    async redis(opts) {
-      const r = await startRedis(opts);
-      c.redises.push(r);
-      return r;
-    },
-    async node(name, addresses, prefix, extra = {}, hooks = {}) {
-      const server = await startServer(
-        deepMerge(
-          {
-            engine: { type: 'redis', redis: { addresses, prefix } },
-            client: { token: { hmac_secret: SECRET } },
-            node: { name },
-          },
-          extra,
-        ),
-        hooks,
-      );
-      server.secret = SECRET;
-      server.name = name;
-      c.nodes.push(server);
-      return server;
-    },
-    token(identity) {
-      return makeToken(SECRET, claimsFor(identity));
-    },
-    /** A connected centrifuge-js client on `server`; resolves {client, ctx}. */
-    async connect(server, identity, opts = {}) {
-      const client = newClient(server, { token: c.token(identity), ...opts });
-      c.clients.push(client);
-      const connected = waitFor(client, 'connected', 5000, { failOn: ['disconnected'] });
-      client.connect();
-      return { client, ctx: await connected };
-    },
-    /** A raw protocol socket on `server`, connected as `identity`; resolves {r, reply}. */
-    async raw(server, identity) {
-      const r = rawWs(server.wsUrl);
-      c.clients.push(r);
-      await r.opened;
-      const reply = await r.connect(c.token(identity));
-      assert.ok(reply.connect, `connect on ${server.name} failed: ${JSON.stringify(reply)}`);
-      return { r, reply };
-    },
-    async closeClients() {
-      const items = c.clients.splice(0);
-      await Promise.all(
-        items.map(async (item) => {
-          try {
-            if (item instanceof Centrifuge) {
-              item.removeAllListeners();
-              item.on('error', () => {});
-              item.disconnect();
-            } else await item.close();
-          } catch {
-            /* best effort */
-          }
-        }),
-      );
-    },
-    /** Stops every node (SIGTERM) and asserts each exited cleanly, except the crashed ones. */
-    async stopAll() {
-      await c.closeClients();
-      const results = await Promise.all(c.nodes.map((n) => n.stop()));
-      for (const r of c.redises) await r.stop();
-      c.nodes.forEach((n, i) => {
-        if (!c.crashed.has(n)) assertCleanExit(results[i]);
-      });
-    },
-    /** Runs `body`; on failure prints each node's output tail before rethrowing. */
-    async run(body) {
-      try {
-        await body();
-      } catch (err) {
-        for (const n of c.nodes) {
-          const lines = n.output.split('\n');
-          process.stderr.write(
-            `\n--- node ${n.name} (exited: ${JSON.stringify(n.exited)}) output, last 80 lines ---\n` +
-              `${lines.slice(-80).join('\n')}\n--- end ---\n`,
-          );
-        }
-        throw err;
-      }
-    },
-  };
-  t.after(async () => {
-    await c.closeClients();
-    await Promise.all(c.nodes.map((n) => (n.stopResult ? null : n.stop())));
-    for (const r of c.redises) await r.stop();
-  });
-  return c;
-}
-
-function subscribeWith(client, channel, opts = {}) {
-  const sub = client.newSubscription(channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000, ...opts });
-  sub.errors = [];
-  sub.on('error', (e) => sub.errors.push(e));
-  const subscribed = waitFor(sub, 'subscribed', 5000, { failOn: ['unsubscribed'] });
-  sub.subscribe();
-  return subscribed.then((ctx) => ({ sub, ctx }));
-}
-
-/** Waits (bounded) until `cond()` holds; `what` names it in the timeout message. */
-async function until(cond, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`);
-    await sleep(50);
-  }
-}
-
-async function health(server) {
-  try {
-    const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(1000) });
-    await res.arrayBuffer();
-    return res.status;
-  } catch (e) {
-    return `no answer (${e.message})`;
-  }
-}
-
-const pubView = (p) => ({ data: p.data, offset: p.offset });
 
 /**
  * The documented shard mapping (docs/redis.md): Lamping & Veach's jump consistent hash of the
