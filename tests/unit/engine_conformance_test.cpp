@@ -636,6 +636,9 @@ TEST_P(EngineConformance, SubscribeThenReadHistoryLosesNothingPublishedConcurren
     }
   });
   ASSERT_TRUE(eventually([&] { return published.load() >= 20; }, kTimeout));
+  // SUBSCRIBEs queued ahead of ours widen the window in which a history read that did not wait
+  // for it would miss publications.
+  for (int i = 0; i < 3000; ++i) engine_->subscribe("filler." + std::to_string(i));
   engine_->subscribe("race");
   auto history = read("race", HistoryQuery{-1, std::nullopt, false}, big);
   publisher.join();
