@@ -468,10 +468,10 @@ void RedisEngine::remove_history(std::string_view channel, Callback<Unit> done) 
 
 void RedisEngine::add_presence(std::string_view channel, const ClientInfo& info) {
   on_engine_thread([this, channel = std::string(channel), info] {
-    auto expire_at = std::to_string(unix_seconds() + kPresenceTtl.count());
+    auto expire_at = std::to_string(unix_seconds() + presence_ttl_.count());
     eval(shard(channel), presence_add_sha_,
          {key("presence.data", channel), key("presence.expire", channel)},
-         {info.client, encode_client_info(info), expire_at, std::to_string(kPresenceTtl.count())},
+         {info.client, encode_client_info(info), expire_at, std::to_string(presence_ttl_.count())},
          [](redisReply*) {});
   });
 }

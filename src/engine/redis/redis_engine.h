@@ -38,8 +38,11 @@ class RedisEngine final : public Engine {
   void stop() override;
   bool healthy() const override;
   void maintain() override {}
+  // Entries expire this long after their last refresh (a crashed node's clients vanish);
+  // sessions refresh three times per ttl. Tests shorten it to watch expiry; set before start().
+  void set_presence_ttl(std::chrono::seconds ttl) { presence_ttl_ = ttl; }
   std::chrono::milliseconds presence_refresh_interval() const override {
-    return std::chrono::seconds(20);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(presence_ttl_) / 3;
   }
 
   using Engine::publish;
@@ -105,6 +108,7 @@ class RedisEngine final : public Engine {
 
   config::RedisOptions options_;
   std::string node_id_;
+  std::chrono::seconds presence_ttl_ = kPresenceTtl;
   // Computed once: every PUB/SUB message is matched against them.
   std::string client_prefix_;   // "<prefix>.client."
   std::string control_prefix_;  // "<prefix>.control"
