@@ -31,7 +31,15 @@ void Cluster::tick() {
     next_announce_ = now + kAnnounceInterval;
     announce();
   }
+  report_gone_nodes();
   publish_tenant_counts();  // also forgets the tenants of nodes that fell silent
+}
+
+void Cluster::report_gone_nodes() {
+  for (const auto& node : registry_.take_expired(SteadyClock::now())) {
+    spdlog::info("cluster: node {} stopped announcing, forgotten", node);
+    if (gone_) gone_(node);
+  }
 }
 
 void Cluster::announce() {
@@ -77,6 +85,7 @@ void Cluster::handle(ControlMessage m) {
     case Kind::bye:
       registry_.remove(m.from);
       forget_in_surveys(m.from);
+      if (gone_) gone_(m.from);
       return publish_tenant_counts();
     case Kind::command:
       if (local_) local_->run_command(m.method, m.body);

@@ -54,6 +54,10 @@ class Cluster {
   // Wires the node in; `tenants` receives the other nodes' connections per tenant whenever
   // they change. Call before the engine starts delivering control messages.
   void start(LocalNode& local, TenantCountsSink tenants);
+  // `gone` hears, on the home thread, of every node that said goodbye or stopped announcing
+  // (crashed): what it held in shared counts must be freed.
+  using NodeGoneSink = std::function<void(const std::string& node)>;
+  void on_node_gone(NodeGoneSink gone) { gone_ = std::move(gone); }
   // About once a second on the home thread: announce when due, forget silent nodes.
   void tick();
   // Graceful stop: tell the others at once; `done` when the broker took the message.
@@ -79,6 +83,7 @@ class Cluster {
   void handle(ControlMessage message);
   void announce();
   void publish_tenant_counts();
+  void report_gone_nodes();
   void on_reply(const ControlMessage& message);
   void finish_survey(std::uint64_t id);
   void forget_in_surveys(const std::string& node);
@@ -89,6 +94,7 @@ class Cluster {
   NodeRegistry registry_{kNodeExpiry};
   LocalNode* local_ = nullptr;
   TenantCountsSink tenants_;
+  NodeGoneSink gone_;
   TenantCounts last_counts_;  // what the sink got last (home thread only)
   bool published_ = false;
   SteadyClock::time_point next_announce_{};

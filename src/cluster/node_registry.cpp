@@ -1,6 +1,7 @@
 #include "cluster/node_registry.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace neo::cluster {
 
@@ -16,7 +17,17 @@ void NodeRegistry::remove(std::string_view uid) {
 }
 
 void NodeRegistry::prune(TimePoint now) {
-  std::erase_if(nodes_, [&](const auto& item) { return now - item.second.seen > expiry_; });
+  std::erase_if(nodes_, [&](const auto& item) {
+    bool expired = now - item.second.seen > expiry_;
+    if (expired) expired_.push_back(item.first);
+    return expired;
+  });
+}
+
+std::vector<std::string> NodeRegistry::take_expired(TimePoint now) {
+  std::lock_guard lock(mutex_);
+  prune(now);
+  return std::exchange(expired_, {});
 }
 
 std::vector<NodeInfo> NodeRegistry::live(TimePoint now) {

@@ -27,6 +27,8 @@ class NodeRegistry {
   std::vector<std::string> live_ids(TimePoint now);
   // Connections per tenant summed over the live nodes.
   std::unordered_map<std::string, std::uint32_t> tenant_connections(TimePoint now);
+  // The nodes that expired since the last call (not those removed by remove()).
+  std::vector<std::string> take_expired(TimePoint now);
 
  private:
   struct Entry {
@@ -38,6 +40,7 @@ class NodeRegistry {
   const std::chrono::milliseconds expiry_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> nodes_;
+  std::vector<std::string> expired_;  // bounded by the nodes that were ever live
 };
 
 }  // namespace neo::cluster

@@ -59,8 +59,44 @@ bool Limits::acquire_connection(std::string_view tenant) {
   return true;
 }
 
+std::optional<bool> Limits::acquire_connection(std::string_view tenant,
+                                               std::function<void(bool)> done) {
+  std::uint32_t max = tenant.empty() ? 0 : quota_for(*current_rules(), tenant).max_connections;
+  if (!shared_ || max == 0) return acquire_connection(tenant);
+  shared_->acquire(tenant, max,
+                   [this, tenant = std::string(tenant), done = std::move(done)](
+                       SharedQuota::Answer answer) { on_shared_answer(tenant, answer, done); });
+  return std::nullopt;
+}
+
+void Limits::on_shared_answer(const std::string& tenant, SharedQuota::Answer answer,
+                              const std::function<void(bool)>& done) {
+  switch (answer) {
+    case SharedQuota::Answer::admitted:
+      count_connection(tenant);
+      return done(true);
+    case SharedQuota::Answer::refused:
+      return done(false);
+    case SharedQuota::Answer::unreachable:
+      bool admitted = acquire_connection(tenant);
+      if (admitted) ++fallback_admits_;
+      return done(admitted);
+  }
+}
+
+// Already admitted by the shared count: the local figure (announced, and re-synced into the
+// shared count after an outage) follows without a check of its own.
+void Limits::count_connection(std::string_view tenant) {
+  auto& s = shard(tenant);
+  std::lock_guard lock(s.mutex);
+  ++s.connections[std::string(tenant)];
+}
+
+// The shared count is told of every release, also of connections the local rule admitted
+// during an outage: after its re-sync it holds them too.
 void Limits::release_connection(std::string_view tenant) {
   if (tenant.empty()) return;
+  if (shared_) shared_->release(tenant);
   auto& s = shard(tenant);
   std::lock_guard lock(s.mutex);
   auto it = s.connections.find(std::string(tenant));

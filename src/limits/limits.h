@@ -6,14 +6,17 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
+#include "limits/shared_quota.h"
 #include "limits/token_bucket.h"
 
 namespace neo::limits {
@@ -34,6 +37,16 @@ class Limits {
   // counted.
   bool acquire_connection(std::string_view tenant);
   void release_connection(std::string_view tenant);
+
+  // Cluster: the count every node shares (nullptr: none, the local rule above is exact). Set
+  // before the first connection; it must outlive this object's last call.
+  void set_shared_quota(SharedQuota* shared) { shared_ = shared; }
+  // acquire_connection against the shared count when the tenant has a limit and there is one:
+  // then nullopt, and `done(counted)` runs later, on any thread. Otherwise the local rule's
+  // answer at once, and `done` is not called. When the shared count is unreachable, the local
+  // rule decides (counted in fallback_admits()).
+  std::optional<bool> acquire_connection(std::string_view tenant, std::function<void(bool)> done);
+  std::uint64_t fallback_admits() const { return fallback_admits_.load(); }
   std::uint32_t connections(std::string_view tenant) const;
 
   // Cluster: the tenants' connections on every other live node, as last announced (replaces
@@ -79,6 +92,9 @@ class Limits {
   static std::shared_ptr<const Rules> rules_of(const config::Config& config);
   static Quota quota_for(const Rules& rules, std::string_view tenant);
   Shard& shard(std::string_view key) const;
+  void count_connection(std::string_view tenant);
+  void on_shared_answer(const std::string& tenant, SharedQuota::Answer answer,
+                        const std::function<void(bool)>& done);
   static TokenBucket& bucket(Shard& s, std::string_view key, double rate, SteadyTime now);
   bool available(std::string_view key, double rate, SteadyTime now);
   void take(std::string_view key, double rate, SteadyTime now);
@@ -92,6 +108,8 @@ class Limits {
   mutable std::mutex rules_mutex_;
   std::shared_ptr<const Rules> rules_;
   mutable std::array<Shard, kShards> shards_;
+  SharedQuota* shared_ = nullptr;
+  std::atomic<std::uint64_t> fallback_admits_{0};
 };
 
 }  // namespace neo::limits

@@ -333,6 +333,14 @@ void ServerMetrics::register_figures() {
       [this] { return double(value_of(figures.accept_pauses)); }, Type::counter);
   gauge("neo_events_accept_paused", "1 while accepting is paused (descriptors exhausted).",
         [this] { return figures.accept_paused && figures.accept_paused() ? 1.0 : 0.0; });
+  gauge("neo_events_quota_fallback",
+        "1 while the shared tenant connection count (Redis) is unreachable and each node counts "
+        "locally.",
+        [this] { return figures.quota_fallback && figures.quota_fallback() ? 1.0 : 0.0; });
+  gauge(
+      "neo_events_quota_fallback_admits_total",
+      "Tenant connections admitted by the local rule while the shared count was unreachable.",
+      [this] { return double(value_of(figures.quota_fallback_admits)); }, Type::counter);
 }
 
 // ---- counting

@@ -49,6 +49,10 @@ struct NodeFigures {
   std::function<std::vector<std::pair<std::string, std::uint64_t>>()> accept_errors;
   std::function<std::uint64_t()> accept_pauses;
   std::function<bool()> accept_paused;
+  // Tenant connection quotas: whether the shared (Redis) count is unreachable, and the
+  // connections the local rule admitted meanwhile.
+  std::function<bool()> quota_fallback;
+  std::function<std::uint64_t()> quota_fallback_admits;
 };
 
 class ServerMetrics {

@@ -22,6 +22,7 @@
 #include "node/config_check.h"
 #include "node/reload.h"
 #include "protocol/codes.h"
+#include "quota/redis_quota.h"
 #include "session/client_session.h"
 #include "session/dispatcher.h"
 #include "session/factory.h"
@@ -154,6 +155,9 @@ struct Node::Parts {
   session::Dispatcher dispatcher;
   session::ClientSessionFactory sessions;
   limits::Limits quotas;
+  // The count every node shares (Redis engine only); destroyed before `quotas`, after it was
+  // detached from them in shutdown().
+  std::unique_ptr<quota::RedisQuota> shared_quota;
   audit::AuditLog audit;
   std::shared_ptr<const catalogue::Catalogue> catalogue;
   std::unique_ptr<cluster::Cluster> cluster;  // only when the engine joins several nodes
@@ -213,6 +217,19 @@ void Node::start_cluster() {
     quotas.set_remote_connections(counts);
   });
   p.services.cluster = p.cluster.get();
+  start_shared_quota();
+}
+
+// Exact tenant connection quotas across the nodes: counted in Redis, a crashed node's share
+// freed when the cluster forgets it.
+void Node::start_shared_quota() {
+  auto& p = *parts_;
+  p.shared_quota = std::make_unique<quota::RedisQuota>(
+      config_.engine.redis, p.node_id, [&quotas = p.quotas] { return quotas.local_connections(); });
+  p.quotas.set_shared_quota(p.shared_quota.get());
+  p.cluster->on_node_gone(
+      [shared = p.shared_quota.get()](const std::string& node) { shared->forget_node(node); });
+  p.shared_quota->start();
 }
 
 Node::~Node() { shutdown(); }
@@ -346,6 +363,10 @@ void Node::shutdown() {
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   if (p.cluster) say_goodbye(*p.cluster);
+  if (p.shared_quota) {  // every I/O thread has stopped: no release can race this
+    p.quotas.set_shared_quota(nullptr);
+    p.shared_quota->stop();
+  }
   p.engine->stop();
   remove_pid_file();
   spdlog::info("stopped");
@@ -412,6 +433,8 @@ void Node::wire_metrics() {
     return p.cluster ? p.cluster->other_nodes().size() + 1 : 1;
   };
   figures.ready = [&p] { return p.services.ready(); };
+  figures.quota_fallback = [&p] { return p.shared_quota && !p.shared_quota->reachable(); };
+  figures.quota_fallback_admits = [&p] { return p.quotas.fallback_admits(); };
   figures.audit_dropped = [&p] { return p.audit.dropped(); };
   figures.invalid_events = [&p] { return p.services.invalid_events.load(); };
   figures.bodies_in_flight_bytes = [&p] { return p.bodies->in_use(); };

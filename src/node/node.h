@@ -70,6 +70,7 @@ class Node {
   void start_ticker(std::size_t index);
   void start_maintenance();
   void start_cluster();
+  void start_shared_quota();
   void wire_metrics();
   void start_internal_listener();
 

@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/container/devector.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -92,7 +93,9 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
   // Connect, refresh, ping (session_connect.cpp).
   void handle_connect(Command& cmd);
   void refuse_connect(const Command& cmd, auth::TokenStatus status, std::string_view reason);
-  bool admit_tenant_connection();
+  void admit_tenant_connection(std::function<void()> admitted);
+  void on_tenant_admission(bool ok, const std::function<void()>& admitted);
+  void subscribe_and_reply(const Command& cmd, const std::vector<std::string>& channels);
   void audit(std::string_view action, std::string_view channel, std::string_view reason,
              std::uint32_t code) const;
   bool take_command_token();
@@ -204,11 +207,17 @@ struct ClientSession::Home {
 
   template <typename Fn>
   void run(Fn&& fn) const {
-    boost::asio::dispatch(executor,
-                          [life = life, session = session, fn = std::forward<Fn>(fn)]() mutable {
-                            if (life.expired() || session->state_ == State::closed) return;
-                            fn();
-                          });
+    run_or(std::forward<Fn>(fn), [] {});
+  }
+  // `gone` instead of `fn` when the session closed meanwhile (it must not touch the session):
+  // what the callback brought, such as a counted connection, is given back there.
+  template <typename Fn, typename Gone>
+  void run_or(Fn&& fn, Gone&& gone) const {
+    boost::asio::dispatch(executor, [life = life, session = session, fn = std::forward<Fn>(fn),
+                                     gone = std::forward<Gone>(gone)]() mutable {
+      if (life.expired() || session->state_ == State::closed) return gone();
+      fn();
+    });
   }
 };
 

@@ -51,7 +51,13 @@ void ClientSession::handle_connect(Command& cmd) {
     state_ = State::failed;
     return;
   }
-  if (!admit_tenant_connection()) return;
+  admit_tenant_connection([this, cmd = std::move(cmd), channels = std::move(channels)] {
+    subscribe_and_reply(cmd, channels);
+  });
+}
+
+void ClientSession::subscribe_and_reply(const Command& cmd,
+                                        const std::vector<std::string>& channels) {
   auto pending = std::make_shared<PendingConnect>();
   pending->id = cmd.id;
   add_server_subscriptions(channels, cmd, pending);
@@ -74,16 +80,30 @@ void ClientSession::refuse_connect(const Command& cmd, auth::TokenStatus status,
 }
 
 // The tenant's connection quota (tenants.max_connections, or its override): over it, 3504.
-bool ClientSession::admit_tenant_connection() {
-  if (!services_.limits) return true;
-  if (!services_.limits->acquire_connection(identity_.tenant)) {
+// Counted across the nodes (Redis engine), the answer comes later on another thread; a
+// session closed by then gives the counted connection back.
+void ClientSession::admit_tenant_connection(std::function<void()> admitted) {
+  if (!services_.limits) return admitted();
+  limits::Limits* limits = services_.limits;
+  auto at_once = limits->acquire_connection(
+      identity_.tenant,
+      [home = home(), this, limits, tenant = identity_.tenant, admitted](bool ok) {
+        home.run_or([this, ok, admitted] { on_tenant_admission(ok, admitted); },
+                    [limits, tenant, ok] {
+                      if (ok) limits->release_connection(tenant);
+                    });
+      });
+  if (at_once) on_tenant_admission(*at_once, admitted);
+}
+
+void ClientSession::on_tenant_admission(bool ok, const std::function<void()>& admitted) {
+  if (!ok) {
     audit("quota:tenant_connections", "", "connection limit", dc::connection_limit.code);
     count_quota(metrics::Quota::connections);
-    close(dc::connection_limit);
-    return false;
+    return close(dc::connection_limit);
   }
   counted_connection_ = true;
-  return true;
+  if (state_ == State::connecting) admitted();
 }
 
 void ClientSession::audit(std::string_view action, std::string_view channel,

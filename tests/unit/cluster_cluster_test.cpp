@@ -345,6 +345,20 @@ TEST_F(ClusterTest, ByeOfOneNodeKeepsTheOthers) {
   EXPECT_EQ(sink.back(), (TenantCounts{{"acme", 3}}));
 }
 
+// A node that said goodbye holds nothing any more: the shared counts hear of it.
+TEST_F(ClusterTest, ByeReportsTheNodeGone) {
+  std::vector<std::string> gone;
+  cluster.on_node_gone([&gone](const std::string& node) { gone.push_back(node); });
+  cluster.receive(node_text("b", "bravo", {{"acme", 2}}));
+  cluster.receive(node_text("c", "charlie", {{"acme", 3}}));
+  drain(io);
+  cluster.tick();  // nobody expired yet
+  EXPECT_TRUE(gone.empty());
+  cluster.receive(bye_text("b"));
+  drain(io);
+  EXPECT_EQ(gone, std::vector<std::string>{"b"});
+}
+
 TEST_F(ClusterTest, MessagesFromItsOwnIdAreIgnored) {
   cluster.receive(node_text("self", "me", {{"acme", 9}}));
   cluster.receive(command_text("self", "disconnect", R"({"user":"1"})"));

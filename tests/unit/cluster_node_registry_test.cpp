@@ -148,6 +148,20 @@ TEST(NodeRegistryTest, EachNodeExpiresOnItsOwnSchedule) {
   EXPECT_TRUE(r.live_ids(t0 + seconds(11)).empty());
 }
 
+// Expired nodes are reported once, whichever call pruned them; removed ones never.
+TEST(NodeRegistryTest, TakeExpiredReportsEachExpiredNodeOnce) {
+  NodeRegistry r(kExpiry);
+  r.update(node("crashed", "a"), t0);
+  r.update(node("left", "b"), t0);
+  r.update(node("alive", "c"), t0 + seconds(5));
+  r.remove("left");
+  EXPECT_TRUE(r.take_expired(t0 + seconds(5)).empty());
+  EXPECT_TRUE(r.live_ids(t0 + seconds(7)).size() == 1u);  // prunes "crashed"
+  EXPECT_EQ(r.take_expired(t0 + seconds(7)), std::vector<std::string>{"crashed"});
+  EXPECT_TRUE(r.take_expired(t0 + seconds(8)).empty());
+  EXPECT_EQ(r.take_expired(t0 + seconds(12)), std::vector<std::string>{"alive"});
+}
+
 TEST(NodeRegistryTest, ReannouncementRefreshes) {
   NodeRegistry r(kExpiry);
   r.update(node("u1", "a", {{"t", 1}}), t0);

@@ -6,11 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "limits/limits.h"
 #include "support/allocation_counter.h"
+#include "support/fake_shared_quota.h"
 
 namespace neo::limits {
 namespace {
@@ -552,6 +556,73 @@ TEST_F(LimitsTest, ZeroMaxConnectionsIgnoresRemoteCounts) {
   l.set_remote_connections({{"a", 4294967295u}});
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(l.acquire_connection("a"));
   EXPECT_EQ(l.connections("a"), 100u);
+}
+
+class SharedLimitsTest : public LimitsTest {
+ protected:
+  SharedLimitsTest() { config.tenants.max_connections = 2; }
+  // The answer: at once (local rule) or through the callback (shared count).
+  std::optional<bool> acquire(std::string_view tenant, bool* later = nullptr) {
+    limits().set_shared_quota(&shared);
+    std::optional<bool> answered;
+    auto at_once = limits().acquire_connection(tenant, [&](bool ok) { answered = ok; });
+    if (later) *later = !at_once.has_value();
+    return at_once ? at_once : answered;
+  }
+  test::FakeSharedQuota shared;
+};
+
+TEST_F(SharedLimitsTest, AdmittedByTheSharedCountIsCountedLocallyToo) {
+  bool later = false;
+  EXPECT_EQ(acquire("a", &later), true);
+  EXPECT_TRUE(later);
+  EXPECT_EQ(shared.asked, (std::vector<std::pair<std::string, std::uint32_t>>{{"a", 2}}));
+  EXPECT_EQ(limits().connections("a"), 1u);
+  EXPECT_EQ(limits().fallback_admits(), 0u);
+}
+
+// The shared count is exact; the local figure follows it without a check of its own.
+TEST_F(SharedLimitsTest, SharedCountDecidesNotTheLocalFigure) {
+  limits().set_remote_connections({{"a", 5}});
+  EXPECT_EQ(acquire("a"), true);
+  shared.answer = SharedQuota::Answer::refused;
+  EXPECT_EQ(acquire("a"), false);
+  EXPECT_EQ(limits().connections("a"), 1u);
+}
+
+TEST_F(SharedLimitsTest, UnreachableSharedCountFallsBackToTheLocalRule) {
+  shared.answer = SharedQuota::Answer::unreachable;
+  limits().set_remote_connections({{"a", 1}});
+  EXPECT_EQ(acquire("a"), true);   // 0 here + 1 elsewhere < 2
+  EXPECT_EQ(acquire("a"), false);  // 1 here + 1 elsewhere
+  EXPECT_EQ(limits().connections("a"), 1u);
+  EXPECT_EQ(limits().fallback_admits(), 1u);
+}
+
+TEST_F(SharedLimitsTest, ReleaseTellsTheSharedCount) {
+  ASSERT_EQ(acquire("a"), true);
+  limits().release_connection("a");
+  EXPECT_EQ(shared.released, std::vector<std::string>{"a"});
+  EXPECT_EQ(limits().connections("a"), 0u);
+}
+
+// Without a limit (or a tenant) nothing is shared: the answer comes at once.
+TEST_F(SharedLimitsTest, UnlimitedTenantIsAnsweredAtOnceWithoutTheSharedCount) {
+  config.tenants.max_connections = 0;
+  bool later = true;
+  EXPECT_EQ(acquire("a", &later), true);
+  EXPECT_FALSE(later);
+  EXPECT_EQ(acquire("", &later), true);
+  EXPECT_FALSE(later);
+  EXPECT_TRUE(shared.asked.empty());
+}
+
+TEST_F(LimitsTest, WithoutASharedCountTheLocalRuleAnswersAtOnce) {
+  config.tenants.max_connections = 1;
+  bool called = false;
+  EXPECT_EQ(limits().acquire_connection("a", [&](bool) { called = true; }), true);
+  EXPECT_EQ(limits().acquire_connection("a", [&](bool) { called = true; }), false);
+  EXPECT_FALSE(called);
 }
 
 }  // namespace

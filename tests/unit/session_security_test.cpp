@@ -17,6 +17,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -32,6 +33,7 @@
 #include "session/dispatcher.h"
 #include "session/services.h"
 #include "support/fake_connection.h"
+#include "support/fake_shared_quota.h"
 
 namespace neo::session {
 namespace {
@@ -848,6 +850,62 @@ TEST_F(SessionSecurityTest, ClosingAQuotaLimitedSessionLetsTheNextOneIn) {
   TestClient& last = w->new_client();
   w->feed(last, connect_frame(token("f", "1")));
   EXPECT_TRUE(last.session->authenticated());
+}
+
+// With a count shared by the nodes (Redis engine) the quota's answer comes later, on another
+// thread: the connect reply waits for it.
+TEST_F(SessionSecurityTest, ConnectWaitsForTheSharedQuotaAnswer) {
+  test::FakeSharedQuota shared;  // outlives the world, whose sessions may release into it
+  auto w = world([](config::Config& c) { c.tenants.max_connections = 1; });
+  shared.deferred = true;
+  w->limits.set_shared_quota(&shared);
+  TestClient& c = w->new_client();
+  w->feed(c, connect_frame(token("a", "1")));
+  EXPECT_FALSE(c.session->authenticated());
+  EXPECT_TRUE(c.connection.sent.empty());
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_TRUE(c.session->authenticated());
+  EXPECT_EQ(c.connection.sent.size(), 1u);
+  EXPECT_EQ(w->limits.connections("1"), 1u);
+  c.session->on_close();
+  EXPECT_EQ(shared.released, std::vector<std::string>{"1"});
+}
+
+TEST_F(SessionSecurityTest, SharedQuotaRefusalClosesWith3504) {
+  test::FakeSharedQuota shared;  // outlives the world, whose sessions may release into it
+  auto w = world([](config::Config& c) { c.tenants.max_connections = 1; });
+  shared.deferred = true;
+  shared.answer = limits::SharedQuota::Answer::refused;
+  w->limits.set_shared_quota(&shared);
+  TestClient& c = w->new_client();
+  w->feed(c, connect_frame(token("b", "1")));
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_EQ(c.connection.closes, std::vector<std::uint16_t>{3504});
+  EXPECT_EQ(w->limits.connections("1"), 0u);
+  c.session->on_close();
+  EXPECT_TRUE(shared.released.empty());
+  auto lines = w->audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].fields["action"], "quota:tenant_connections");
+  EXPECT_EQ(lines[0].fields["code"], "3504");
+}
+
+// The connection closed before the shared count admitted it: the place is given back.
+TEST_F(SessionSecurityTest, ConnectionClosedBeforeTheSharedAnswerReleasesItsPlace) {
+  test::FakeSharedQuota shared;  // outlives the world, whose sessions may release into it
+  auto w = world([](config::Config& c) { c.tenants.max_connections = 1; });
+  shared.deferred = true;
+  w->limits.set_shared_quota(&shared);
+  TestClient& c = w->new_client();
+  w->feed(c, connect_frame(token("a", "1")));
+  c.session->on_close();
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_TRUE(c.connection.sent.empty());
+  EXPECT_EQ(shared.released, std::vector<std::string>{"1"});
+  EXPECT_EQ(w->limits.connections("1"), 0u);
 }
 
 TEST_F(SessionSecurityTest, RefreshDoesNotCountTheConnectionAgain) {

@@ -1,0 +1,146 @@
+#include "quota/redis_quota.h"
+
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <stdexcept>
+
+#include "quota/scripts.h"
+
+namespace neo::quota {
+
+namespace asio = boost::asio;
+using engine::redis::RedisClient;
+
+namespace {
+
+void ignore_reply(redisReply*) {}
+
+engine::redis::Address first_address(const config::RedisOptions& options) {
+  std::string url = options.addresses.empty() ? "" : options.addresses.front();
+  auto address = engine::redis::parse_address(url);
+  if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
+  return *address;
+}
+
+}  // namespace
+
+RedisQuota::RedisQuota(const config::RedisOptions& options, std::string node_id, LocalCounts local)
+    : prefix_(options.prefix),
+      node_id_(std::move(node_id)),
+      local_(std::move(local)),
+      address_(first_address(options)) {}
+
+RedisQuota::~RedisQuota() {
+  stop();
+  client_.reset();  // its socket and timers belong to io_, which is destroyed next
+}
+
+void RedisQuota::start() {
+  work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      io_.get_executor());
+  client_ = std::make_unique<RedisClient>(
+      io_, address_,
+      RedisClient::Hooks{
+          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}});
+  asio::post(io_, [this] { client_->start(); });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void RedisQuota::stop() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    client_->stop();
+    work_.reset();
+  });
+  thread_.join();
+}
+
+std::string RedisQuota::tenant_key(std::string_view tenant) const {
+  std::string key;
+  key.append(prefix_).append(".quota.{").append(tenant).append("}");
+  return key;
+}
+
+std::string RedisQuota::node_key(std::string_view node) const {
+  std::string key;
+  key.append(prefix_).append(".quota.nodes.{").append(node).append("}");
+  return key;
+}
+
+// The tenant is listed for this node first (same connection, so before the script runs): a
+// crash right after the count must still leave a way to find it.
+void RedisQuota::acquire(std::string_view tenant, std::uint32_t max, Done done) {
+  asio::post(io_, [this, tenant = std::string(tenant), max, done = std::move(done)] {
+    client_->command({"SADD", node_key(node_id_), tenant}, ignore_reply);
+    client_->command(
+        {"EVAL", scripts::kAcquire, "1", tenant_key(tenant), node_id_, std::to_string(max)},
+        [done](redisReply* r) {
+          if (!r || r->type != REDIS_REPLY_INTEGER) return done(Answer::unreachable);
+          done(r->integer == 1 ? Answer::admitted : Answer::refused);
+        });
+  });
+}
+
+void RedisQuota::release(std::string_view tenant) {
+  asio::post(io_, [this, tenant = std::string(tenant)] {
+    client_->command({"EVAL", scripts::kRelease, "1", tenant_key(tenant), node_id_}, ignore_reply);
+  });
+}
+
+void RedisQuota::forget_node(std::string_view node) {
+  asio::post(io_, [this, node = std::string(node)] { forget_on_thread(node); });
+}
+
+// Every node that noticed the crash does this; deleting a field twice is harmless.
+void RedisQuota::forget_on_thread(const std::string& node) {
+  client_->command({"SMEMBERS", node_key(node)}, [this, node](redisReply* members) {
+    if (!members || members->type != REDIS_REPLY_ARRAY) return;
+    for (std::size_t i = 0; i < members->elements; ++i) {
+      std::string_view tenant{members->element[i]->str, members->element[i]->len};
+      client_->command({"HDEL", tenant_key(tenant), node}, ignore_reply);
+    }
+    client_->command({"DEL", node_key(node)}, ignore_reply);
+  });
+}
+
+void RedisQuota::on_connect() {
+  resync();
+  up_.store(true, std::memory_order_relaxed);
+  if (reported_down_) {
+    reported_down_ = false;
+    spdlog::info("tenant quotas: redis {} reachable again, this node's counts re-synced",
+                 address_.text);
+  }
+}
+
+void RedisQuota::on_disconnect(const std::string& why) {
+  up_.store(false, std::memory_order_relaxed);
+  if (reported_down_) return;
+  reported_down_ = true;
+  spdlog::warn("tenant quotas: redis unreachable, counting locally ({}: {})", address_.text, why);
+}
+
+// This node's fields become its local counts; tenants it no longer has lose their field.
+void RedisQuota::resync() {
+  TenantCounts local = local_ ? local_() : TenantCounts{};
+  for (const auto& [tenant, n] : local) {
+    client_->command({"SADD", node_key(node_id_), tenant}, ignore_reply);
+    client_->command({"HSET", tenant_key(tenant), node_id_, std::to_string(n)}, ignore_reply);
+  }
+  client_->command({"SMEMBERS", node_key(node_id_)},
+                   [this, local = std::move(local)](redisReply* r) { drop_stale(local, r); });
+}
+
+void RedisQuota::drop_stale(const TenantCounts& local, redisReply* members) {
+  if (!members || members->type != REDIS_REPLY_ARRAY) return;
+  for (std::size_t i = 0; i < members->elements; ++i) {
+    std::string tenant{members->element[i]->str, members->element[i]->len};
+    if (local.count(tenant)) continue;
+    client_->command({"HDEL", tenant_key(tenant), node_id_}, ignore_reply);
+    client_->command({"SREM", node_key(node_id_), tenant}, ignore_reply);
+  }
+}
+
+}  // namespace neo::quota

@@ -1,0 +1,68 @@
+// RedisQuota: the tenant connection count every node shares (limits::SharedQuota), kept in
+// Redis so that N nodes never admit more than a tenant's max_connections, even in a burst.
+// - acquire/release: Lua scripts on `<prefix>.quota.{<tenant>}` (node -> count, scripts.h).
+// - Each node lists the tenants it ever counted in `<prefix>.quota.nodes.{<node>}`, so that
+//   forget_node (a crashed node the cluster registry dropped) finds every field to delete.
+// - On every (re)connect this node's fields are set to its local counts: a Redis restarted
+//   empty, or releases lost during an outage, leave no wrong count behind.
+// - While Redis is unreachable acquire answers `unreachable` at once (the caller counts
+//   locally); the outage is logged once and reachable() says so.
+//
+// Threading: its own thread and Redis connection (one io_context); public methods post to it.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "engine/redis/redis_client.h"
+#include "limits/shared_quota.h"
+
+namespace neo::quota {
+
+class RedisQuota final : public limits::SharedQuota {
+ public:
+  using TenantCounts = std::unordered_map<std::string, std::uint32_t>;
+  // This node's connections per tenant (Limits::local_connections), read on every reconnect.
+  using LocalCounts = std::function<TenantCounts()>;
+
+  // Uses the first of options.addresses; throws std::runtime_error for a malformed one.
+  RedisQuota(const config::RedisOptions& options, std::string node_id, LocalCounts local);
+  ~RedisQuota() override;
+
+  void start();
+  void stop();
+  bool reachable() const { return up_.load(std::memory_order_relaxed); }
+
+  void acquire(std::string_view tenant, std::uint32_t max, Done done) override;
+  void release(std::string_view tenant) override;
+  void forget_node(std::string_view node) override;
+
+ private:
+  std::string tenant_key(std::string_view tenant) const;
+  std::string node_key(std::string_view node) const;
+  void on_connect();
+  void on_disconnect(const std::string& why);
+  void resync();
+  void drop_stale(const TenantCounts& local, struct redisReply* members);
+  void forget_on_thread(const std::string& node);
+
+  const std::string prefix_;
+  const std::string node_id_;
+  LocalCounts local_;
+  engine::redis::Address address_;
+  boost::asio::io_context io_{1};
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::unique_ptr<engine::redis::RedisClient> client_;
+  std::thread thread_;
+  std::atomic<bool> up_{false};
+  bool reported_down_ = false;  // quota thread only
+};
+
+}  // namespace neo::quota

@@ -1,0 +1,197 @@
+// neo::quota::RedisQuota (src/quota/redis_quota.h) against a real redis-server: the Lua count
+// shared by every node (nodes here are several RedisQuota objects with their own node ids),
+// release, forget_node, the re-sync of a node's share after Redis restarted empty, and the
+// `unreachable` answer while Redis is down.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "quota/redis_quota.h"
+#include "support/redis_server.h"
+
+namespace neo::quota {
+namespace {
+
+using Answer = limits::SharedQuota::Answer;
+using TenantCounts = RedisQuota::TenantCounts;
+
+config::RedisOptions options_for(const test::RedisServer& redis) {
+  config::RedisOptions options;
+  options.addresses = {redis.url()};
+  options.prefix = "qt";
+  return options;
+}
+
+// Waits for a condition that depends on the quota's own thread (a reconnect); no timing is
+// asserted, the deadline only stops a broken build from hanging.
+template <typename Fn>
+bool eventually(Fn&& condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+class RedisQuotaTest : public ::testing::Test {
+ protected:
+  // A started node; `local` is what it reports as its own connections when it (re)connects.
+  RedisQuota& node(const std::string& id, TenantCounts local = {}) {
+    auto counts = std::make_shared<TenantCounts>(std::move(local));
+    nodes_.push_back(
+        std::make_unique<RedisQuota>(options_for(redis_), id, [counts] { return *counts; }));
+    nodes_.back()->start();
+    EXPECT_TRUE(eventually([&] { return nodes_.back()->reachable(); }));
+    return *nodes_.back();
+  }
+
+  static Answer acquire(RedisQuota& quota, const std::string& tenant, std::uint32_t max) {
+    auto answer = std::make_shared<std::promise<Answer>>();
+    quota.acquire(tenant, max, [answer](Answer a) { answer->set_value(a); });
+    return answer->get_future().get();
+  }
+
+  // True once `quota` answers from Redis again after an outage: it reconnected, and its
+  // re-sync (sent first on the new connection) has run.
+  static bool answers_again(RedisQuota& quota) {
+    return eventually([&] { return acquire(quota, "probe", 1000) == Answer::admitted; });
+  }
+
+  // How many of `n` acquires are admitted.
+  static int admitted(RedisQuota& quota, const std::string& tenant, std::uint32_t max, int n) {
+    int count = 0;
+    for (int i = 0; i < n; ++i) count += acquire(quota, tenant, max) == Answer::admitted;
+    return count;
+  }
+
+  test::RedisServer redis_;
+  std::vector<std::unique_ptr<RedisQuota>> nodes_;
+};
+
+TEST_F(RedisQuotaTest, NodesTogetherAdmitExactlyMax) {
+  auto& a = node("a");
+  auto& b = node("b");
+  EXPECT_EQ(admitted(a, "acme", 3, 2), 2);
+  EXPECT_EQ(acquire(b, "acme", 3), Answer::admitted);
+  EXPECT_EQ(acquire(b, "acme", 3), Answer::refused);
+  EXPECT_EQ(acquire(a, "acme", 3), Answer::refused);
+}
+
+TEST_F(RedisQuotaTest, TenantsAreCountedApart) {
+  auto& a = node("a");
+  EXPECT_EQ(admitted(a, "acme", 1, 1), 1);
+  EXPECT_EQ(acquire(a, "other", 1), Answer::admitted);
+  EXPECT_EQ(acquire(a, "acme", 1), Answer::refused);
+}
+
+TEST_F(RedisQuotaTest, ABurstFromSeveralNodesAdmitsExactlyMax) {
+  auto& a = node("a");
+  auto& b = node("b");
+  auto& c = node("c");
+  std::vector<std::future<Answer>> answers;
+  std::vector<std::shared_ptr<std::promise<Answer>>> promises;
+  RedisQuota* nodes[] = {&a, &b, &c};
+  for (int i = 0; i < 30; ++i) {
+    auto p = std::make_shared<std::promise<Answer>>();
+    answers.push_back(p->get_future());
+    nodes[i % 3]->acquire("acme", 3, [p](Answer x) { p->set_value(x); });
+  }
+  int in = 0;
+  for (auto& f : answers) in += f.get() == Answer::admitted;
+  EXPECT_EQ(in, 3);
+}
+
+// A release is not awaited: what follows on the same node's connection sees it, another
+// node's command may not yet (hence acquires through `a` here).
+TEST_F(RedisQuotaTest, ReleaseFreesAPlace) {
+  auto& a = node("a");
+  auto& b = node("b");
+  ASSERT_EQ(admitted(a, "acme", 2, 2), 2);
+  EXPECT_EQ(acquire(b, "acme", 2), Answer::refused);
+  a.release("acme");
+  EXPECT_EQ(acquire(a, "acme", 2), Answer::admitted);
+  EXPECT_EQ(acquire(b, "acme", 2), Answer::refused);
+}
+
+// A release that finds nothing (counted before a re-sync or forget) must not credit others.
+TEST_F(RedisQuotaTest, ReleaseNeverGoesBelowZero) {
+  auto& a = node("a");
+  a.release("acme");
+  a.release("acme");
+  EXPECT_EQ(admitted(a, "acme", 2, 3), 2);
+}
+
+TEST_F(RedisQuotaTest, ForgottenNodeNoLongerCounts) {
+  auto& a = node("a");
+  auto& b = node("b");
+  ASSERT_EQ(admitted(a, "acme", 3, 2), 2);
+  ASSERT_EQ(admitted(a, "other", 3, 1), 1);
+  b.forget_node("a");
+  EXPECT_EQ(admitted(b, "acme", 3, 4), 3);
+  EXPECT_EQ(admitted(b, "other", 3, 4), 3);
+}
+
+TEST_F(RedisQuotaTest, ForgettingOneNodeKeepsTheOthers) {
+  auto& a = node("a");
+  auto& b = node("b");
+  ASSERT_EQ(admitted(a, "acme", 3, 1), 1);
+  ASSERT_EQ(admitted(b, "acme", 3, 1), 1);
+  a.forget_node("c");
+  b.forget_node("a");
+  EXPECT_EQ(admitted(b, "acme", 3, 3), 2);
+}
+
+TEST_F(RedisQuotaTest, UnreachableWhileRedisIsDown) {
+  auto& a = node("a");
+  redis_.stop();
+  ASSERT_TRUE(eventually([&] { return !a.reachable(); }));
+  EXPECT_EQ(acquire(a, "acme", 3), Answer::unreachable);
+}
+
+// Redis restarted empty: every node puts its own connections back on reconnect.
+TEST_F(RedisQuotaTest, RestartedRedisGetsEachNodesShareBack) {
+  auto& a = node("a", {{"acme", 2}});
+  auto& b = node("b");
+  redis_.restart();
+  ASSERT_TRUE(answers_again(a));
+  ASSERT_TRUE(answers_again(b));
+  EXPECT_EQ(admitted(b, "acme", 3, 3), 1);
+}
+
+// Releases lost while the connection was down: on reconnect the node's fields become its
+// local counts again (here none), Redis keeping its data.
+TEST_F(RedisQuotaTest, ReconnectDropsCountsOfTenantsTheNodeNoLongerHas) {
+  auto& a = node("a");
+  auto& b = node("b");
+  ASSERT_EQ(admitted(a, "acme", 3, 3), 3);
+  ASSERT_EQ(std::system(("redis-cli -p " + std::to_string(redis_.port()) +
+                         " CLIENT KILL TYPE normal > /dev/null")
+                            .c_str()),
+            0);
+  ASSERT_TRUE(answers_again(a));
+  ASSERT_TRUE(answers_again(b));
+  EXPECT_EQ(admitted(b, "acme", 3, 4), 3);
+}
+
+TEST(RedisQuotaConfigTest, BadAddressIsRefusedWithItsName) {
+  config::RedisOptions options;
+  options.addresses = {"nope"};
+  try {
+    RedisQuota quota(options, "a", {});
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "engine.redis.addresses: bad address nope");
+  }
+}
+
+}  // namespace
+}  // namespace neo::quota
