@@ -5,7 +5,10 @@
 //    names for its hash tag); subscribers on each node receive publications from the other,
 //    in order with one offset sequence; history through both nodes; recovery across nodes;
 //    presence and join/leave across nodes.
-// 2. A master killed (SIGKILL) under a steady publisher, its replica promoted: every
+// 2. A channel's slot migrated to another master under a steady publisher (a batch of keys
+//    moved, then the rest): every acknowledged publication arrives once, in order, or the
+//    client is told recovered: false; afterwards the keys live on the new master.
+// 3. A master killed (SIGKILL) under a steady publisher, its replica promoted: every
 //    publication acknowledged reaches the subscriber once and in order (live, or recovered
 //    from history after the gap), or the client is told recovered: false.
 import assert from 'node:assert/strict';
@@ -51,6 +54,43 @@ async function channelPerMaster(redis, prefix) {
   }
   assert.equal(byMaster.size, 3, 'channels found for all three masters');
   return byMaster;
+}
+
+/** Publishes `{i}` through `server`, retrying error 100 (a failover or migration under way). */
+function publisher(server, channel) {
+  const acked = [];
+  const publish = async (i) => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        acked.push({ i, ...(await cent(server).publish({ channel, data: { i } })) });
+        return;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  };
+  return { acked, publish };
+}
+
+/**
+ * Publishes steadily until the subscriber holds every acknowledged publication (at least
+ * `atLeast`) or was told recovered: false; what it missed on PUB/SUB shows up as a gap at the
+ * next publication, which makes it resubscribe and recover (docs/redis.md). Then asserts.
+ */
+async function publishUntilCaughtUp(t, { acked, publish }, got, resubscribed, atLeast) {
+  const lostTrack = () => resubscribed.items.some((s) => s.wasRecovering && !s.recovered);
+  const caughtUp = () => got.items.length === acked.length && acked.length >= atLeast;
+  const deadline = Date.now() + 30_000;
+  for (let i = acked.length + 1; !lostTrack() && !caughtUp() && Date.now() < deadline; i++) {
+    await publish(i);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.diagnostic(lostTrack() ? 'the client was told recovered: false' : `${got.items.length} delivered of ${acked.length} acknowledged`);
+  if (lostTrack()) return;
+  assert.deepEqual(got.items.map((p) => p.data.i), acked.map((a) => a.i), 'every acknowledged publication once, in order');
+  assert.deepEqual(got.items.map((p) => p.offset), acked.map((a) => a.offset));
 }
 
 describe('redis engine on a Redis Cluster', () => {
@@ -132,6 +172,52 @@ describe('redis engine on a Redis Cluster', () => {
     for (const result of await Promise.all(servers.map((s) => s.stop()))) assertCleanExit(result);
   });
 
+  it('a slot migrated to another master mid-stream: acknowledged publications arrive once, in order', { timeout: 90_000 }, async (t) => {
+    const redis = await startRedisCluster();
+    const servers = [];
+    t.after(async () => {
+      await closeTracked();
+      await Promise.all(servers.map((s) => (s.stopResult ? null : s.stop())));
+      await redis.stop();
+    });
+    const prefix = 'rm';
+    const A = await node('A', redis.seeds(), prefix);
+    servers.push(A);
+    const B = await node('B', redis.seeds().reverse(), prefix);
+    servers.push(B);
+    const channel = 'tenant:6:deployments';
+    const key = `${prefix}.stream.{${channel}}`;
+
+    const { client } = await connectClient(A, { user: 'ann', tenant: '6', roles: ['tenant_user'] });
+    const { sub } = await subscribe(client, channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000 });
+    const got = record(sub, 'publication');
+    const resubscribed = record(sub, 'subscribed');
+    const pub = publisher(B, channel);
+    for (let i = 1; i <= 3; i++) await pub.publish(i);
+    await got.until(3);
+
+    const from = await redis.masterOf(key);
+    const to = (await redis.masterPorts()).find((p) => p !== from);
+    let publishing = true;
+    const steady = (async () => {
+      for (let i = 4; publishing; i++) {
+        await pub.publish(i);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    await redis.migrateSlot(key, to, () => new Promise((r) => setTimeout(r, 500)));
+    await new Promise((r) => setTimeout(r, 500));
+    publishing = false;
+    await steady;
+    await publishUntilCaughtUp(t, pub, got, resubscribed, pub.acked.length + 1);
+
+    assert.equal(await redis.masterOf(key), to);
+    for (const kind of ['stream', 'stream.meta'])
+      assert.equal(await redisCommand(to, 'EXISTS', `${prefix}.${kind}.{${channel}}`), 1, `${kind} moved to ${to}`);
+    await closeTracked();
+    for (const result of await Promise.all(servers.map((s) => s.stop()))) assertCleanExit(result);
+  });
+
   it('a master killed and its replica promoted: acknowledged publications arrive once, in order', { timeout: 90_000 }, async (t) => {
     const redis = await startRedisCluster();
     const servers = [];
@@ -152,37 +238,12 @@ describe('redis engine on a Redis Cluster', () => {
     const { sub } = await subscribe(client, channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000 });
     const got = record(sub, 'publication');
     const resubscribed = record(sub, 'subscribed');
-    const acked = [];
-    const publish = async (i) => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          acked.push({ i, ...(await cent(B).publish({ channel, data: { i } })) });
-          return;
-        } catch (e) {
-          if (Date.now() > deadline) throw e;
-          await new Promise((r) => setTimeout(r, 200)); // error 100 while the failover runs
-        }
-      }
-    };
-    for (let i = 1; i <= 3; i++) await publish(i);
+    const pub = publisher(B, channel);
+    for (let i = 1; i <= 3; i++) await pub.publish(i);
     await got.until(3);
     await redis.replicated(master, replica);
     await redis.node(master).kill();
-    // A steady publisher: what the subscriber missed while its PUB/SUB node was gone shows up as
-    // a gap at the next publication, which makes it resubscribe and recover (docs/redis.md).
-    const lostTrack = () => resubscribed.items.some((s) => s.wasRecovering && !s.recovered);
-    const caughtUp = () => got.items.length === acked.length && acked.length >= 8;
-    const deadline = Date.now() + 30_000;
-    for (let i = 4; !lostTrack() && !caughtUp() && Date.now() < deadline; i++) {
-      await publish(i);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    t.diagnostic(lostTrack() ? 'the client was told recovered: false' : `${got.items.length} delivered of ${acked.length} acknowledged`);
-    if (!lostTrack()) {
-      assert.deepEqual(got.items.map((p) => p.data.i), acked.map((a) => a.i), 'every acknowledged publication once, in order');
-      assert.deepEqual(got.items.map((p) => p.offset), acked.map((a) => a.offset));
-    }
+    await publishUntilCaughtUp(t, pub, got, resubscribed, 8);
     assert.equal(await redis.masterOf(`${prefix}.stream.{${channel}}`), replica, 'the replica took over');
     await closeTracked();
     for (const result of await Promise.all(servers.map((s) => s.stop()))) assertCleanExit(result);

@@ -84,6 +84,28 @@ export async function startRedisCluster() {
       await until(async () => (await offset(replicaPort, 'slave_repl_offset')) >= target, 10000,
         `replica ${replicaPort} to catch up with ${masterPort}`);
     },
+    /**
+     * Moves `key`'s slot with its keys from its master to the master on `toPort`, the way
+     * redis-cli --cluster reshard does: IMPORTING/MIGRATING, MIGRATE in batches, SETSLOT NODE
+     * on every master. `between` runs after the first batch (a slot half migrated: ASK).
+     */
+    async migrateSlot(key, toPort, between = async () => {}) {
+      const [fromPort] = await cluster.ownersOf(key);
+      const slot = Number(await redisCommand(fromPort, 'CLUSTER', 'KEYSLOT', key));
+      const fromId = await redisCommand(fromPort, 'CLUSTER', 'MYID');
+      const toId = await redisCommand(toPort, 'CLUSTER', 'MYID');
+      await redisCommand(toPort, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+      await redisCommand(fromPort, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+      for (let batch = 0; ; batch++) {
+        const keys = await redisCommand(fromPort, 'CLUSTER', 'GETKEYSINSLOT', slot, 1);
+        if (keys.length === 0) break;
+        await redisCommand(fromPort, 'MIGRATE', '127.0.0.1', toPort, '', 0, 5000, 'KEYS', ...keys);
+        if (batch === 0) await between();
+      }
+      for (const port of await cluster.masterPorts())
+        await redisCommand(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+      return { fromPort, slot };
+    },
     async masterPorts() {
       const ranges = await redisCommand(live()[0].port, 'CLUSTER', 'SLOTS');
       return [...new Set(ranges.map((r) => Number(r[2][1])))].sort();
