@@ -224,6 +224,12 @@ void check_engine(const Config& c, Problems& p) {
       redis.addresses != RedisOptions{}.addresses)
     p.invalid("engine.redis.cluster",
               "cannot be combined with engine.redis.addresses (independent shards)");
+  // A brace in the prefix would become part of every key's hash tag: a channel's keys would
+  // hash apart and its scripts fail with CROSSSLOT.
+  if (!redis.cluster.empty() && redis.prefix.find_first_of("{}") != std::string::npos)
+    p.invalid("engine.redis.prefix",
+              "must not contain { or } with engine.redis.cluster (they delimit hash tags), got " +
+                  quoted(redis.prefix));
   check_redis_urls("engine.redis.addresses", redis.addresses, p);
   check_redis_urls("engine.redis.cluster", redis.cluster, p);
 }

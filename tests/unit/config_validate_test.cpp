@@ -140,6 +140,11 @@ INSTANTIATE_TEST_SUITE_P(
             "engine: { redis: { addresses: [\"redis://b:2\"], cluster: [\"redis://a:1\"] } }",
             "engine.redis.cluster: cannot be combined with engine.redis.addresses (independent "
             "shards)"},
+        Row{"cluster_prefix_brace",
+            "engine: { redis: { addresses: [], cluster: [\"redis://a:1\"], prefix: \"n{e\" } }",
+            "engine.redis.prefix: must not contain { or } with engine.redis.cluster (they delimit "
+            "hash tags), got \"n{e\""},
+        Row{"prefix_brace_without_cluster", "engine: { redis: { prefix: \"n{e}\" } }", ""},
         Row{"cluster_scheme", "engine: { redis: { cluster: [\"redis://a:1\", \"a:2\"] } }",
             "engine.redis.cluster[1]: expected an address like redis://host:6379, got \"a:2\""},
         Row{"address_scheme", "engine: { redis: { addresses: [\"redis://a:1\", \"b:6379\"] } }",
