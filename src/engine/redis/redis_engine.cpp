@@ -385,10 +385,7 @@ void RedisEngine::send(Shard& s, std::vector<std::string> args, ReplyHandler han
 void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<std::string> args,
                          ReplyHandler handler, int hops) {
   Address& to = redirect.to;
-  if (to.host.empty()) {
-    to.host = from.commands->address().host;
-    to.text = "redis://" + to.host + ":" + std::to_string(to.port);
-  }
+  if (to.host.empty()) to = cluster::node_address(from.commands->address().host, to.port);
   Shard& target = shard_at(to);
   if (redirect.kind == cluster::Redirect::Kind::moved) {
     slots_->moved(redirect.slot, to);

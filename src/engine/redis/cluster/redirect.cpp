@@ -18,16 +18,20 @@ std::optional<T> number(std::string_view text) {
 
 }  // namespace
 
+Address node_address(std::string host, int port) {
+  Address address;
+  address.text = "redis://" + host + ":" + std::to_string(port);
+  address.host = std::move(host);
+  address.port = port;
+  return address;
+}
+
 std::optional<Address> parse_endpoint(std::string_view endpoint) {
   auto colon = endpoint.rfind(':');
   if (colon == std::string_view::npos) return std::nullopt;
   auto port = number<int>(endpoint.substr(colon + 1));
   if (!port || *port < 1 || *port > 65535) return std::nullopt;
-  Address address;
-  address.host = std::string(endpoint.substr(0, colon));
-  address.port = *port;
-  address.text = "redis://" + std::string(endpoint);
-  return address;
+  return node_address(std::string(endpoint.substr(0, colon)), *port);
 }
 
 RedirectParse parse_redirect(std::string_view error) {

@@ -27,6 +27,9 @@ struct RedirectParse {
 // Parses an error reply's text (without the leading '-').
 RedirectParse parse_redirect(std::string_view error);
 
+// A node as Redis Cluster names it, with the text logs show ("redis://host:port").
+Address node_address(std::string host, int port);
+
 // "host:port" (the last ':' splits, so IPv6 hosts work) -> Address; nullopt when malformed.
 // An empty host is kept empty: the caller substitutes the host it asked.
 std::optional<Address> parse_endpoint(std::string_view endpoint);

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "engine/redis/cluster/redirect.h"
 #include "engine/redis/cluster/slot.h"
 
 namespace neo::engine::redis::cluster {
@@ -21,12 +22,9 @@ std::optional<Address> node(const redisReply* r, std::string_view asked_host) {
   const redisReply* host = r->element[0];
   auto port = integer(r->element[1]);
   if (host->type != REDIS_REPLY_STRING || !port || *port < 1 || *port > 65535) return std::nullopt;
-  Address address;
-  address.host = std::string(host->str, host->len);
-  if (address.host.empty() || address.host == "?") address.host = std::string(asked_host);
-  address.port = static_cast<int>(*port);
-  address.text = "redis://" + address.host + ":" + std::to_string(address.port);
-  return address;
+  std::string name(host->str, host->len);
+  if (name.empty() || name == "?") name = std::string(asked_host);
+  return node_address(std::move(name), static_cast<int>(*port));
 }
 
 // [first, last, master, replica...] -> SlotRange.
