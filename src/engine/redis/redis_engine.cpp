@@ -47,6 +47,15 @@ std::string tagged(std::string_view tag, std::string_view body) {
 
 bool failed(const redisReply* r) { return !r || r->type == REDIS_REPLY_ERROR; }
 
+// A command's arguments, moved in (a braced list would copy each one, payloads included).
+template <typename... Parts>
+std::vector<std::string> command_args(Parts&&... parts) {
+  std::vector<std::string> out;
+  out.reserve(sizeof...(parts));
+  (out.emplace_back(std::forward<Parts>(parts)), ...);
+  return out;
+}
+
 std::uint64_t to_u64(const redisReply* r) {
   if (r->type == REDIS_REPLY_INTEGER) return static_cast<std::uint64_t>(r->integer);
   std::uint64_t value = 0;
@@ -426,7 +435,7 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
     Shard& s = shard(channel);
     if (!history.enabled() && result.empty()) {
       std::string message = tagged("p0::", payload);
-      return send(s, {"PUBLISH", key("client", channel), std::move(message)},
+      return send(s, command_args("PUBLISH", key("client", channel), std::move(message)),
                   [done = std::move(done)](redisReply* r) {
                     if (failed(r)) return done(unavailable());
                     done(StreamPosition{});
@@ -494,7 +503,7 @@ void RedisEngine::publish_control(std::string_view to_node, std::string message,
   if (metrics_) metrics_->broker_sent(metrics::BrokerMessage::control, 0);
   on_engine_thread([this, channel = control_channel(to_node), message = std::move(message),
                     done = std::move(done)]() mutable {
-    send(control_shard(), {"PUBLISH", channel, std::move(message)},
+    send(control_shard(), command_args("PUBLISH", std::move(channel), std::move(message)),
          [done = std::move(done)](redisReply* r) {
            if (failed(r)) return done(unavailable());
            done(Unit{});
