@@ -111,6 +111,8 @@ struct ApiOptions {
 
 struct RedisOptions {
   std::vector<std::string> addresses = {"redis://127.0.0.1:6379"};
+  // Seed nodes of one Redis Cluster (docs/redis.md); when set, `addresses` stays unset.
+  std::vector<std::string> cluster;
   std::string prefix = "neo";
 
   bool operator==(const RedisOptions&) const = default;

@@ -79,6 +79,7 @@ engine:
   type: memory
   redis:
     addresses: ["redis://127.0.0.1:6379"]   # several = sharded by channel
+    # cluster: ["redis://10.0.0.1:7000"]    # Redis Cluster seeds, instead of addresses
     prefix: neo
 
 # Channel "ns:rest" belongs to namespace "ns"; a channel outside these is unknown.

@@ -85,6 +85,7 @@ void visit_fields(ApiOptions& o, V&& v) {
 template <class V>
 void visit_fields(RedisOptions& o, V&& v) {
   v("addresses", o.addresses);
+  v("cluster", o.cluster);
   v("prefix", o.prefix);
 }
 template <class V>

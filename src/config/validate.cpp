@@ -206,16 +206,32 @@ void check_api(const Config& c, Problems& p) {
   if (c.api.idempotency_max_keys == 0) p.invalid("api.idempotency_max_keys", "must be at least 1");
 }
 
+void check_redis_urls(const std::string& path, const std::vector<std::string>& urls, Problems& p) {
+  for (std::size_t i = 0; i < urls.size(); ++i)
+    if (!urls[i].starts_with("redis://"))
+      p.invalid(index_path(path, i),
+                "expected an address like redis://host:6379, got " + quoted(urls[i]));
+}
+
 void check_engine(const Config& c, Problems& p) {
   if (!one_of(c.engine.type, {"memory", "redis"}))
     p.invalid("engine.type", "expected memory or redis, got " + quoted(c.engine.type));
-  const auto& addresses = c.engine.redis.addresses;
-  if (c.engine.type == "redis" && addresses.empty())
+  const auto& redis = c.engine.redis;
+  if (c.engine.type == "redis" && redis.addresses.empty() && redis.cluster.empty())
     p.invalid("engine.redis.addresses", "at least one address is needed for the redis engine");
-  for (std::size_t i = 0; i < addresses.size(); ++i)
-    if (!addresses[i].starts_with("redis://"))
-      p.invalid(index_path("engine.redis.addresses", i),
-                "expected an address like redis://host:6379, got " + quoted(addresses[i]));
+  // `addresses` has a default, so only a changed one conflicts with `cluster`.
+  if (!redis.cluster.empty() && !redis.addresses.empty() &&
+      redis.addresses != RedisOptions{}.addresses)
+    p.invalid("engine.redis.cluster",
+              "cannot be combined with engine.redis.addresses (independent shards)");
+  // A brace in the prefix would become part of every key's hash tag: a channel's keys would
+  // hash apart and its scripts fail with CROSSSLOT.
+  if (!redis.cluster.empty() && redis.prefix.find_first_of("{}") != std::string::npos)
+    p.invalid("engine.redis.prefix",
+              "must not contain { or } with engine.redis.cluster (they delimit hash tags), got " +
+                  quoted(redis.prefix));
+  check_redis_urls("engine.redis.addresses", redis.addresses, p);
+  check_redis_urls("engine.redis.cluster", redis.cluster, p);
 }
 
 // Deltas are patches against the previous publication of the stream: they need history, and
@@ -319,10 +335,10 @@ namespace detail {
 
 void check_config(const Config& config, Problems& problems) {
   using Check = void (*)(const Config&, Problems&);
-  for (Check check : {check_http, check_internal_listener, check_metrics, check_client,
-                      check_websocket, check_api, check_engine, check_namespaces, check_roles,
-                      check_rate_limits, check_log_and_node, check_tenants, check_token_limits,
-                      check_shutdown})
+  for (Check check :
+       {check_http, check_internal_listener, check_metrics, check_client, check_websocket,
+        check_api, check_engine, check_namespaces, check_roles, check_rate_limits,
+        check_log_and_node, check_tenants, check_token_limits, check_shutdown})
     check(config, problems);
 }
 

@@ -75,15 +75,18 @@ void check_files(const config::Config& config, std::vector<std::string>& problem
 }
 
 // The rules only check the scheme; the engine's own parser decides the rest.
-void check_redis(const config::Config& config, std::vector<std::string>& problems) {
-  const auto& addresses = config.engine.redis.addresses;
-  for (std::size_t i = 0; i < addresses.size(); ++i) {
-    if (!addresses[i].starts_with("redis://") || engine::redis::parse_address(addresses[i]))
-      continue;
-    problems.push_back("engine.redis.addresses[" + std::to_string(i) +
-                       "]: expected redis://host:port (port 1-65535), got \"" + addresses[i] +
-                       "\"");
+void check_redis_urls(std::string_view path, const std::vector<std::string>& urls,
+                      std::vector<std::string>& problems) {
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (!urls[i].starts_with("redis://") || engine::redis::parse_address(urls[i])) continue;
+    problems.push_back(std::string(path) + "[" + std::to_string(i) +
+                       "]: expected redis://host:port (port 1-65535), got \"" + urls[i] + "\"");
   }
+}
+
+void check_redis(const config::Config& config, std::vector<std::string>& problems) {
+  check_redis_urls("engine.redis.addresses", config.engine.redis.addresses, problems);
+  check_redis_urls("engine.redis.cluster", config.engine.redis.cluster, problems);
 }
 
 void check_catalogue(const config::Config& config, std::vector<std::string>& problems) {

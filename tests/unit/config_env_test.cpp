@@ -110,6 +110,11 @@ TEST(ConfigEnv, FlowList) {
   EXPECT_THAT(c.engine.redis.addresses, ElementsAre("redis://a:1", "redis://b:2"));
 }
 
+TEST(ConfigEnv, RedisClusterSeeds) {
+  const Config c = load_with({{"NEO_EVENTS_ENGINE_REDIS_CLUSTER", "redis://a:1,redis://b:2"}});
+  EXPECT_THAT(c.engine.redis.cluster, ElementsAre("redis://a:1", "redis://b:2"));
+}
+
 TEST(ConfigEnv, EmptyValueClearsList) {
   EXPECT_THAT(load_with({{"NEO_EVENTS_HTTP_ALLOWED_ORIGINS", ""}}).http.allowed_origins, IsEmpty());
 }

@@ -133,6 +133,20 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"redis_no_addresses", "engine: { type: redis, redis: { addresses: [] } }",
             "engine.redis.addresses: at least one address is needed for the redis engine"},
         Row{"memory_no_addresses", "engine: { redis: { addresses: [] } }", ""},
+        Row{"redis_cluster", "engine: { type: redis, redis: { cluster: [\"redis://a:1\"] } }", ""},
+        Row{"redis_cluster_only",
+            "engine: { type: redis, redis: { addresses: [], cluster: [\"redis://a:1\"] } }", ""},
+        Row{"redis_cluster_and_addresses",
+            "engine: { redis: { addresses: [\"redis://b:2\"], cluster: [\"redis://a:1\"] } }",
+            "engine.redis.cluster: cannot be combined with engine.redis.addresses (independent "
+            "shards)"},
+        Row{"cluster_prefix_brace",
+            "engine: { redis: { addresses: [], cluster: [\"redis://a:1\"], prefix: \"n{e\" } }",
+            "engine.redis.prefix: must not contain { or } with engine.redis.cluster (they delimit "
+            "hash tags), got \"n{e\""},
+        Row{"prefix_brace_without_cluster", "engine: { redis: { prefix: \"n{e}\" } }", ""},
+        Row{"cluster_scheme", "engine: { redis: { cluster: [\"redis://a:1\", \"a:2\"] } }",
+            "engine.redis.cluster[1]: expected an address like redis://host:6379, got \"a:2\""},
         Row{"address_scheme", "engine: { redis: { addresses: [\"redis://a:1\", \"b:6379\"] } }",
             "engine.redis.addresses[1]: expected an address like redis://host:6379, got "
             "\"b:6379\""}),

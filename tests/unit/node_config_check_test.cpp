@@ -137,6 +137,15 @@ TEST_F(ConfigCheck, RedisAddressesTheEngineCannotParse) {
                           "got \"redis://h:99999\""));
 }
 
+TEST_F(ConfigCheck, RedisClusterSeedsTheEngineCannotParse) {
+  config::Config c = valid();
+  c.engine.type = "redis";
+  c.engine.redis.cluster = {"redis://127.0.0.1:7000", "redis://h:0"};
+  EXPECT_THAT(check_config(c),
+              ElementsAre("engine.redis.cluster[1]: expected redis://host:port (port 1-65535), "
+                          "got \"redis://h:0\""));
+}
+
 TEST_F(ConfigCheck, ListenHostThatDoesNotResolve) {
   config::Config c = valid();
   c.http.listen = "no-such-host.invalid:8000";

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "engine/redis/cluster/slot.h"
 #include "engine/redis/codec.h"
 #include "engine/redis/scripts.h"
 
@@ -46,6 +47,15 @@ std::string tagged(std::string_view tag, std::string_view body) {
 
 bool failed(const redisReply* r) { return !r || r->type == REDIS_REPLY_ERROR; }
 
+// A command's arguments, moved in (a braced list would copy each one, payloads included).
+template <typename... Parts>
+std::vector<std::string> command_args(Parts&&... parts) {
+  std::vector<std::string> out;
+  out.reserve(sizeof...(parts));
+  (out.emplace_back(std::forward<Parts>(parts)), ...);
+  return out;
+}
+
 std::uint64_t to_u64(const redisReply* r) {
   if (r->type == REDIS_REPLY_INTEGER) return static_cast<std::uint64_t>(r->integer);
   std::uint64_t value = 0;
@@ -80,12 +90,25 @@ std::vector<Publication> read_entries(const redisReply* entries) {
 RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_id)
     : options_(options),
       node_id_(std::move(node_id)),
-      client_prefix_(key("client", "")),
+      client_prefix_(options.prefix + ".client."),
       control_prefix_(control_channel("")) {
-  for (const auto& url : options.addresses) {
+  bool cluster = !options.cluster.empty();
+  for (const auto& url : cluster ? options.cluster : options.addresses) {
     auto address = parse_address(url);
-    if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
+    if (!address)
+      throw std::runtime_error(
+          std::string(cluster ? "engine.redis.cluster" : "engine.redis.addresses") +
+          ": bad address " + url);
     addresses_.push_back(*address);
+  }
+  if (cluster) {
+    slots_ = std::make_unique<cluster::SlotRouter>(
+        io_, cluster::SlotRouter::Hooks{[this]() -> RedisClient* {
+                                          for (auto& s : shards_)
+                                            if (s->commands->connected()) return s->commands.get();
+                                          return nullptr;
+                                        },
+                                        [this] { on_slot_map_changed(); }});
   }
   publish_sha_ = sha1_hex(scripts::kPublish);
   publish_no_history_sha_ = sha1_hex(scripts::kPublishNoHistory);
@@ -96,6 +119,7 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
 
 RedisEngine::~RedisEngine() {
   stop();
+  slots_.reset();
   shards_.clear();  // their sockets and timers belong to io_, which is destroyed next
 }
 
@@ -108,37 +132,46 @@ void RedisEngine::start(EventHandler& handler) {
   handler_ = &handler;
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       io_.get_executor());
-  for (const auto& address : addresses_) {
-    auto s = std::make_unique<Shard>();
-    Shard* raw = s.get();
-    s->commands = std::make_unique<RedisClient>(
-        io_, address,
-        RedisClient::Hooks{[this, raw] {
-                             load_scripts(*raw);
-                             update_health(*raw, true, "");
-                           },
-                           [this, raw](std::string why) { update_health(*raw, false, why); },
-                           {}});
-    s->pubsub = std::make_unique<RedisClient>(
-        io_, address,
-        RedisClient::Hooks{[this, raw] {
-                             resubscribe(*raw);
-                             update_health(*raw, true, "");
-                           },
-                           [this, raw](std::string why) {
-                             if (metrics_) metrics_->redis_pub_sub_error("connect");
-                             update_health(*raw, false, why);
-                           },
-                           [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
-    shards_.push_back(std::move(s));
-  }
+  for (const auto& address : addresses_) add_shard(address);
+  control_ = shards_.front().get();  // a cluster moves it to the control slot's master
   on_engine_thread([this] {
+    if (slots_) slots_->start();
     for (auto& s : shards_) {
       s->commands->start();
       s->pubsub->start();
     }
   });
   thread_ = std::thread([this] { io_.run(); });
+}
+
+RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
+  auto s = std::make_unique<Shard>();
+  Shard* raw = s.get();
+  s->commands = std::make_unique<RedisClient>(
+      io_, address,
+      RedisClient::Hooks{[this, raw] {
+                           load_scripts(*raw);
+                           update_health(*raw, true, "");
+                           if (slots_) slots_->refresh();
+                         },
+                         [this, raw](std::string why) {
+                           update_health(*raw, false, why);
+                           if (slots_) slots_->refresh();  // a failover may be under way
+                         },
+                         {}});
+  s->pubsub = std::make_unique<RedisClient>(
+      io_, address,
+      RedisClient::Hooks{[this, raw] {
+                           resubscribe(*raw);
+                           update_health(*raw, true, "");
+                         },
+                         [this, raw](std::string why) {
+                           if (metrics_) metrics_->redis_pub_sub_error("connect");
+                           update_health(*raw, false, why);
+                         },
+                         [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
+  shards_.push_back(std::move(s));
+  return *raw;
 }
 
 void RedisEngine::stop() {
@@ -148,21 +181,31 @@ void RedisEngine::stop() {
       s->commands->stop();
       s->pubsub->stop();
     }
+    if (slots_) slots_->stop();
     work_.reset();
   });
   thread_.join();
 }
 
-bool RedisEngine::healthy() const {
-  for (const auto& s : shards_)
-    if (!s->up.load(std::memory_order_relaxed)) return false;
-  return !shards_.empty();
+bool RedisEngine::healthy() const { return healthy_.load(std::memory_order_relaxed); }
+
+// On the engine thread: a cluster adds shards there, so other threads never walk shards_.
+void RedisEngine::recompute_health() {
+  bool any = false;
+  bool all = true;
+  for (const auto& s : shards_) {
+    if (!s->serving) continue;
+    any = true;
+    all = all && s->up;
+  }
+  healthy_.store(any && all, std::memory_order_relaxed);
 }
 
 // One log line per outage and one per recovery, however many commands fail in between.
 void RedisEngine::update_health(Shard& s, bool up, const std::string& why) {
   bool both = s.commands->connected() && s.pubsub->connected();
-  s.up.store(up && both, std::memory_order_relaxed);
+  s.up = up && both;
+  recompute_health();
   if (!up && !s.reported_down) {
     s.reported_down = true;
     spdlog::error("redis {} unreachable: {}; publishes fail with 100 until it is back",
@@ -174,16 +217,98 @@ void RedisEngine::update_health(Shard& s, bool up, const std::string& why) {
 }
 
 RedisEngine::Shard& RedisEngine::shard(std::string_view channel) {
-  return *shards_[shard_of(channel, shards_.size())];
+  if (!slots_) return *shards_[shard_of(channel, shards_.size())];
+  const Address* master = slots_->master_of_key(key("client", channel));
+  return master ? shard_at(*master) : *shards_.front();  // before the map: a seed, MOVED corrects
 }
 
+RedisEngine::Shard& RedisEngine::shard_at(const Address& address) {
+  for (auto& s : shards_)
+    if (cluster::same_node(s->commands->address(), address)) return *s;
+  Shard& added = add_shard(address);
+  added.commands->start();
+  added.pubsub->start();
+  return added;
+}
+
+// In a cluster a subscription may sit on another node than its slot's master (made before the
+// map was known, or kept through a resharding: see move_channels).
+RedisEngine::Shard& RedisEngine::subscriber_shard(std::string_view channel) {
+  if (slots_)
+    for (auto& s : shards_)
+      if (s->channels.contains(std::string(channel))) return *s;
+  return shard(channel);
+}
+
+RedisEngine::Shard& RedisEngine::control_shard() {
+  if (!slots_) return *shards_.front();
+  const Address* master = slots_->master_of_key(control_prefix_);
+  return master ? shard_at(*master) : *control_;
+}
+
+// Connects new masters first, so that moving channels below finds every shard in place.
+void RedisEngine::on_slot_map_changed() {
+  for (const auto& master : slots_->map().masters()) shard_at(master);
+  for (auto& s : shards_) {
+    bool master = false;
+    for (const auto& m : slots_->map().masters())
+      master = master || cluster::same_node(m, s->commands->address());
+    s->serving = master;
+  }
+  recompute_health();
+  move_channels();
+  move_control_subscription();
+}
+
+// PUBLISH in a cluster reaches every node's subscribers, so a subscription stays where it is
+// while its connection lives (moving it could lose or repeat messages); the channels of a lost
+// node move to their slot's new master.
+void RedisEngine::move_channels() {
+  for (std::size_t i = 0; i < shards_.size(); ++i) {
+    Shard& from = *shards_[i];
+    if (from.pubsub->connected()) continue;
+    std::vector<std::string> leaving;
+    for (const auto& [channel, state] : from.channels)
+      if (&shard(channel) != &from) leaving.push_back(channel);
+    for (const auto& channel : leaving) {
+      auto moved = from.channels.extract(channel);
+      moved.mapped().confirmed = false;
+      Shard& to = shard(channel);
+      to.channels.insert(std::move(moved));
+      to.pubsub->pubsub("SUBSCRIBE", key("client", channel));
+    }
+  }
+}
+
+void RedisEngine::move_control_subscription() {
+  Shard& owner = control_shard();
+  if (&owner == control_ || control_->pubsub->connected()) return;
+  control_ = &owner;
+  owner.pubsub->pubsub("SUBSCRIBE", control_prefix_);
+  owner.pubsub->pubsub("SUBSCRIBE", control_channel(node_id_));
+}
+
+// "<prefix>.<kind>.<channel>"; in a cluster "<prefix>.<kind>.{<channel>}", so that all of a
+// channel's keys hash to one slot (a script may only touch keys of one slot).
 std::string RedisEngine::key(std::string_view kind, std::string_view channel) const {
   std::string k = options_.prefix;
   k += '.';
   k += kind;
   k += '.';
+  bool hash_tagged = !options_.cluster.empty();
+  if (hash_tagged) k += '{';
   k += channel;
+  if (hash_tagged) k += '}';
   return k;
+}
+
+// The channel a client-channel PUB/SUB name stands for; nullopt for any other name.
+std::optional<std::string_view> RedisEngine::channel_of(std::string_view redis_channel) const {
+  if (!redis_channel.starts_with(client_prefix_)) return std::nullopt;
+  std::string_view channel = redis_channel.substr(client_prefix_.size());
+  if (options_.cluster.empty()) return channel;
+  if (channel.size() < 2 || channel.front() != '{' || channel.back() != '}') return std::nullopt;
+  return channel.substr(1, channel.size() - 2);
 }
 
 // "<prefix>.result.<channel>.<key>", on the channel's shard like its other keys.
@@ -204,14 +329,13 @@ void RedisEngine::load_scripts(Shard& s) {
 
 namespace {
 
-// EVALSHA/EVAL argv; the views point into `keys` and `args`.
-std::vector<std::string_view> script_argv(std::string_view verb, std::string_view script,
-                                          const std::string& count,
-                                          const std::vector<std::string>& keys,
-                                          const std::vector<std::string>& args) {
-  std::vector<std::string_view> argv{verb, script, count};
-  for (const auto& k : keys) argv.push_back(k);
-  for (const auto& a : args) argv.push_back(a);
+// EVALSHA argv.
+std::vector<std::string> script_argv(std::string_view sha, std::vector<std::string> keys,
+                                     std::vector<std::string> args) {
+  std::vector<std::string> argv{"EVALSHA", std::string(sha), std::to_string(keys.size())};
+  argv.reserve(3 + keys.size() + args.size());
+  for (auto& k : keys) argv.push_back(std::move(k));
+  for (auto& a : args) argv.push_back(std::move(a));
   return argv;
 }
 
@@ -230,19 +354,54 @@ std::string_view RedisEngine::script_for(std::string_view sha) const {
   return scripts::kPresenceGet;
 }
 
-// EVALSHA, and EVAL once when Redis answers NOSCRIPT: its script cache is empty after a restart,
-// and the SCRIPT LOADs sent on reconnect fail while it is still loading its AOF.
+// EVALSHA (send() falls back to EVAL once when Redis answers NOSCRIPT: its script cache is
+// empty after a restart, and the SCRIPT LOADs sent on reconnect fail while it loads its AOF).
 void RedisEngine::eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
                        std::vector<std::string> args, ReplyHandler handler) {
-  std::string count = std::to_string(keys.size());
-  auto argv = script_argv("EVALSHA", sha, count, keys, args);
-  // Moving the vectors keeps their elements where they are, so `argv` stays valid.
-  s.commands->command(
-      argv, [&s, script = script_for(sha), count, keys = std::move(keys), args = std::move(args),
-             handler = std::move(handler)](redisReply* r) mutable {
-        if (!no_script(r)) return handler(r);
-        s.commands->command(script_argv("EVAL", script, count, keys, args), std::move(handler));
-      });
+  send(s, script_argv(sha, std::move(keys), std::move(args)), std::move(handler));
+}
+
+namespace {
+
+constexpr int kMaxRedirects = 2;  // a MOVED, then an ASK while that slot migrates
+
+std::optional<cluster::Redirect> redirect_of(const redisReply* r) {
+  if (!r || r->type != REDIS_REPLY_ERROR) return std::nullopt;
+  auto parsed = cluster::parse_redirect(str(r));
+  if (!parsed.problem.empty()) spdlog::warn("redis cluster: {}", parsed.problem);
+  return parsed.redirect;
+}
+
+}  // namespace
+
+void RedisEngine::send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops) {
+  std::vector<std::string_view> argv(args.begin(), args.end());
+  // Moving the vector keeps its strings where they are, so `argv` stays valid.
+  s.commands->command(argv, [this, &s, args = std::move(args), handler = std::move(handler),
+                             hops](redisReply* r) mutable {
+    if (no_script(r) && args[0] == "EVALSHA") {
+      args[1] = std::string(script_for(args[1]));
+      args[0] = "EVAL";
+      return send(s, std::move(args), std::move(handler), hops);
+    }
+    auto redirect = slots_ && hops < kMaxRedirects ? redirect_of(r) : std::nullopt;
+    if (!redirect) return handler(r);
+    follow(s, std::move(*redirect), std::move(args), std::move(handler), hops + 1);
+  });
+}
+
+// MOVED: the slot has a new master for good; ASK: this key only, while its slot migrates.
+void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<std::string> args,
+                         ReplyHandler handler, int hops) {
+  Address& to = redirect.to;
+  if (to.host.empty()) to = cluster::node_address(from.commands->address().host, to.port);
+  Shard& target = shard_at(to);
+  if (redirect.kind == cluster::Redirect::Kind::moved) {
+    slots_->moved(redirect.slot, to);
+  } else {
+    target.commands->command({"ASKING"}, [](redisReply*) {});
+  }
+  send(target, std::move(args), std::move(handler), hops);
 }
 
 // The publish script and its arguments. An idempotent publish adds its result key and ttl; one
@@ -276,11 +435,11 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
     Shard& s = shard(channel);
     if (!history.enabled() && result.empty()) {
       std::string message = tagged("p0::", payload);
-      return s.commands->command({"PUBLISH", key("client", channel), message},
-                                 [done = std::move(done)](redisReply* r) {
-                                   if (failed(r)) return done(unavailable());
-                                   done(StreamPosition{});
-                                 });
+      return send(s, command_args("PUBLISH", key("client", channel), std::move(message)),
+                  [done = std::move(done)](redisReply* r) {
+                    if (failed(r)) return done(unavailable());
+                    done(StreamPosition{});
+                  });
     }
     ScriptCall call =
         publish_call(channel, std::move(payload), history, std::move(result), result_ttl);
@@ -296,16 +455,14 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
 void RedisEngine::publish_join(std::string_view channel, const ClientInfo& info) {
   on_engine_thread(
       [this, channel = std::string(channel), message = tagged("j", encode_client_info(info))] {
-        shard(channel).commands->command({"PUBLISH", key("client", channel), message},
-                                         [](redisReply*) {});
+        send(shard(channel), {"PUBLISH", key("client", channel), message}, [](redisReply*) {});
       });
 }
 
 void RedisEngine::publish_leave(std::string_view channel, const ClientInfo& info) {
   on_engine_thread(
       [this, channel = std::string(channel), message = tagged("l", encode_client_info(info))] {
-        shard(channel).commands->command({"PUBLISH", key("client", channel), message},
-                                         [](redisReply*) {});
+        send(shard(channel), {"PUBLISH", key("client", channel), message}, [](redisReply*) {});
       });
 }
 
@@ -319,7 +476,7 @@ void RedisEngine::subscribe(std::string_view channel) {
 
 void RedisEngine::unsubscribe(std::string_view channel) {
   on_engine_thread([this, channel = std::string(channel)] {
-    Shard& s = shard(channel);
+    Shard& s = subscriber_shard(channel);
     auto it = s.channels.find(channel);
     if (it == s.channels.end()) return;
     for (auto& run : it->second.waiting) run();
@@ -329,9 +486,11 @@ void RedisEngine::unsubscribe(std::string_view channel) {
 }
 
 // The control plane lives on the first shard: "<prefix>.control" reaches every node,
-// "<prefix>.control.<node id>" one node.
+// "<prefix>.control.<node id>" one node. In a cluster both carry the tag {<prefix>.control}:
+// the control plane has a slot of its own, apart from every channel's.
 std::string RedisEngine::control_channel(std::string_view node) const {
-  std::string name = options_.prefix + ".control";
+  std::string name =
+      options_.cluster.empty() ? options_.prefix + ".control" : "{" + options_.prefix + ".control}";
   if (!node.empty()) {
     name += '.';
     name += node;
@@ -344,11 +503,11 @@ void RedisEngine::publish_control(std::string_view to_node, std::string message,
   if (metrics_) metrics_->broker_sent(metrics::BrokerMessage::control, 0);
   on_engine_thread([this, channel = control_channel(to_node), message = std::move(message),
                     done = std::move(done)]() mutable {
-    shards_[0]->commands->command({"PUBLISH", channel, message},
-                                  [done = std::move(done)](redisReply* r) {
-                                    if (failed(r)) return done(unavailable());
-                                    done(Unit{});
-                                  });
+    send(control_shard(), command_args("PUBLISH", std::move(channel), std::move(message)),
+         [done = std::move(done)](redisReply* r) {
+           if (failed(r)) return done(unavailable());
+           done(Unit{});
+         });
   });
 }
 
@@ -374,8 +533,9 @@ void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
   }
   if (kind == "message") return on_message(redis_channel, str(r->element[2]));
   if (kind != "subscribe") return;
-  if (!redis_channel.starts_with(client_prefix_)) return;
-  auto it = s.channels.find(std::string(redis_channel.substr(client_prefix_.size())));
+  auto channel = channel_of(redis_channel);
+  if (!channel) return;
+  auto it = s.channels.find(std::string(*channel));
   if (it == s.channels.end()) return;
   it->second.confirmed = true;
   auto waiting = std::move(it->second.waiting);
@@ -391,8 +551,9 @@ void RedisEngine::count_dropped() {
 
 // "p<offset>:<epoch>:<publication>", "j<client info>", "l<client info>".
 void RedisEngine::on_message(std::string_view redis_channel, std::string_view payload) {
-  if (!handler_ || payload.empty() || !redis_channel.starts_with(client_prefix_)) return;
-  std::string_view channel = redis_channel.substr(client_prefix_.size());
+  auto named = channel_of(redis_channel);
+  if (!handler_ || payload.empty() || !named) return;
+  std::string_view channel = *named;
   char kind = payload.front();
   payload.remove_prefix(1);
   if (kind == 'j' || kind == 'l') {
@@ -447,8 +608,9 @@ void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
     };
     // A subscriber reads history only once its SUBSCRIBE is active, so no publication can fall
     // between the two (see engine.h).
-    auto it = s.channels.find(channel);
-    if (it != s.channels.end() && !it->second.confirmed && s.pubsub->connected()) {
+    Shard& holder = subscriber_shard(channel);
+    auto it = holder.channels.find(channel);
+    if (it != holder.channels.end() && !it->second.confirmed && holder.pubsub->connected()) {
       it->second.waiting.push_back(std::move(read));
     } else {
       read();
@@ -458,11 +620,10 @@ void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
 
 void RedisEngine::remove_history(std::string_view channel, Callback<Unit> done) {
   on_engine_thread([this, channel = std::string(channel), done = std::move(done)]() mutable {
-    shard(channel).commands->command({"DEL", key("stream", channel)},
-                                     [done = std::move(done)](redisReply* r) {
-                                       if (failed(r)) return done(unavailable());
-                                       done(Unit{});
-                                     });
+    send(shard(channel), {"DEL", key("stream", channel)}, [done = std::move(done)](redisReply* r) {
+      if (failed(r)) return done(unavailable());
+      done(Unit{});
+    });
   });
 }
 
@@ -479,8 +640,8 @@ void RedisEngine::add_presence(std::string_view channel, const ClientInfo& info)
 void RedisEngine::remove_presence(std::string_view channel, std::string_view client_id) {
   on_engine_thread([this, channel = std::string(channel), client = std::string(client_id)] {
     Shard& s = shard(channel);
-    s.commands->command({"HDEL", key("presence.data", channel), client}, [](redisReply*) {});
-    s.commands->command({"ZREM", key("presence.expire", channel), client}, [](redisReply*) {});
+    send(s, {"HDEL", key("presence.data", channel), client}, [](redisReply*) {});
+    send(s, {"ZREM", key("presence.expire", channel), client}, [](redisReply*) {});
   });
 }
 

@@ -2,7 +2,9 @@
 // an epoch (one Lua script publishes, appends, trims and sets TTLs atomically), fan-out between
 // nodes uses PUB/SUB with one node-level subscription per channel that has local subscribers,
 // and presence entries expire unless their node refreshes them. Channels are spread over the
-// configured addresses by a consistent hash (codec.h shard_of).
+// configured addresses by a consistent hash (codec.h shard_of), or, with engine.redis.cluster,
+// over the masters of one Redis Cluster by key slot (cluster/: every key of a channel carries
+// the hash tag {<channel>}, MOVED and ASK are followed, the slot map is kept fresh).
 //
 // Threading: all Redis I/O runs on the engine's own thread (one io_context); public methods
 // post to it, so a client I/O thread never blocks on Redis. Callbacks and EventHandler calls
@@ -20,6 +22,8 @@
 
 #include "config/config.h"
 #include "engine/engine.h"
+#include "engine/redis/cluster/redirect.h"
+#include "engine/redis/cluster/slot_router.h"
 #include "engine/redis/redis_client.h"
 #include "metrics/server_metrics.h"
 
@@ -77,7 +81,9 @@ class RedisEngine final : public Engine {
     std::unique_ptr<RedisClient> commands;
     std::unique_ptr<RedisClient> pubsub;
     std::unordered_map<std::string, ChannelState> channels;  // engine thread only
-    std::atomic<bool> up{false};
+    bool up = false;
+    // Counts for health: every address, or a cluster's current masters (not a seed replica).
+    bool serving = true;
     bool reported_down = false;
   };
 
@@ -88,6 +94,19 @@ class RedisEngine final : public Engine {
   };
 
   Shard& shard(std::string_view channel);
+  Shard& shard_at(const Address& address);  // cluster: the node's shard, connected on first use
+  Shard& add_shard(const Address& address);
+  Shard& control_shard();
+  Shard& subscriber_shard(std::string_view channel);
+  void on_slot_map_changed();
+  void move_channels();
+  void move_control_subscription();
+  // A command that answers NOSCRIPT with EVAL and, in cluster mode, follows MOVED / ASK (at
+  // most kMaxRedirects hops).
+  void send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops = 0);
+  void follow(Shard& from, cluster::Redirect redirect, std::vector<std::string> args,
+              ReplyHandler handler, int hops);
+  std::optional<std::string_view> channel_of(std::string_view redis_channel) const;
   std::string key(std::string_view kind, std::string_view channel) const;
   std::string result_key(std::string_view channel, std::string_view idempotency_key) const;
   void load_scripts(Shard& s);
@@ -98,8 +117,9 @@ class RedisEngine final : public Engine {
   void on_message(std::string_view redis_channel, std::string_view payload);
   void resubscribe(Shard& s);
   std::string control_channel(std::string_view node) const;
-  bool is_control_shard(const Shard& s) const { return !shards_.empty() && &s == shards_[0].get(); }
+  bool is_control_shard(const Shard& s) const { return &s == control_; }
   void update_health(Shard& s, bool up, const std::string& why);
+  void recompute_health();
   void eval(Shard& s, std::string_view sha, std::vector<std::string> keys,
             std::vector<std::string> args, ReplyHandler handler);
   std::string_view script_for(std::string_view sha) const;
@@ -115,6 +135,9 @@ class RedisEngine final : public Engine {
 
   std::vector<Address> addresses_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<bool> healthy_{false};            // read by any thread, written on the engine thread
+  Shard* control_ = nullptr;                    // holds this node's control subscriptions
+  std::unique_ptr<cluster::SlotRouter> slots_;  // cluster mode only
   boost::asio::io_context io_{1};
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;

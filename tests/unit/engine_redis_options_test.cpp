@@ -1,0 +1,43 @@
+// RedisEngine refuses an address it cannot parse at construction, naming the option it came
+// from (engine.redis.addresses or engine.redis.cluster); nothing connects before start().
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "engine/redis/redis_engine.h"
+
+namespace neo::engine::redis {
+namespace {
+
+std::string construction_error(const config::RedisOptions& options) {
+  try {
+    RedisEngine engine(options, "node-1");
+  } catch (const std::runtime_error& error) {
+    return error.what();
+  }
+  return "constructed";
+}
+
+TEST(RedisEngineOptions, BadAddressNamesItsOption) {
+  config::RedisOptions options;
+  options.addresses = {"redis://h:0"};
+  EXPECT_EQ(construction_error(options), "engine.redis.addresses: bad address redis://h:0");
+}
+
+TEST(RedisEngineOptions, BadClusterSeedNamesItsOption) {
+  config::RedisOptions options;
+  options.addresses = {};
+  options.cluster = {"redis://127.0.0.1:7000", "redis://:7001"};
+  EXPECT_EQ(construction_error(options), "engine.redis.cluster: bad address redis://:7001");
+}
+
+TEST(RedisEngineOptions, ClusterModeIgnoresAddresses) {
+  config::RedisOptions options;
+  options.addresses = {"redis://h:0"};           // config validation refuses this pair; the engine
+  options.cluster = {"redis://127.0.0.1:7000"};  // itself only reads the seeds
+  EXPECT_EQ(construction_error(options), "constructed");
+}
+
+}  // namespace
+}  // namespace neo::engine::redis
