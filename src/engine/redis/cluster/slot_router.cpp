@@ -7,7 +7,7 @@
 namespace neo::engine::redis::cluster {
 
 SlotRouter::SlotRouter(boost::asio::io_context& io, Hooks hooks)
-    : io_(io), hooks_(std::move(hooks)), defer_timer_(io), period_timer_(io) {}
+    : hooks_(std::move(hooks)), defer_timer_(io), period_timer_(io) {}
 
 void SlotRouter::start() {
   stopped_ = false;

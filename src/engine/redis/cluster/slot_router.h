@@ -41,7 +41,6 @@ class SlotRouter {
   void ask();
   void schedule_periodic();
 
-  boost::asio::io_context& io_;
   Hooks hooks_;
   SlotMap map_;
   bool known_ = false;
