@@ -328,6 +328,11 @@ export function track(thing) {
 export async function closeTracked() {
   const items = [...tracked];
   tracked.clear();
+  await closeAll(items);
+}
+
+/** Closes clients (centrifuge-js, raw sockets, anything with close()), best effort, at once. */
+export async function closeAll(items) {
   await Promise.all(
     items.map(async (item) => {
       try {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 
-import { Centrifuge, assertCleanExit, claimsFor, deepMerge, makeToken, newClient, rawWs, startServer, waitFor } from '../harness.mjs';
+import { assertCleanExit, closeAll, claimsFor, deepMerge, makeToken, newClient, rawWs, startServer, waitFor } from '../harness.mjs';
 import { startRedis } from '../redis.mjs';
 import { startTcpProxy } from './tcp_proxy.mjs';
 
@@ -68,20 +68,7 @@ export function cluster(t) {
       return { r, reply };
     },
     async closeClients() {
-      const items = c.clients.splice(0);
-      await Promise.all(
-        items.map(async (item) => {
-          try {
-            if (item instanceof Centrifuge) {
-              item.removeAllListeners();
-              item.on('error', () => {});
-              item.disconnect();
-            } else await item.close();
-          } catch {
-            /* best effort */
-          }
-        }),
-      );
+      await closeAll(c.clients.splice(0));
     },
     /** Stops every node (SIGTERM) and asserts each exited cleanly, except the crashed ones. */
     async stopAll() {
