@@ -11,6 +11,8 @@
 //    acknowledged last. Afterwards publications flow through both nodes.
 // 2. An unknown master_name: the node never reports /health 200, publishes answer 100, and one
 //    log line says what each sentinel answered.
+// 3. Sentinels with requirepass: the node with engine.redis.sentinel.password serves; one with
+//    a wrong password does not, and says that the sentinel refused it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -91,15 +93,22 @@ describe('redis sentinel: a master, a replica, three sentinels, two nodes', () =
     });
   });
 
+  /** A node on `sentinel` that is not expected to serve: resolves it once `line` is logged. */
+  async function unservingNode(t, sentinel, line) {
+    let server = null;
+    const config = { engine: { type: 'redis', redis: { addresses: [], sentinel } } };
+    const started = startServer(config, { onSpawn: (s) => (server = s) }).then(() => 'serving', (e) => e);
+    t.after(() => server?.stop());
+    await until(() => server?.output.includes(line), 10_000, () => `the line ${JSON.stringify(line)} in ${server?.output}`);
+    server.started = started;
+    return server;
+  }
+
   it('unknown master_name: /health never 200, publishes answer 100, one line says what the sentinel answered', { timeout: 60_000 }, async (t) => {
     const set = await startSentinelSet({ replicas: 0, sentinels: 1 });
     t.after(() => set.stop());
-    let server = null;
-    const config = { engine: { type: 'redis', redis: { addresses: [], sentinel: { master_name: 'nosuch', addresses: set.addresses() } } } };
-    const started = startServer(config, { onSpawn: (s) => (server = s) }).then(() => 'serving', (e) => e);
-    t.after(() => server?.stop());
     const line = `redis sentinel: no sentinel names the master of "nosuch": ${set.sentinels[0].url} does not know master "nosuch"; asking again`;
-    await until(() => server?.output.includes(line), 10_000, () => `the line ${JSON.stringify(line)} in ${server?.output}`);
+    const server = await unservingNode(t, { master_name: 'nosuch', addresses: set.addresses() }, line);
     for (let k = 0; k < 5; k++) {
       assert.equal(await health(server), 503, '/health while no master is known');
       const res = await apiPost(server, 'publish', { channel: 'tenant:1:deployments', data: { k } });
@@ -108,6 +117,23 @@ describe('redis sentinel: a master, a replica, three sentinels, two nodes', () =
     }
     assert.equal(server.output.split(line).length - 1, 1, `logged once for one problem: ${server.output}`);
     assertCleanExit(await server.stop());
-    assert.ok((await started) instanceof Error, 'the node never reported itself serving');
+    assert.ok((await server.started) instanceof Error, 'the node never reported itself serving');
+  });
+
+  it('sentinels with requirepass: the right password serves, a wrong one is refused with a clear line', { timeout: 60_000 }, async (t) => {
+    const set = await startSentinelSet({ replicas: 0, sentinels: 1, password: 's3cret' });
+    t.after(() => set.stop());
+    const c = cluster(t);
+    await c.run(async () => {
+      const sentinel = { master_name: set.name, addresses: set.addresses(), password: 's3cret' };
+      const A = await c.node('A', [], 's3', { engine: { redis: { sentinel } } }); // resolves once /health is 200
+      const res = await apiPost(A, 'publish', { channel: 'tenant:1:deployments', data: { ok: true } });
+      assert.ok(res.json?.result, `publish through the master the sentinel named: ${res.text}`);
+      await c.stopAll();
+    });
+    const line = `redis sentinel: ${set.sentinels[0].url} refused AUTH: WRONGPASS invalid username-password pair or user is disabled.; asking again`;
+    const wrong = await unservingNode(t, { master_name: set.name, addresses: set.addresses(), password: 'wrong' }, line);
+    assert.equal(await health(wrong), 503, '/health with the sentinel refusing the node');
+    assertCleanExit(await wrong.stop());
   });
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startRedis } from '../redis.mjs';
 import { until as untilHolds } from './cluster.mjs';
 import { freePort } from './ports.mjs';
-import { redisCommand } from './resp.mjs';
+import { redisCommand, redisCommandAuth } from './resp.mjs';
 
 /** Waits (bounded) until `cond()` holds; a cond that throws (a server not up yet) is false. */
 const until = (cond, timeoutMs, what) =>
@@ -22,8 +22,8 @@ const until = (cond, timeoutMs, what) =>
     }
   }, timeoutMs, `sentinel set: ${what}`);
 
-/** One sentinel monitoring `name` at 127.0.0.1:masterPort. */
-async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failoverTimeoutMs }) {
+/** One sentinel monitoring `name` at 127.0.0.1:masterPort; `password` sets its requirepass. */
+async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failoverTimeoutMs, password }) {
   const port = await freePort();
   const conf = path.join(dir, `sentinel-${port}.conf`);
   writeFileSync(
@@ -36,28 +36,33 @@ async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failo
       `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
       `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
       `sentinel parallel-syncs ${name} 1`,
+      ...(password ? [`requirepass ${password}`] : []),
       '',
     ].join('\n'),
   );
   const child = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   process.once('exit', () => child.kill('SIGKILL'));
-  await until(async () => (await redisCommand(port, 'PING')) === 'PONG', 5000, `sentinel on ${port}`);
-  return {
+  const sentinel = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    /** A command to this sentinel (after AUTH when it has a password). */
+    command: (...args) => (password ? redisCommandAuth(port, password, ...args) : redisCommand(port, ...args)),
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
+  await until(async () => (await sentinel.command('PING')) === 'PONG', 5000, `sentinel on ${port}`);
+  return sentinel;
 }
 
 /**
  * Starts a master, `replicas` replicas of it and `sentinels` sentinels (quorum, down-after and
- * failover-timeout as given) and waits until the set can fail over.
+ * failover-timeout as given; `password`: the sentinels' requirepass) and waits until the set can
+ * fail over.
  */
-export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentinels = 3, quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 3000 } = {}) {
+export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentinels = 3, quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 3000, password } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-sentinel-'));
   const set = {
     name,
@@ -70,7 +75,7 @@ export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentin
     async masterPort() {
       for (const s of set.sentinels) {
         try {
-          const [, port] = await redisCommand(s.port, 'SENTINEL', 'get-master-addr-by-name', name);
+          const [, port] = await s.command('SENTINEL', 'get-master-addr-by-name', name);
           return Number(port);
         } catch {
           /* that sentinel is down: the next */
@@ -82,7 +87,7 @@ export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentin
     async failedOver(oldPort, timeoutMs = 30_000) {
       await until(async () => {
         for (const s of set.sentinels) {
-          const [, port] = await redisCommand(s.port, 'SENTINEL', 'get-master-addr-by-name', name);
+          const [, port] = await s.command('SENTINEL', 'get-master-addr-by-name', name);
           if (Number(port) === oldPort) return false;
         }
         const [role] = await redisCommand(await set.masterPort(), 'ROLE');
@@ -102,14 +107,14 @@ export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentin
       set.replicas.push(await startRedis({ args: ['--replicaof', '127.0.0.1', String(set.master.port)] }));
     }
     for (let i = 0; i < sentinels; i++) {
-      set.sentinels.push(await startSentinel(dir, name, set.master.port, { quorum, downAfterMs, failoverTimeoutMs }));
+      set.sentinels.push(await startSentinel(dir, name, set.master.port, { quorum, downAfterMs, failoverTimeoutMs, password }));
     }
     // Sentinels find the replicas from the master's INFO and each other through hello messages
     // on the master (every 2 s): a failover needs both.
     for (const s of set.sentinels) {
       await until(async () => {
-        const known = await redisCommand(s.port, 'SENTINEL', 'replicas', name);
-        const peers = await redisCommand(s.port, 'SENTINEL', 'sentinels', name);
+        const known = await s.command('SENTINEL', 'replicas', name);
+        const peers = await s.command('SENTINEL', 'sentinels', name);
         return known.length === replicas && peers.length === sentinels - 1;
       }, 20_000, `sentinel ${s.port} to know ${replicas} replicas and ${sentinels - 1} other sentinels`);
     }
