@@ -109,10 +109,23 @@ struct ApiOptions {
   bool operator==(const ApiOptions&) const = default;
 };
 
+// Redis Sentinel (docs/redis.md): the sentinels name the master of `master_name`; the engine
+// follows it through failovers.
+struct SentinelOptions {
+  std::string master_name;
+  std::vector<std::string> addresses;  // the sentinels: redis://host:26379
+  std::string password;                // the sentinels' (requirepass in sentinel.conf)
+
+  bool enabled() const { return !master_name.empty() || !addresses.empty(); }
+  bool operator==(const SentinelOptions&) const = default;
+};
+
 struct RedisOptions {
   std::vector<std::string> addresses = {"redis://127.0.0.1:6379"};
   // Seed nodes of one Redis Cluster (docs/redis.md); when set, `addresses` stays unset.
   std::vector<std::string> cluster;
+  // The master comes from these sentinels; when set, `addresses` and `cluster` stay unset.
+  SentinelOptions sentinel;
   std::string prefix = "neo";
 
   bool operator==(const RedisOptions&) const = default;

@@ -80,6 +80,10 @@ engine:
   redis:
     addresses: ["redis://127.0.0.1:6379"]   # several = sharded by channel
     # cluster: ["redis://10.0.0.1:7000"]    # Redis Cluster seeds, instead of addresses
+    # sentinel:                              # Redis Sentinel, instead of addresses: the master
+    #   master_name: mymaster                # of this name, followed through failovers
+    #   addresses: ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"]
+    #   password: ""                         # the sentinels' requirepass, if any
     prefix: neo
 
 # Channel "ns:rest" belongs to namespace "ns"; a channel outside these is unknown.

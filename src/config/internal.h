@@ -83,9 +83,16 @@ void visit_fields(ApiOptions& o, V&& v) {
   v("idempotency_max_keys", o.idempotency_max_keys);
 }
 template <class V>
+void visit_fields(SentinelOptions& o, V&& v) {
+  v("master_name", o.master_name);
+  v("addresses", o.addresses);
+  v("password", o.password);
+}
+template <class V>
 void visit_fields(RedisOptions& o, V&& v) {
   v("addresses", o.addresses);
   v("cluster", o.cluster);
+  v("sentinel", o.sentinel);
   v("prefix", o.prefix);
 }
 template <class V>

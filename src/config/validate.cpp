@@ -213,17 +213,39 @@ void check_redis_urls(const std::string& path, const std::vector<std::string>& u
                 "expected an address like redis://host:6379, got " + quoted(urls[i]));
 }
 
+// The sentinels name the one master: shards or a cluster besides it would be a second truth.
+void check_sentinel(const RedisOptions& redis, Problems& p) {
+  const auto& sentinel = redis.sentinel;
+  if (!sentinel.enabled()) return;
+  if (!redis.cluster.empty())
+    p.invalid("engine.redis.sentinel", "cannot be combined with engine.redis.cluster");
+  if (!redis.addresses.empty() && redis.addresses != RedisOptions{}.addresses)
+    p.invalid("engine.redis.sentinel",
+              "cannot be combined with engine.redis.addresses (the sentinels name the master)");
+  if (sentinel.master_name.empty())
+    p.invalid("engine.redis.sentinel.master_name", "must be set (the name sentinel.conf monitors)");
+  // A sentinel announces a failover as "<name> <old ip> <old port> <new ip> <new port>".
+  if (sentinel.master_name.find_first_of(" \t\r\n") != std::string::npos)
+    p.invalid("engine.redis.sentinel.master_name",
+              "must not contain whitespace, got " + quoted(sentinel.master_name));
+  if (sentinel.addresses.empty())
+    p.invalid("engine.redis.sentinel.addresses", "at least one sentinel address is needed");
+  check_redis_urls("engine.redis.sentinel.addresses", sentinel.addresses, p);
+}
+
 void check_engine(const Config& c, Problems& p) {
   if (!one_of(c.engine.type, {"memory", "redis"}))
     p.invalid("engine.type", "expected memory or redis, got " + quoted(c.engine.type));
   const auto& redis = c.engine.redis;
-  if (c.engine.type == "redis" && redis.addresses.empty() && redis.cluster.empty())
+  if (c.engine.type == "redis" && redis.addresses.empty() && redis.cluster.empty() &&
+      !redis.sentinel.enabled())
     p.invalid("engine.redis.addresses", "at least one address is needed for the redis engine");
   // `addresses` has a default, so only a changed one conflicts with `cluster`.
   if (!redis.cluster.empty() && !redis.addresses.empty() &&
       redis.addresses != RedisOptions{}.addresses)
     p.invalid("engine.redis.cluster",
               "cannot be combined with engine.redis.addresses (independent shards)");
+  check_sentinel(redis, p);
   // A brace in the prefix would become part of every key's hash tag: a channel's keys would
   // hash apart and its scripts fail with CROSSSLOT.
   if (!redis.cluster.empty() && redis.prefix.find_first_of("{}") != std::string::npos)

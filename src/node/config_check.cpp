@@ -87,6 +87,8 @@ void check_redis_urls(std::string_view path, const std::vector<std::string>& url
 void check_redis(const config::Config& config, std::vector<std::string>& problems) {
   check_redis_urls("engine.redis.addresses", config.engine.redis.addresses, problems);
   check_redis_urls("engine.redis.cluster", config.engine.redis.cluster, problems);
+  check_redis_urls("engine.redis.sentinel.addresses", config.engine.redis.sentinel.addresses,
+                   problems);
 }
 
 void check_catalogue(const config::Config& config, std::vector<std::string>& problems) {

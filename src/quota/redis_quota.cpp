@@ -18,10 +18,19 @@ namespace {
 void ignore_reply(redisReply*) {}
 
 engine::redis::Address first_address(const config::RedisOptions& options) {
+  if (options.sentinel.enabled())  // not started before the sentinels name the master
+    return {"", 0, "(master \"" + options.sentinel.master_name + "\" not found yet)"};
   std::string url = options.addresses.empty() ? "" : options.addresses.front();
   auto address = engine::redis::parse_address(url);
   if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
   return *address;
+}
+
+engine::redis::sentinel::MasterWatcherOptions sentinel_options(
+    const config::SentinelOptions& options) {
+  auto out = engine::redis::sentinel::MasterWatcherOptions::from(options);
+  out.log_label = "tenant quotas (sentinel)";  // the engine's watcher logs the same events
+  return out;
 }
 
 }  // namespace
@@ -30,27 +39,49 @@ RedisQuota::RedisQuota(const config::RedisOptions& options, std::string node_id,
     : prefix_(options.prefix),
       node_id_(std::move(node_id)),
       local_(std::move(local)),
-      address_(first_address(options)) {}
+      address_(first_address(options)) {
+  if (options.sentinel.enabled())
+    sentinel_ = std::make_unique<engine::redis::sentinel::MasterWatcher>(
+        io_, sentinel_options(options.sentinel),
+        engine::redis::sentinel::MasterWatcher::Hooks{
+            [this](const engine::redis::Address& master) { on_master(master); }});
+}
 
 RedisQuota::~RedisQuota() {
   stop();
+  sentinel_.reset();
+  retired_.clear();
   client_.reset();  // its socket and timers belong to io_, which is destroyed next
+}
+
+std::unique_ptr<RedisClient> RedisQuota::client_to(const engine::redis::Address& address) {
+  return std::make_unique<RedisClient>(
+      io_, address,
+      RedisClient::Hooks{
+          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}});
 }
 
 void RedisQuota::start() {
   work_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
       io_.get_executor());
-  client_ = std::make_unique<RedisClient>(
-      io_, address_,
-      RedisClient::Hooks{
-          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}});
-  asio::post(io_, [this] { client_->start(); });
+  client_ = client_to(address_);  // in sentinel mode: fails every command until on_master
+  asio::post(io_, [this] { sentinel_ ? sentinel_->start() : client_->start(); });
   thread_ = std::thread([this] { io_.run(); });
+}
+
+// A failover: the new master's connection resyncs this node's counts once it is up.
+void RedisQuota::on_master(const engine::redis::Address& master) {
+  if (client_->connected()) on_disconnect("the sentinels name " + master.text + " instead");
+  retired_.add(std::move(client_));
+  address_ = master;
+  client_ = client_to(master);
+  client_->start();
 }
 
 void RedisQuota::stop() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
+    if (sentinel_) sentinel_->stop();
     client_->stop();
     work_.reset();
   });

@@ -7,6 +7,9 @@
 //   empty, or releases lost during an outage, leave no wrong count behind.
 // - While Redis is unreachable acquire answers `unreachable` at once (the caller counts
 //   locally); the outage is logged once and reachable() says so.
+// - With engine.redis.sentinel it follows the master with a MasterWatcher of its own, on its own
+//   thread (a watcher shared with the engine would need locking across the two threads, for
+//   four more connections to the sentinels); a failover is a reconnect, so it resyncs too.
 //
 // Threading: its own thread and Redis connection (one io_context); public methods post to it.
 #pragma once
@@ -22,6 +25,7 @@
 
 #include "config/config.h"
 #include "engine/redis/redis_client.h"
+#include "engine/redis/sentinel/master_watcher.h"
 #include "limits/shared_quota.h"
 
 namespace neo::quota {
@@ -32,7 +36,8 @@ class RedisQuota final : public limits::SharedQuota {
   // This node's connections per tenant (Limits::local_connections), read on every reconnect.
   using LocalCounts = std::function<TenantCounts()>;
 
-  // Uses the first of options.addresses; throws std::runtime_error for a malformed one.
+  // Uses the first of options.addresses, or the master the sentinels name; throws
+  // std::runtime_error for a malformed address.
   RedisQuota(const config::RedisOptions& options, std::string node_id, LocalCounts local);
   ~RedisQuota() override;
 
@@ -47,6 +52,8 @@ class RedisQuota final : public limits::SharedQuota {
  private:
   std::string tenant_key(std::string_view tenant) const;
   std::string node_key(std::string_view node) const;
+  std::unique_ptr<engine::redis::RedisClient> client_to(const engine::redis::Address& address);
+  void on_master(const engine::redis::Address& master);
   void on_connect();
   void on_disconnect(const std::string& why);
   void resync();
@@ -60,6 +67,8 @@ class RedisQuota final : public limits::SharedQuota {
   boost::asio::io_context io_{1};
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<engine::redis::RedisClient> client_;
+  std::unique_ptr<engine::redis::sentinel::MasterWatcher> sentinel_;  // sentinel mode only
+  engine::redis::sentinel::RetiredClients retired_{io_};              // a replaced master's
   std::thread thread_;
   std::atomic<bool> up_{false};
   bool reported_down_ = false;  // quota thread only

@@ -28,14 +28,17 @@ function ping(port) {
   });
 }
 
-/** Starts redis-server; `appendonly` keeps data across restarts (as the seeds' compose file). */
-export async function startRedis({ appendonly = false, port } = {}) {
+/**
+ * Starts redis-server; `appendonly` keeps data across restarts (as the seeds' compose file);
+ * `args` are more options, e.g. ['--replicaof', '127.0.0.1', '6379'].
+ */
+export async function startRedis({ appendonly = false, port, args: extra = [] } = {}) {
   port = port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-redis-'));
   const redis = { port, url: `redis://127.0.0.1:${port}`, dir, child: null };
   redis.start = async () => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-      '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always'];
+      '--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'always', ...extra];
     redis.child = spawn('redis-server', args, { stdio: 'ignore' });
     const exited = new Promise((resolve) => redis.child.once('exit', resolve));
     redis.exited = exited;

@@ -15,9 +15,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { NAMESPACES, waitFor } from './harness.mjs';
+import { NAMESPACES } from './harness.mjs';
 import { cluster, health, sleep, until } from './support/cluster.mjs';
-import { checkDelivery, steadyPublisher, watch } from './support/delivery.mjs';
+import { assertAnswered, assertDelivered, loggedSubscriber, steadyPublisher, stopPublishing } from './support/delivery.mjs';
 
 // History long enough for every outage here (50 publications/s through each node): a
 // subscriber that missed publications while Redis kept them must recover them all.
@@ -27,20 +27,7 @@ const CONFIG = {
 };
 const CHANNEL = 'faults:stream';
 const SUBSCRIBERS = { A: 3, B: 2 };
-
-/** A subscriber on `node` whose every event is logged (support/delivery.mjs watch()). */
-async function subscriber(c, node, name) {
-  const { client } = await c.connect(node, { user: name, roles: ['faults_user'] });
-  const disconnects = [];
-  client.on('disconnected', (ctx) => disconnects.push(ctx));
-  const sub = client.newSubscription(CHANNEL, { minResubscribeDelay: 100, maxResubscribeDelay: 1000 });
-  sub.on('error', () => {});
-  const log = watch(sub);
-  const subscribed = waitFor(sub, 'subscribed', 5000, { failOn: ['unsubscribed'] });
-  sub.subscribe();
-  await subscribed;
-  return { name, node, client, sub, log, disconnects };
-}
+const subscriber = (c, node, name) => loggedSubscriber(c, node, name, CHANNEL, ['faults_user']);
 
 /** Redis, a proxy in front of it, node A through the proxy, B direct, subscribers, publishers. */
 async function setup(t, c, prefix) {
@@ -55,40 +42,6 @@ async function setup(t, c, prefix) {
   const publishers = { A: steadyPublisher(A, CHANNEL), B: steadyPublisher(B, CHANNEL) };
   t.after(() => stopPublishing(publishers)); // a failed assertion must not leave them running
   return { redis, proxy, A, B, subscribers, publishers };
-}
-
-/** Stops the publishers; resolves every acknowledged publication. */
-async function stopPublishing(publishers) {
-  await Promise.all(Object.values(publishers).map((p) => p.stop()));
-  return Object.values(publishers).flatMap((p) => p.acked());
-}
-
-/** Every request answered within its bound, with HTTP 200 and an offset or error 100. */
-function assertAnswered(publishers) {
-  for (const p of Object.values(publishers)) {
-    for (const e of p.sent) {
-      assert.equal(e.other, undefined, `publish ${e.via} ${e.i}: no answer: ${JSON.stringify(e)}`);
-      assert.equal(e.status, 200, `publish ${e.via} ${e.i}: ${JSON.stringify(e)}`);
-      assert.ok(e.offset !== undefined || e.code === 100, `publish ${e.via} ${e.i}: neither an offset nor 100: ${JSON.stringify(e)}`);
-    }
-  }
-}
-
-/**
- * Waits until no subscriber misses an acknowledged publication, then asserts that none broke
- * a promise; resolves each subscriber's outcome ('whole' or 'told recovered false').
- */
-async function assertDelivered(subscribers, acked) {
-  const verdicts = () => subscribers.map((s) => ({ s, ...checkDelivery(s.log, acked) }));
-  await until(() => verdicts().every((v) => v.missing.length === 0), 15_000, () =>
-    verdicts()
-      .filter((v) => v.missing.length)
-      .map((v) => `${v.s.name} to receive offsets ${v.missing.map((a) => a.offset).join(',')} (log tail ${JSON.stringify(v.s.log.slice(-5))})`)
-      .join('; '),
-  );
-  await sleep(300); // a duplicate or a stray publication would show up by now
-  for (const v of verdicts()) assert.deepEqual(v.problems, [], `subscriber ${v.s.name} on ${v.s.node.name}`);
-  return Object.fromEntries(verdicts().map((v) => [v.s.name, v.outcome]));
 }
 
 const linesOf = (node, mark, re) => node.output.slice(mark).split('\n').filter((l) => re.test(l));

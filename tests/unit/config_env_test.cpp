@@ -115,6 +115,16 @@ TEST(ConfigEnv, RedisClusterSeeds) {
   EXPECT_THAT(c.engine.redis.cluster, ElementsAre("redis://a:1", "redis://b:2"));
 }
 
+TEST(ConfigEnv, RedisSentinel) {
+  const Config c =
+      load_with({{"NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_NAME", "mymaster"},
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_ADDRESSES", "redis://a:1,redis://b:2"},
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_PASSWORD", "pw"}});
+  EXPECT_EQ(c.engine.redis.sentinel.master_name, "mymaster");
+  EXPECT_THAT(c.engine.redis.sentinel.addresses, ElementsAre("redis://a:1", "redis://b:2"));
+  EXPECT_EQ(c.engine.redis.sentinel.password, "pw");
+}
+
 TEST(ConfigEnv, EmptyValueClearsList) {
   EXPECT_THAT(load_with({{"NEO_EVENTS_HTTP_ALLOWED_ORIGINS", ""}}).http.allowed_origins, IsEmpty());
 }

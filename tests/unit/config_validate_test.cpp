@@ -124,6 +124,9 @@ INSTANTIATE_TEST_SUITE_P(
             "api.idempotency_max_keys: must be at least 1"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+const std::string kSentinels =
+    "{ master_name: mymaster, addresses: [\"redis://s1:26379\", \"redis://s2:26379\"] }";
+
 INSTANTIATE_TEST_SUITE_P(
     Engine, ConfigValidation,
     ::testing::Values(
@@ -150,6 +153,37 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"address_scheme", "engine: { redis: { addresses: [\"redis://a:1\", \"b:6379\"] } }",
             "engine.redis.addresses[1]: expected an address like redis://host:6379, got "
             "\"b:6379\""}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+INSTANTIATE_TEST_SUITE_P(
+    Sentinel, ConfigValidation,
+    ::testing::Values(
+        Row{"sentinel", "engine: { type: redis, redis: { sentinel: " + kSentinels + " } }", ""},
+        Row{"sentinel_no_addresses",
+            "engine: { type: redis, redis: { addresses: [], sentinel: " + kSentinels + " } }", ""},
+        Row{"sentinel_and_addresses",
+            "engine: { redis: { addresses: [\"redis://b:2\"], sentinel: " + kSentinels + " } }",
+            "engine.redis.sentinel: cannot be combined with engine.redis.addresses (the sentinels "
+            "name the master)"},
+        Row{"sentinel_and_cluster",
+            "engine: { redis: { addresses: [], cluster: [\"redis://a:1\"], sentinel: " +
+                kSentinels + " } }",
+            "engine.redis.sentinel: cannot be combined with engine.redis.cluster"},
+        Row{"sentinel_without_name",
+            "engine: { redis: { sentinel: { addresses: [\"redis://s:26379\"] } } }",
+            "engine.redis.sentinel.master_name: must be set (the name sentinel.conf monitors)"},
+        Row{"sentinel_name_space",
+            "engine: { redis: { sentinel: { master_name: \"my master\", addresses: "
+            "[\"redis://s:26379\"] } } }",
+            "engine.redis.sentinel.master_name: must not contain whitespace, got \"my master\""},
+        Row{"sentinel_without_sentinels",
+            "engine: { type: redis, redis: { addresses: [], sentinel: { master_name: m } } }",
+            "engine.redis.sentinel.addresses: at least one sentinel address is needed"},
+        Row{"sentinel_scheme",
+            "engine: { redis: { sentinel: { master_name: m, addresses: [\"redis://s:1\", "
+            "\"s:26379\"] } } }",
+            "engine.redis.sentinel.addresses[1]: expected an address like redis://host:6379, got "
+            "\"s:26379\""}),
     [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(

@@ -7,24 +7,12 @@
 #include <string>
 
 #include "engine/redis/cluster/slot_map.h"
+#include "support/resp_reply.h"
 
 namespace neo::engine::redis::cluster {
 namespace {
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-Reply parse_resp(const std::string& bytes) {
-  redisReader* reader = redisReaderCreate();
-  redisReaderFeed(reader, bytes.data(), bytes.size());
-  void* reply = nullptr;
-  EXPECT_EQ(redisReaderGetReply(reader, &reply), REDIS_OK);
-  redisReaderFree(reader);
-  EXPECT_NE(reply, nullptr) << "incomplete RESP";
-  return Reply(static_cast<redisReply*>(reply));
-}
+using test::parse_resp;
 
 // [host, port, id, {}] as Redis 7 sends a node (the empty map is an empty array in RESP2).
 std::string node(const std::string& host, int port, const std::string& id) {

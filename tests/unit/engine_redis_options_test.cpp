@@ -1,5 +1,6 @@
 // RedisEngine refuses an address it cannot parse at construction, naming the option it came
-// from (engine.redis.addresses or engine.redis.cluster); nothing connects before start().
+// from (engine.redis.addresses, engine.redis.cluster or engine.redis.sentinel.addresses);
+// nothing connects before start().
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -30,6 +31,20 @@ TEST(RedisEngineOptions, BadClusterSeedNamesItsOption) {
   options.addresses = {};
   options.cluster = {"redis://127.0.0.1:7000", "redis://:7001"};
   EXPECT_EQ(construction_error(options), "engine.redis.cluster: bad address redis://:7001");
+}
+
+TEST(RedisEngineOptions, BadSentinelAddressNamesItsOption) {
+  config::RedisOptions options;
+  options.sentinel = {"mymaster", {"redis://127.0.0.1:26379", "redis://s:0"}, ""};
+  EXPECT_EQ(construction_error(options),
+            "engine.redis.sentinel.addresses: bad address redis://s:0");
+}
+
+TEST(RedisEngineOptions, SentinelModeConnectsNothingBeforeStart) {
+  config::RedisOptions options;
+  options.addresses = {};
+  options.sentinel = {"mymaster", {"redis://127.0.0.1:1"}, ""};
+  EXPECT_EQ(construction_error(options), "constructed");
 }
 
 TEST(RedisEngineOptions, ClusterModeIgnoresAddresses) {

@@ -146,6 +146,16 @@ TEST_F(ConfigCheck, RedisClusterSeedsTheEngineCannotParse) {
                           "got \"redis://h:0\""));
 }
 
+TEST_F(ConfigCheck, SentinelAddressesTheEngineCannotParse) {
+  config::Config c = valid();
+  c.engine.type = "redis";
+  c.engine.redis.addresses = {};
+  c.engine.redis.sentinel = {"mymaster", {"redis://127.0.0.1:26379", "redis://:26380"}, ""};
+  EXPECT_THAT(check_config(c),
+              ElementsAre("engine.redis.sentinel.addresses[1]: expected "
+                          "redis://host:port (port 1-65535), got \"redis://:26380\""));
+}
+
 TEST_F(ConfigCheck, ListenHostThatDoesNotResolve) {
   config::Config c = valid();
   c.http.listen = "no-such-host.invalid:8000";

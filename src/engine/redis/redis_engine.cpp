@@ -14,6 +14,7 @@
 #include "engine/redis/cluster/slot.h"
 #include "engine/redis/codec.h"
 #include "engine/redis/scripts.h"
+#include "engine/redis/sentinel/replies.h"
 
 namespace neo::engine::redis {
 
@@ -93,7 +94,16 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
       client_prefix_(options.prefix + ".client."),
       control_prefix_(control_channel("")) {
   bool cluster = !options.cluster.empty();
+  if (options.sentinel.enabled()) {
+    sentinel_ = std::make_unique<sentinel::MasterWatcher>(
+        io_, sentinel::MasterWatcherOptions::from(options.sentinel),
+        sentinel::MasterWatcher::Hooks{[this](const Address& master) { on_master(master); }});
+    // The one shard, on clients that fail every command until the sentinels name the master.
+    Address unknown{"", 0, "(master \"" + options.sentinel.master_name + "\" not found yet)"};
+    addresses_.push_back(std::move(unknown));
+  }
   for (const auto& url : cluster ? options.cluster : options.addresses) {
+    if (sentinel_) break;
     auto address = parse_address(url);
     if (!address)
       throw std::runtime_error(
@@ -119,6 +129,8 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
 
 RedisEngine::~RedisEngine() {
   stop();
+  sentinel_.reset();
+  retired_.clear();
   slots_.reset();
   shards_.clear();  // their sockets and timers belong to io_, which is destroyed next
 }
@@ -136,6 +148,7 @@ void RedisEngine::start(EventHandler& handler) {
   control_ = shards_.front().get();  // a cluster moves it to the control slot's master
   on_engine_thread([this] {
     if (slots_) slots_->start();
+    if (sentinel_) return sentinel_->start();  // on_master connects the shard
     for (auto& s : shards_) {
       s->commands->start();
       s->pubsub->start();
@@ -146,20 +159,29 @@ void RedisEngine::start(EventHandler& handler) {
 
 RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
   auto s = std::make_unique<Shard>();
-  Shard* raw = s.get();
-  s->commands = std::make_unique<RedisClient>(
+  connect_shard(*s, address);
+  shards_.push_back(std::move(s));
+  return *shards_.back();
+}
+
+void RedisEngine::connect_shard(Shard& s, const Address& address) {
+  Shard* raw = &s;
+  s.ready = !sentinel_;
+  s.commands = std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{[this, raw] {
                            load_scripts(*raw);
+                           if (sentinel_) read_generation(*raw);
                            update_health(*raw, true, "");
                            if (slots_) slots_->refresh();
                          },
                          [this, raw](std::string why) {
+                           raw->ready = !sentinel_;
                            update_health(*raw, false, why);
                            if (slots_) slots_->refresh();  // a failover may be under way
                          },
                          {}});
-  s->pubsub = std::make_unique<RedisClient>(
+  s.pubsub = std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{[this, raw] {
                            resubscribe(*raw);
@@ -170,13 +192,53 @@ RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
                            update_health(*raw, false, why);
                          },
                          [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
-  shards_.push_back(std::move(s));
-  return *raw;
+}
+
+// Sentinel mode: the sentinels named a new master. The shard keeps its channels and moves to
+// clients of the new master, which resubscribe every channel and load the scripts once
+// connected. Until then every command fails at once with 100: nothing queues for the new
+// master, and nothing more is sent to the old one.
+void RedisEngine::on_master(const Address& master) {
+  Shard& s = *shards_.front();
+  retired_.add(std::move(s.commands));
+  retired_.add(std::move(s.pubsub));
+  connect_shard(s, master);
+  s.up = false;
+  recompute_health();
+  for (auto& [channel, state] : s.channels) state.confirmed = false;
+  s.commands->start();
+  s.pubsub->start();
+}
+
+// The master's replication id, which every stream script compares with the one its stream was
+// last written under (scripts.h): a promoted replica has a new id, so each stream it serves
+// starts a new epoch, and subscribers who may have received publications the old master
+// acknowledged but never replicated are told recovered: false instead of being handed the same
+// offsets again with other publications. Also checks that this server is a master (a demoted
+// one answers too until the sentinels name the new one).
+void RedisEngine::read_generation(Shard& s) {
+  RedisClient* asked = s.commands.get();
+  asked->command({"INFO", "replication"}, [this, &s, asked](redisReply* r) {
+    if (!r || asked != s.commands.get()) return;  // lost (logged as such) or replaced
+    auto parsed = r->type == REDIS_REPLY_STRING
+                      ? sentinel::parse_replication(str(r))
+                      : sentinel::Parsed<sentinel::Replication>("INFO replication: not a text");
+    if (auto* problem = std::get_if<std::string>(&parsed))
+      return spdlog::warn("redis {}: {}; publishes fail with 100", asked->address().text, *problem);
+    const auto& replication = std::get<sentinel::Replication>(parsed);
+    if (replication.role != "master")
+      return spdlog::warn(
+          "redis {} is a {}, not a master; publishes fail with 100 until the sentinels name one",
+          asked->address().text, replication.role);
+    s.generation = replication.replid;
+    s.ready = true;
+  });
 }
 
 void RedisEngine::stop() {
   if (!thread_.joinable()) return;
   on_engine_thread([this] {
+    if (sentinel_) sentinel_->stop();
     for (auto& s : shards_) {
       s->commands->stop();
       s->pubsub->stop();
@@ -407,14 +469,15 @@ void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<st
 // The publish script and its arguments. An idempotent publish adds its result key and ttl; one
 // without history then needs a script too, so that checking and publishing stay one step.
 RedisEngine::ScriptCall RedisEngine::publish_call(const std::string& channel, std::string payload,
-                                                  const HistoryOptions& history, std::string result,
+                                                  const HistoryOptions& history,
+                                                  const std::string& generation, std::string result,
                                                   Duration result_ttl) const {
   ScriptCall call;
   if (history.enabled()) {
     call = {publish_sha_,
             {key("stream", channel), key("stream.meta", channel), key("client", channel)},
             {std::move(payload), std::to_string(history.size), seconds(history.ttl),
-             seconds(history.meta_ttl), random_epoch()}};
+             seconds(history.meta_ttl), random_epoch(), generation}};
   } else {
     call = {publish_no_history_sha_, {key("client", channel)}, {tagged("p0::", payload)}};
   }
@@ -433,6 +496,7 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
                     history, result = std::move(result), result_ttl = idempotency.ttl,
                     done = std::move(done)]() mutable {
     Shard& s = shard(channel);
+    if (!s.ready) return done(unavailable());
     if (!history.enabled() && result.empty()) {
       std::string message = tagged("p0::", payload);
       return send(s, command_args("PUBLISH", key("client", channel), std::move(message)),
@@ -441,8 +505,8 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
                     done(StreamPosition{});
                   });
     }
-    ScriptCall call =
-        publish_call(channel, std::move(payload), history, std::move(result), result_ttl);
+    ScriptCall call = publish_call(channel, std::move(payload), history, s.generation,
+                                   std::move(result), result_ttl);
     eval(s, call.sha, std::move(call.keys), std::move(call.args),
          [done = std::move(done)](redisReply* r) {
            if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
@@ -579,6 +643,7 @@ void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
   on_engine_thread([this, channel = std::string(channel), query, options,
                     done = std::move(done)]() mutable {
     Shard& s = shard(channel);
+    if (!s.ready) return done(unavailable());
     std::string from = query.reverse ? "+" : "-";
     if (query.since) {
       if (query.reverse && query.since->offset <= 1) {
@@ -592,7 +657,7 @@ void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
       std::string limit = from.empty() ? "0" : std::to_string(query.limit < 0 ? -1 : query.limit);
       eval(s, history_sha_, {key("stream", channel), key("stream.meta", channel)},
            {limit, query.reverse ? "1" : "0", from.empty() ? "+" : from, seconds(options.meta_ttl),
-            random_epoch()},
+            random_epoch(), s.generation},
            [query, done = std::move(done)](redisReply* r) {
              if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 3)
                return done(unavailable());

@@ -4,7 +4,9 @@
 // and presence entries expire unless their node refreshes them. Channels are spread over the
 // configured addresses by a consistent hash (codec.h shard_of), or, with engine.redis.cluster,
 // over the masters of one Redis Cluster by key slot (cluster/: every key of a channel carries
-// the hash tag {<channel>}, MOVED and ASK are followed, the slot map is kept fresh).
+// the hash tag {<channel>}, MOVED and ASK are followed, the slot map is kept fresh), or, with
+// engine.redis.sentinel, on the one master the sentinels name (sentinel/: a failover replaces
+// the shard's connections with ones to the new master; see on_master).
 //
 // Threading: all Redis I/O runs on the engine's own thread (one io_context); public methods
 // post to it, so a client I/O thread never blocks on Redis. Callbacks and EventHandler calls
@@ -25,6 +27,7 @@
 #include "engine/redis/cluster/redirect.h"
 #include "engine/redis/cluster/slot_router.h"
 #include "engine/redis/redis_client.h"
+#include "engine/redis/sentinel/master_watcher.h"
 #include "metrics/server_metrics.h"
 
 namespace neo::engine::redis {
@@ -85,6 +88,10 @@ class RedisEngine final : public Engine {
     // Counts for health: every address, or a cluster's current masters (not a seed replica).
     bool serving = true;
     bool reported_down = false;
+    // Sentinel mode: false until this connection's server said it is a master and gave its
+    // replication id (`generation`, passed to the stream scripts); publishes fail with 100 until.
+    bool ready = true;
+    std::string generation;
   };
 
   struct ScriptCall {
@@ -96,6 +103,9 @@ class RedisEngine final : public Engine {
   Shard& shard(std::string_view channel);
   Shard& shard_at(const Address& address);  // cluster: the node's shard, connected on first use
   Shard& add_shard(const Address& address);
+  void connect_shard(Shard& s, const Address& address);  // its command and PUB/SUB clients
+  void on_master(const Address& master);
+  void read_generation(Shard& s);
   Shard& control_shard();
   Shard& subscriber_shard(std::string_view channel);
   void on_slot_map_changed();
@@ -111,8 +121,8 @@ class RedisEngine final : public Engine {
   std::string result_key(std::string_view channel, std::string_view idempotency_key) const;
   void load_scripts(Shard& s);
   ScriptCall publish_call(const std::string& channel, std::string payload,
-                          const HistoryOptions& history, std::string result,
-                          Duration result_ttl) const;
+                          const HistoryOptions& history, const std::string& generation,
+                          std::string result, Duration result_ttl) const;
   void on_pubsub(Shard& s, struct redisReply* reply);
   void on_message(std::string_view redis_channel, std::string_view payload);
   void resubscribe(Shard& s);
@@ -139,6 +149,8 @@ class RedisEngine final : public Engine {
   Shard* control_ = nullptr;                    // holds this node's control subscriptions
   std::unique_ptr<cluster::SlotRouter> slots_;  // cluster mode only
   boost::asio::io_context io_{1};
+  std::unique_ptr<sentinel::MasterWatcher> sentinel_;  // sentinel mode only
+  sentinel::RetiredClients retired_{io_};              // a replaced master's clients
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   EventHandler* handler_ = nullptr;

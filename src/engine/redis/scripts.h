@@ -6,7 +6,7 @@
 namespace neo::engine::redis::scripts {
 
 // KEYS: stream, meta, pubsub channel[, result]. ARGV: payload, size, ttl s, meta ttl s, new
-// epoch[, result ttl ms]. Offset and epoch come from the meta hash; the publication is appended
+// epoch, generation[, result ttl ms]. Offset and epoch come from the meta hash; the publication is appended
 // (exact MAXLEN), both keys get their TTL, and the message "p<offset>:<epoch>:<payload>" is
 // published, all at once, so no node can see history and PUB/SUB disagree.
 // With a result key (an idempotent publish), a repeat within the result ttl answers the first
@@ -14,6 +14,9 @@ namespace neo::engine::redis::scripts {
 // name, e = epoch, s = offset; "c" tells a repeat from another channel whose key reads the same
 // ("<p>.result.a.b" + ".c" = "<p>.result.a" + ".b.c"): that one is published, and nothing is
 // remembered for it. Returns {offset, epoch, answered from the result 0/1}.
+// Generation (sentinel mode; "" otherwise): the master's replication id, kept in the meta hash
+// as g. A stream last written under another id may have lost what the old master acknowledged
+// but never replicated, so it goes on under a new epoch: its subscribers are told.
 inline constexpr std::string_view kPublish = R"lua(
 local result = KEYS[4]
 if result then
@@ -21,11 +24,15 @@ if result then
   if first[1] == KEYS[3] then return {first[3], first[2], 1} end
   if first[1] then result = nil end
 end
-local epoch = redis.call('hget', KEYS[2], 'e')
+local meta = redis.call('hmget', KEYS[2], 'e', 'g')
+local epoch = meta[1]
+local moved = ARGV[6] ~= '' and meta[2] ~= ARGV[6]
+if moved then epoch = nil end
 if not epoch then
   epoch = ARGV[5]
   redis.call('hset', KEYS[2], 'e', epoch)
 end
+if moved then redis.call('hset', KEYS[2], 'g', ARGV[6]) end
 local offset = redis.call('hincrby', KEYS[2], 's', 1)
 if offset == 1 then redis.call('del', KEYS[1]) end
 redis.call('expire', KEYS[2], ARGV[4])
@@ -34,7 +41,7 @@ redis.call('expire', KEYS[1], ARGV[3])
 redis.call('publish', KEYS[3], 'p' .. offset .. ':' .. epoch .. ':' .. ARGV[1])
 if result then
   redis.call('hset', result, 'c', KEYS[3], 'e', epoch, 's', offset)
-  redis.call('pexpire', result, ARGV[6])
+  redis.call('pexpire', result, ARGV[7])
 end
 return {offset, epoch, 0}
 )lua";
@@ -54,13 +61,17 @@ return {0, '', 0}
 )lua";
 
 // KEYS: stream, meta. ARGV: limit (0 none, -1 all), reverse (0/1), from id ('-', '+' or
-// '<n>-0'), meta ttl s, new epoch. Returns {top, epoch, entries}.
+// '<n>-0'), meta ttl s, new epoch, generation (as kPublish). Returns {top, epoch, entries}.
 inline constexpr std::string_view kHistory = R"lua(
-local epoch = redis.call('hget', KEYS[2], 'e')
+local meta = redis.call('hmget', KEYS[2], 'e', 'g')
+local epoch = meta[1]
+local moved = ARGV[6] ~= '' and meta[2] ~= ARGV[6]
+if moved then epoch = nil end
 if not epoch then
   epoch = ARGV[5]
   redis.call('hset', KEYS[2], 'e', epoch)
 end
+if moved then redis.call('hset', KEYS[2], 'g', ARGV[6]) end
 redis.call('expire', KEYS[2], ARGV[4])
 local top = redis.call('hget', KEYS[2], 's') or '0'
 local limit = tonumber(ARGV[1])

@@ -3,10 +3,12 @@
 //
 // steadyPublisher() publishes through the server API at a steady pace and records each answer;
 // watch() records a centrifuge-js subscription's events in arrival order; checkDelivery()
-// holds one against the other.
-import { apiPost } from '../harness.mjs';
+// holds one against the other. loggedSubscriber(), assertAnswered() and assertDelivered() are
+// the fault suites' common steps on top (redis_faults, redis_sentinel).
+import assert from 'node:assert/strict';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { apiPost, waitFor } from '../harness.mjs';
+import { sleep, until } from './cluster.mjs';
 
 /**
  * Publishes {via, i} to `channel` through `node` every `everyMs` (one request at a time, each
@@ -115,4 +117,53 @@ export function position(log) {
     if (e.kind === 'subscribed') return { epoch: e.epoch, offset: offset ?? e.offset };
   }
   return null;
+}
+
+/** A centrifuge-js subscriber to `channel` on `node` (cluster.mjs) whose every event is logged by watch(). */
+export async function loggedSubscriber(c, node, name, channel, roles) {
+  const { client } = await c.connect(node, { user: name, roles });
+  const disconnects = [];
+  client.on('disconnected', (ctx) => disconnects.push(ctx));
+  const sub = client.newSubscription(channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000 });
+  sub.on('error', () => {});
+  const log = watch(sub);
+  const subscribed = waitFor(sub, 'subscribed', 5000, { failOn: ['unsubscribed'] });
+  sub.subscribe();
+  await subscribed;
+  return { name, node, client, sub, log, disconnects };
+}
+
+/** Stops the publishers (an object of steadyPublisher()s); resolves every acknowledged publication. */
+export async function stopPublishing(publishers) {
+  await Promise.all(Object.values(publishers).map((p) => p.stop()));
+  return Object.values(publishers).flatMap((p) => p.acked());
+}
+
+/** Every request answered within its bound, with HTTP 200 and an offset or error 100. */
+export function assertAnswered(publishers) {
+  for (const p of Object.values(publishers)) {
+    for (const e of p.sent) {
+      assert.equal(e.other, undefined, `publish ${e.via} ${e.i}: no answer: ${JSON.stringify(e)}`);
+      assert.equal(e.status, 200, `publish ${e.via} ${e.i}: ${JSON.stringify(e)}`);
+      assert.ok(e.offset !== undefined || e.code === 100, `publish ${e.via} ${e.i}: neither an offset nor 100: ${JSON.stringify(e)}`);
+    }
+  }
+}
+
+/**
+ * Waits until no subscriber (loggedSubscriber()) misses an acknowledged publication, then
+ * asserts that none broke a promise; resolves each subscriber's outcome ('whole' or 'told
+ * recovered false').
+ */
+export async function assertDelivered(subscribers, acked) {
+  const verdicts = () => subscribers.map((s) => ({ s, ...checkDelivery(s.log, acked) }));
+  await until(() => verdicts().every((v) => v.missing.length === 0), 15_000, () =>
+    verdicts()
+      .filter((v) => v.missing.length)
+      .map((v) => `${v.s.name} to receive offsets ${v.missing.map((a) => a.offset).join(',')} (log tail ${JSON.stringify(v.s.log.slice(-5))})`)
+      .join('; '),
+  );
+  await sleep(300); // a duplicate or a stray publication would show up by now
+  for (const v of verdicts()) assert.deepEqual(v.problems, [], `subscriber ${v.s.name} on ${v.s.node.name}`);
+  return Object.fromEntries(verdicts().map((v) => [v.s.name, v.outcome]));
 }

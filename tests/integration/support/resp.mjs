@@ -54,6 +54,16 @@ export class RespError extends Error {}
 
 /** Sends one command to 127.0.0.1:port and resolves its reply (Redis errors reject). */
 export function redisCommand(port, ...args) {
+  return exchange(port, [args]);
+}
+
+/** The same after AUTH `password` on the same connection (a server with requirepass). */
+export function redisCommandAuth(port, password, ...args) {
+  return exchange(port, [['AUTH', password], args]);
+}
+
+/** Sends `commands` pipelined; resolves the last reply, rejects at the first Redis error. */
+function exchange(port, commands) {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);
@@ -61,21 +71,26 @@ export function redisCommand(port, ...args) {
       socket.destroy();
       reject(err);
     };
-    socket.setTimeout(3000, () => fail(new Error(`RESP: no reply from 127.0.0.1:${port} to ${args[0]} within 3 s`)));
+    const last = commands.at(-1);
+    socket.setTimeout(3000, () => fail(new Error(`RESP: no reply from 127.0.0.1:${port} to ${last[0]} within 3 s`)));
     socket.on('error', fail);
-    socket.on('connect', () => socket.write(encode(args)));
+    socket.on('connect', () => socket.write(Buffer.concat(commands.map(encode))));
     socket.on('data', (d) => {
       buf = Buffer.concat([buf, d]);
-      let parsed;
+      const replies = [];
       try {
-        parsed = parse(buf, 0);
+        for (let pos = 0, parsed; replies.length < commands.length; pos = parsed.pos) {
+          parsed = parse(buf, pos);
+          if (!parsed) return;
+          replies.push(parsed.value);
+        }
       } catch (e) {
         return fail(e);
       }
-      if (!parsed) return;
       socket.destroy();
-      if (parsed.value instanceof RespError) reject(parsed.value);
-      else resolve(parsed.value);
+      const error = replies.find((r) => r instanceof RespError);
+      if (error) reject(error);
+      else resolve(replies.at(-1));
     });
   });
 }
