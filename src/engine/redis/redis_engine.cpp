@@ -166,17 +166,16 @@ RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
 
 void RedisEngine::connect_shard(Shard& s, const Address& address) {
   Shard* raw = &s;
-  s.ready = !sentinel_;
+  s.ready = false;
   s.commands = std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{[this, raw] {
                            load_scripts(*raw);
-                           if (sentinel_) read_generation(*raw);
-                           update_health(*raw, true, "");
+                           read_generation(*raw);  // up once it answers
                            if (slots_) slots_->refresh();
                          },
                          [this, raw](std::string why) {
-                           raw->ready = !sentinel_;
+                           raw->ready = false;
                            update_health(*raw, false, why);
                            if (slots_) slots_->refresh();  // a failover may be under way
                          },
@@ -211,11 +210,12 @@ void RedisEngine::on_master(const Address& master) {
 }
 
 // The master's replication id, which every stream script compares with the one its stream was
-// last written under (scripts.h): a promoted replica has a new id, so each stream it serves
-// starts a new epoch, and subscribers who may have received publications the old master
-// acknowledged but never replicated are told recovered: false instead of being handed the same
-// offsets again with other publications. Also checks that this server is a master (a demoted
-// one answers too until the sentinels name the new one).
+// last written under (scripts.h, docs/redis.md "Epochs follow the master"): a promoted replica
+// or a restarted Redis has a new id, so each stream it serves starts a new epoch, and
+// subscribers who may have received publications that are gone are told recovered: false
+// instead of being handed the same offsets again with other publications. The shard counts as
+// up only once this is known, so no publication goes out without it. Sentinel mode also checks
+// that this server is a master (a demoted one answers too until the sentinels name the new one).
 void RedisEngine::read_generation(Shard& s) {
   RedisClient* asked = s.commands.get();
   asked->command({"INFO", "replication"}, [this, &s, asked](redisReply* r) {
@@ -223,15 +223,23 @@ void RedisEngine::read_generation(Shard& s) {
     auto parsed = r->type == REDIS_REPLY_STRING
                       ? sentinel::parse_replication(str(r))
                       : sentinel::Parsed<sentinel::Replication>("INFO replication: not a text");
-    if (auto* problem = std::get_if<std::string>(&parsed))
-      return spdlog::warn("redis {}: {}; publishes fail with 100", asked->address().text, *problem);
-    const auto& replication = std::get<sentinel::Replication>(parsed);
-    if (replication.role != "master")
+    s.generation.clear();
+    if (auto* problem = std::get_if<std::string>(&parsed)) {
+      if (sentinel_)
+        return spdlog::warn("redis {}: {}; publishes fail with 100", asked->address().text,
+                            *problem);
+      spdlog::warn("redis {}: {}; its streams cannot tell a failover", asked->address().text,
+                   *problem);
+    } else if (const auto& replication = std::get<sentinel::Replication>(parsed);
+               replication.role == "master") {
+      s.generation = replication.replid;
+    } else if (sentinel_) {
       return spdlog::warn(
           "redis {} is a {}, not a master; publishes fail with 100 until the sentinels name one",
           asked->address().text, replication.role);
-    s.generation = replication.replid;
+    }  // else a cluster seed that is a replica: its commands are redirected to the master
     s.ready = true;
+    update_health(s, true, "");
   });
 }
 
@@ -265,7 +273,7 @@ void RedisEngine::recompute_health() {
 
 // One log line per outage and one per recovery, however many commands fail in between.
 void RedisEngine::update_health(Shard& s, bool up, const std::string& why) {
-  bool both = s.commands->connected() && s.pubsub->connected();
+  bool both = s.commands->connected() && s.pubsub->connected() && s.ready;
   s.up = up && both;
   recompute_health();
   if (!up && !s.reported_down) {
@@ -436,7 +444,21 @@ std::optional<cluster::Redirect> redirect_of(const redisReply* r) {
 
 }  // namespace
 
+// The stream scripts' generation argument (scripts.h) is that of the master that runs them:
+// set here, at each send, because a MOVED or ASK sends the same call to another master.
+void RedisEngine::stamp_generation(const Shard& s, std::vector<std::string>& args) const {
+  if (args.size() < 3 || (args[0] != "EVALSHA" && args[0] != "EVAL")) return;
+  const std::string& script = args[1];
+  if (script != publish_sha_ && script != history_sha_ && script != scripts::kPublish &&
+      script != scripts::kHistory)
+    return;
+  constexpr std::size_t kGenerationArg = 6;  // ARGV[6] of both
+  std::size_t at = 3 + std::stoul(args[2]) + kGenerationArg - 1;
+  if (at < args.size()) args[at] = s.generation;
+}
+
 void RedisEngine::send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops) {
+  stamp_generation(s, args);
   std::vector<std::string_view> argv(args.begin(), args.end());
   // Moving the vector keeps its strings where they are, so `argv` stays valid.
   s.commands->command(argv, [this, &s, args = std::move(args), handler = std::move(handler),
@@ -469,15 +491,14 @@ void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<st
 // The publish script and its arguments. An idempotent publish adds its result key and ttl; one
 // without history then needs a script too, so that checking and publishing stay one step.
 RedisEngine::ScriptCall RedisEngine::publish_call(const std::string& channel, std::string payload,
-                                                  const HistoryOptions& history,
-                                                  const std::string& generation, std::string result,
+                                                  const HistoryOptions& history, std::string result,
                                                   Duration result_ttl) const {
   ScriptCall call;
   if (history.enabled()) {
     call = {publish_sha_,
             {key("stream", channel), key("stream.meta", channel), key("client", channel)},
             {std::move(payload), std::to_string(history.size), seconds(history.ttl),
-             seconds(history.meta_ttl), random_epoch(), generation}};
+             seconds(history.meta_ttl), random_epoch(), /* generation: send() */ ""}};
   } else {
     call = {publish_no_history_sha_, {key("client", channel)}, {tagged("p0::", payload)}};
   }
@@ -505,8 +526,8 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
                     done(StreamPosition{});
                   });
     }
-    ScriptCall call = publish_call(channel, std::move(payload), history, s.generation,
-                                   std::move(result), result_ttl);
+    ScriptCall call =
+        publish_call(channel, std::move(payload), history, std::move(result), result_ttl);
     eval(s, call.sha, std::move(call.keys), std::move(call.args),
          [done = std::move(done)](redisReply* r) {
            if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
@@ -657,7 +678,7 @@ void RedisEngine::history(std::string_view channel, const HistoryQuery& query,
       std::string limit = from.empty() ? "0" : std::to_string(query.limit < 0 ? -1 : query.limit);
       eval(s, history_sha_, {key("stream", channel), key("stream.meta", channel)},
            {limit, query.reverse ? "1" : "0", from.empty() ? "+" : from, seconds(options.meta_ttl),
-            random_epoch(), s.generation},
+            random_epoch(), /* generation: send() */ ""},
            [query, done = std::move(done)](redisReply* r) {
              if (failed(r) || r->type != REDIS_REPLY_ARRAY || r->elements < 3)
                return done(unavailable());

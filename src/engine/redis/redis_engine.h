@@ -88,9 +88,10 @@ class RedisEngine final : public Engine {
     // Counts for health: every address, or a cluster's current masters (not a seed replica).
     bool serving = true;
     bool reported_down = false;
-    // Sentinel mode: false until this connection's server said it is a master and gave its
-    // replication id (`generation`, passed to the stream scripts); publishes fail with 100 until.
-    bool ready = true;
+    // False until the command connection's server gave its replication id (`generation`, the
+    // stream scripts' argument; sentinel mode: and said it is a master); publishes fail with
+    // 100 until then, and the shard is not up.
+    bool ready = false;
     std::string generation;
   };
 
@@ -120,9 +121,10 @@ class RedisEngine final : public Engine {
   std::string key(std::string_view kind, std::string_view channel) const;
   std::string result_key(std::string_view channel, std::string_view idempotency_key) const;
   void load_scripts(Shard& s);
+  void stamp_generation(const Shard& s, std::vector<std::string>& args) const;
   ScriptCall publish_call(const std::string& channel, std::string payload,
-                          const HistoryOptions& history, const std::string& generation,
-                          std::string result, Duration result_ttl) const;
+                          const HistoryOptions& history, std::string result,
+                          Duration result_ttl) const;
   void on_pubsub(Shard& s, struct redisReply* reply);
   void on_message(std::string_view redis_channel, std::string_view payload);
   void resubscribe(Shard& s);

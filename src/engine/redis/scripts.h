@@ -6,17 +6,19 @@
 namespace neo::engine::redis::scripts {
 
 // KEYS: stream, meta, pubsub channel[, result]. ARGV: payload, size, ttl s, meta ttl s, new
-// epoch, generation[, result ttl ms]. Offset and epoch come from the meta hash; the publication is appended
-// (exact MAXLEN), both keys get their TTL, and the message "p<offset>:<epoch>:<payload>" is
-// published, all at once, so no node can see history and PUB/SUB disagree.
-// With a result key (an idempotent publish), a repeat within the result ttl answers the first
-// publish's position and publishes nothing. The result hash holds c = the channel's PUB/SUB
-// name, e = epoch, s = offset; "c" tells a repeat from another channel whose key reads the same
+// epoch, generation[, result ttl ms]. Offset and epoch come from the meta hash; the publication is
+// appended (exact MAXLEN), both keys get their TTL, and the message "p<offset>:<epoch>:<payload>"
+// is published, all at once, so no node can see history and PUB/SUB disagree. With a result key (an
+// idempotent publish), a repeat within the result ttl answers the first publish's position and
+// publishes nothing. The result hash holds c = the channel's PUB/SUB name, e = epoch, s = offset;
+// "c" tells a repeat from another channel whose key reads the same
 // ("<p>.result.a.b" + ".c" = "<p>.result.a" + ".b.c"): that one is published, and nothing is
 // remembered for it. Returns {offset, epoch, answered from the result 0/1}.
-// Generation (sentinel mode; "" otherwise): the master's replication id, kept in the meta hash
-// as g. A stream last written under another id may have lost what the old master acknowledged
-// but never replicated, so it goes on under a new epoch: its subscribers are told.
+// Generation: the replication id of the master running the script ("" when unknown: no check),
+// kept in the meta hash as g. A stream last written under another id may have lost what the old
+// master acknowledged but never replicated (a failover), or its last second (a restart from the
+// AOF), so it goes on under a new epoch: its subscribers are told (docs/redis.md, "Epochs
+// follow the master").
 inline constexpr std::string_view kPublish = R"lua(
 local result = KEYS[4]
 if result then

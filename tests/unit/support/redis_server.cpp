@@ -31,8 +31,10 @@ sockaddr_in loopback(int port) {
   return addr;
 }
 
-// A port the kernel just handed out; another process may take it before redis-server binds
-// it, which launch() notices (the server exits) and the constructor then tries another.
+}  // namespace
+
+// Another process may take the port before redis-server binds it, which launch() notices (the
+// server exits) and the constructor then tries another.
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("RedisServer: socket() failed");
@@ -44,6 +46,8 @@ int free_port() {
   if (!ok) throw std::runtime_error("RedisServer: no free port");
   return ntohs(addr.sin_port);
 }
+
+namespace {
 
 bool answers_ping(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

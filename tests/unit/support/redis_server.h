@@ -11,6 +11,9 @@
 
 namespace neo::test {
 
+// A loopback port the kernel just handed out (free until someone binds it).
+int free_port();
+
 struct RedisServer {
   explicit RedisServer(std::vector<std::string> extra_args = {});
   RedisServer(const RedisServer&) = delete;
