@@ -83,10 +83,22 @@ void visit_fields(ApiOptions& o, V&& v) {
   v("idempotency_max_keys", o.idempotency_max_keys);
 }
 template <class V>
+void visit_fields(RedisTlsOptions& o, V&& v) {
+  v("ca_file", o.ca_file);
+  v("cert_file", o.cert_file);
+  v("key_file", o.key_file);
+  v("server_name", o.server_name);
+  v("insecure_skip_verify", o.insecure_skip_verify);
+}
+template <class V>
 void visit_fields(RedisOptions& o, V&& v) {
   v("addresses", o.addresses);
   v("cluster", o.cluster);
   v("prefix", o.prefix);
+  v("tls", o.tls);
+  v("command_timeout", o.command_timeout);
+  v("connect_timeout", o.connect_timeout);
+  v("max_in_flight", o.max_in_flight);
 }
 template <class V>
 void visit_fields(EngineOptions& o, V&& v) {

@@ -20,7 +20,7 @@ void ignore_reply(redisReply*) {}
 engine::redis::Address first_address(const config::RedisOptions& options) {
   std::string url = options.addresses.empty() ? "" : options.addresses.front();
   auto address = engine::redis::parse_address(url);
-  if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
+  if (!address) throw std::runtime_error("engine.redis.addresses: " + address.error);
   return *address;
 }
 
@@ -30,7 +30,8 @@ RedisQuota::RedisQuota(const config::RedisOptions& options, std::string node_id,
     : prefix_(options.prefix),
       node_id_(std::move(node_id)),
       local_(std::move(local)),
-      address_(first_address(options)) {}
+      address_(first_address(options)),
+      client_options_(engine::redis::client_options(options)) {}
 
 RedisQuota::~RedisQuota() {
   stop();
@@ -43,7 +44,8 @@ void RedisQuota::start() {
   client_ = std::make_unique<RedisClient>(
       io_, address_,
       RedisClient::Hooks{
-          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}});
+          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}},
+      client_options_);
   asio::post(io_, [this] { client_->start(); });
   thread_ = std::thread([this] { io_.run(); });
 }

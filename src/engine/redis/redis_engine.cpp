@@ -97,10 +97,14 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
     auto address = parse_address(url);
     if (!address)
       throw std::runtime_error(
-          std::string(cluster ? "engine.redis.cluster" : "engine.redis.addresses") +
-          ": bad address " + url);
+          std::string(cluster ? "engine.redis.cluster" : "engine.redis.addresses") + ": " +
+          address.error);
     addresses_.push_back(*address);
   }
+  client_options_ = client_options(options);
+  client_options_.on_command_error = [this](std::string_view reason) {
+    if (metrics_) metrics_->redis_command_error(reason);
+  };
   if (cluster) {
     slots_ = std::make_unique<cluster::SlotRouter>(
         io_, cluster::SlotRouter::Hooks{[this]() -> RedisClient* {
@@ -158,7 +162,8 @@ RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
                            update_health(*raw, false, why);
                            if (slots_) slots_->refresh();  // a failover may be under way
                          },
-                         {}});
+                         {}},
+      client_options_);
   s->pubsub = std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{[this, raw] {
@@ -169,7 +174,8 @@ RedisEngine::Shard& RedisEngine::add_shard(const Address& address) {
                            if (metrics_) metrics_->redis_pub_sub_error("connect");
                            update_health(*raw, false, why);
                          },
-                         [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
+                         [this, raw](redisReply* r) { on_pubsub(*raw, r); }},
+      client_options_);
   shards_.push_back(std::move(s));
   return *raw;
 }
@@ -225,10 +231,22 @@ RedisEngine::Shard& RedisEngine::shard(std::string_view channel) {
 RedisEngine::Shard& RedisEngine::shard_at(const Address& address) {
   for (auto& s : shards_)
     if (cluster::same_node(s->commands->address(), address)) return *s;
-  Shard& added = add_shard(address);
+  Shard& added = add_shard(with_credentials(address));
   added.commands->start();
   added.pubsub->start();
   return added;
+}
+
+// Every node of a cluster takes the seeds' credentials and TLS; only the host and port come
+// from the slot map or a redirect.
+Address RedisEngine::with_credentials(const Address& node) const {
+  Address out = node;
+  const Address& seed = addresses_.front();
+  out.user = seed.user;
+  out.password = seed.password;
+  out.tls = seed.tls;
+  if (seed.tls && out.text.starts_with("redis://")) out.text.insert(5, "s");
+  return out;
 }
 
 // In a cluster a subscription may sit on another node than its slot's master (made before the

@@ -96,6 +96,7 @@ class RedisEngine final : public Engine {
   Shard& shard(std::string_view channel);
   Shard& shard_at(const Address& address);  // cluster: the node's shard, connected on first use
   Shard& add_shard(const Address& address);
+  Address with_credentials(const Address& node) const;  // a cluster node found by its map
   Shard& control_shard();
   Shard& subscriber_shard(std::string_view channel);
   void on_slot_map_changed();
@@ -134,6 +135,7 @@ class RedisEngine final : public Engine {
   std::string control_prefix_;  // "<prefix>.control"
 
   std::vector<Address> addresses_;
+  ClientOptions client_options_;  // every connection's: timeouts, bounds, TLS
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> healthy_{false};            // read by any thread, written on the engine thread
   Shard* control_ = nullptr;                    // holds this node's control subscriptions
