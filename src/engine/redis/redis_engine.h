@@ -102,6 +102,13 @@ class RedisEngine final : public Engine {
   void on_slot_map_changed();
   void move_channels();
   void move_control_subscription();
+  void subscribe_control(Shard& s);
+  void on_subscription_ended(Shard& s, std::string_view redis_channel);
+  void on_pubsub_error(Shard& s, std::string_view error);
+  // Sharded PUB/SUB (SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE) in a cluster, classic otherwise.
+  const char* publish_verb() const { return slots_ ? "SPUBLISH" : "PUBLISH"; }
+  const char* subscribe_verb() const { return slots_ ? "SSUBSCRIBE" : "SUBSCRIBE"; }
+  const char* unsubscribe_verb() const { return slots_ ? "SUNSUBSCRIBE" : "UNSUBSCRIBE"; }
   // A command that answers NOSCRIPT with EVAL and, in cluster mode, follows MOVED / ASK (at
   // most kMaxRedirects hops).
   void send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops = 0);
@@ -144,6 +151,7 @@ class RedisEngine final : public Engine {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   EventHandler* handler_ = nullptr;
+  std::string publish_script_, publish_no_history_script_;  // SPUBLISH in a cluster
   std::string publish_sha_, publish_no_history_sha_, history_sha_, presence_add_sha_,
       presence_get_sha_;
 };
