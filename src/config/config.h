@@ -120,13 +120,33 @@ struct SentinelOptions {
   bool operator==(const SentinelOptions&) const = default;
 };
 
+// TLS towards Redis, for rediss:// addresses (docs/redis.md). The peer is verified against
+// ca_file, else the system's trust store, and its name against server_name, else the host.
+struct RedisTlsOptions {
+  std::string ca_file;
+  std::string cert_file;  // with key_file: a client certificate (Redis tls-auth-clients)
+  std::string key_file;
+  std::string server_name;  // SNI and the name checked in the certificate
+  bool insecure_skip_verify = false;
+
+  bool operator==(const RedisTlsOptions&) const = default;
+};
+
 struct RedisOptions {
+  // redis://[user[:password]@]host[:port][/db], rediss:// for TLS (engine/redis/address.h).
   std::vector<std::string> addresses = {"redis://127.0.0.1:6379"};
   // Seed nodes of one Redis Cluster (docs/redis.md); when set, `addresses` stays unset.
   std::vector<std::string> cluster;
   // The master comes from these sentinels; when set, `addresses` and `cluster` stay unset.
   SentinelOptions sentinel;
   std::string prefix = "neo";
+  RedisTlsOptions tls;
+  // A command without a reply by then fails (error 100) and its connection is dropped: a
+  // stalled RESP stream cannot be resynchronised. connect_timeout covers TCP, TLS, AUTH, PING.
+  Duration command_timeout = std::chrono::seconds(1);
+  Duration connect_timeout = std::chrono::seconds(1);
+  // Commands sent and not yet answered, per connection; beyond it a command fails at once.
+  std::uint32_t max_in_flight = 10000;
 
   bool operator==(const RedisOptions&) const = default;
 };

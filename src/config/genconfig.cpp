@@ -78,6 +78,7 @@ api:
 engine:
   type: memory
   redis:
+    # redis://[user[:password]@]host[:port][/db]; rediss:// for TLS (see tls below)
     addresses: ["redis://127.0.0.1:6379"]   # several = sharded by channel
     # cluster: ["redis://10.0.0.1:7000"]    # Redis Cluster seeds, instead of addresses
     # sentinel:                              # Redis Sentinel, instead of addresses: the master
@@ -85,6 +86,15 @@ engine:
     #   addresses: ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"]
     #   password: ""                         # the sentinels' requirepass, if any
     prefix: neo
+    command_timeout: 1s        # no reply by then: error 100, the connection is renewed
+    connect_timeout: 1s        # connect + TLS + AUTH + PING
+    max_in_flight: 10000       # unanswered commands per connection; beyond: error 100 at once
+    # tls:                     # for rediss:// addresses
+    #   ca_file: /etc/neo-events/redis-ca.pem   # else the system's trust store
+    #   cert_file: ""          # with key_file: a client certificate
+    #   key_file: ""
+    #   server_name: ""        # SNI and the name checked; else the address's host
+    #   insecure_skip_verify: false
 
 # Channel "ns:rest" belongs to namespace "ns"; a channel outside these is unknown.
 # validate_events: every publication (API and clients) must be an event of the catalogue

@@ -89,11 +89,23 @@ void visit_fields(SentinelOptions& o, V&& v) {
   v("password", o.password);
 }
 template <class V>
+void visit_fields(RedisTlsOptions& o, V&& v) {
+  v("ca_file", o.ca_file);
+  v("cert_file", o.cert_file);
+  v("key_file", o.key_file);
+  v("server_name", o.server_name);
+  v("insecure_skip_verify", o.insecure_skip_verify);
+}
+template <class V>
 void visit_fields(RedisOptions& o, V&& v) {
   v("addresses", o.addresses);
   v("cluster", o.cluster);
   v("sentinel", o.sentinel);
   v("prefix", o.prefix);
+  v("tls", o.tls);
+  v("command_timeout", o.command_timeout);
+  v("connect_timeout", o.connect_timeout);
+  v("max_in_flight", o.max_in_flight);
 }
 template <class V>
 void visit_fields(EngineOptions& o, V&& v) {

@@ -206,11 +206,19 @@ void check_api(const Config& c, Problems& p) {
   if (c.api.idempotency_max_keys == 0) p.invalid("api.idempotency_max_keys", "must be at least 1");
 }
 
-void check_redis_urls(const std::string& path, const std::vector<std::string>& urls, Problems& p) {
-  for (std::size_t i = 0; i < urls.size(); ++i)
-    if (!urls[i].starts_with("redis://"))
-      p.invalid(index_path(path, i),
-                "expected an address like redis://host:6379, got " + quoted(urls[i]));
+// The addresses themselves (scheme, credentials, port, db) and the TLS files are checked by the
+// environment check (node/config_check.cpp), with the engine's own parser, which also keeps a
+// password out of the message.
+void check_redis_bounds(const RedisOptions& redis, Problems& p) {
+  if (redis.command_timeout.count() <= 0)
+    p.invalid("engine.redis.command_timeout", "must be greater than 0");
+  if (redis.connect_timeout.count() <= 0)
+    p.invalid("engine.redis.connect_timeout", "must be greater than 0");
+  if (redis.max_in_flight == 0) p.invalid("engine.redis.max_in_flight", "must be at least 1");
+  const auto& tls = redis.tls;
+  if (tls.cert_file.empty() != tls.key_file.empty())
+    p.invalid(tls.cert_file.empty() ? "engine.redis.tls.cert_file" : "engine.redis.tls.key_file",
+              "engine.redis.tls.cert_file and key_file go together (a client certificate)");
 }
 
 // The sentinels name the one master: shards or a cluster besides it would be a second truth.
@@ -230,7 +238,6 @@ void check_sentinel(const RedisOptions& redis, Problems& p) {
               "must not contain whitespace, got " + quoted(sentinel.master_name));
   if (sentinel.addresses.empty())
     p.invalid("engine.redis.sentinel.addresses", "at least one sentinel address is needed");
-  check_redis_urls("engine.redis.sentinel.addresses", sentinel.addresses, p);
 }
 
 void check_engine(const Config& c, Problems& p) {
@@ -252,8 +259,7 @@ void check_engine(const Config& c, Problems& p) {
     p.invalid("engine.redis.prefix",
               "must not contain { or } with engine.redis.cluster (they delimit hash tags), got " +
                   quoted(redis.prefix));
-  check_redis_urls("engine.redis.addresses", redis.addresses, p);
-  check_redis_urls("engine.redis.cluster", redis.cluster, p);
+  check_redis_bounds(redis, p);
 }
 
 // Deltas are patches against the previous publication of the stream: they need history, and

@@ -234,9 +234,14 @@ void ServerMetrics::register_api_and_broker() {
   redis_dropped_ = &registry.counter("centrifugo_broker_redis_pub_sub_dropped_messages",
                                      "PUB/SUB messages from Redis that could not be used.",
                                      {"broker_name", "channel_type"});
+  redis_command_errors_ = &registry.counter(
+      "neo_events_redis_command_errors_total",
+      "Redis commands that failed without a usable reply, by reason.", {"reason"});
   if (config_.engine.type == "redis") {  // the series exist from the start, at 0
     for (auto error : {"connect", "decode"}) redis_errors_->counter({kBroker, error});
     for (auto type : {"client", "control"}) redis_dropped_->counter({kBroker, type});
+    for (auto reason : {"timeout", "overload", "disconnected", "error"})
+      redis_command_errors_->counter({reason});
   }
 }
 
@@ -438,6 +443,10 @@ void ServerMetrics::api_call(std::string_view method, double seconds, std::uint3
 
 void ServerMetrics::redis_pub_sub_error(std::string_view error) {
   redis_errors_->counter({kBroker, error}).inc();
+}
+
+void ServerMetrics::redis_command_error(std::string_view reason) {
+  redis_command_errors_->counter({reason}).inc();
 }
 
 void ServerMetrics::redis_dropped(std::string_view channel_type) {

@@ -108,6 +108,8 @@ class ServerMetrics {
   // ---- centrifugo_broker_redis_*
   void redis_pub_sub_error(std::string_view error);
   void redis_dropped(std::string_view channel_type);
+  // neo_events_redis_command_errors_total: timeout, overload, disconnected, error.
+  void redis_command_error(std::string_view reason);
 
   // ---- neo_events_*
   void denial(Denial reason) const;
@@ -142,6 +144,7 @@ class ServerMetrics {
   Family* api_errors_ = nullptr;
   Family* redis_errors_ = nullptr;
   Family* redis_dropped_ = nullptr;
+  Family* redis_command_errors_ = nullptr;
   std::uint32_t denials_base_ = 0, quota_base_ = 0, rate_base_ = 0, slow_base_ = 0;
   std::uint32_t reloads_base_ = 0;
   std::uint32_t subscriptions_slot_ = 0;

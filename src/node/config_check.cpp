@@ -10,7 +10,8 @@
 
 #include "auth/token.h"
 #include "catalogue/catalogue.h"
-#include "engine/redis/redis_client.h"
+#include "engine/redis/address.h"
+#include "engine/redis/client_options.h"
 #include "transport/listener.h"
 #include "transport/tls_context.h"
 
@@ -74,21 +75,23 @@ void check_files(const config::Config& config, std::vector<std::string>& problem
     check_writable("node.pid_file", config.node.pid_file, problems);
 }
 
-// The rules only check the scheme; the engine's own parser decides the rest.
+// Each address with the engine's own parser (its message masks any password), and the TLS
+// files whenever an address or a file asks for TLS.
 void check_redis_urls(std::string_view path, const std::vector<std::string>& urls,
                       std::vector<std::string>& problems) {
   for (std::size_t i = 0; i < urls.size(); ++i) {
-    if (!urls[i].starts_with("redis://") || engine::redis::parse_address(urls[i])) continue;
-    problems.push_back(std::string(path) + "[" + std::to_string(i) +
-                       "]: expected redis://host:port (port 1-65535), got \"" + urls[i] + "\"");
+    auto parsed = engine::redis::parse_address(urls[i]);
+    if (!parsed)
+      problems.push_back(std::string(path) + "[" + std::to_string(i) + "]: " + parsed.error);
   }
 }
 
 void check_redis(const config::Config& config, std::vector<std::string>& problems) {
-  check_redis_urls("engine.redis.addresses", config.engine.redis.addresses, problems);
-  check_redis_urls("engine.redis.cluster", config.engine.redis.cluster, problems);
-  check_redis_urls("engine.redis.sentinel.addresses", config.engine.redis.sentinel.addresses,
-                   problems);
+  const auto& redis = config.engine.redis;
+  check_redis_urls("engine.redis.addresses", redis.addresses, problems);
+  check_redis_urls("engine.redis.cluster", redis.cluster, problems);
+  check_redis_urls("engine.redis.sentinel.addresses", redis.sentinel.addresses, problems);
+  if (engine::redis::wants_tls(redis)) engine::redis::make_tls_context(redis.tls, problems);
 }
 
 void check_catalogue(const config::Config& config, std::vector<std::string>& problems) {

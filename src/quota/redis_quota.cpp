@@ -22,7 +22,7 @@ engine::redis::Address first_address(const config::RedisOptions& options) {
     return {"", 0, "(master \"" + options.sentinel.master_name + "\" not found yet)"};
   std::string url = options.addresses.empty() ? "" : options.addresses.front();
   auto address = engine::redis::parse_address(url);
-  if (!address) throw std::runtime_error("engine.redis.addresses: bad address " + url);
+  if (!address) throw std::runtime_error("engine.redis.addresses: " + address.error);
   return *address;
 }
 
@@ -39,7 +39,8 @@ RedisQuota::RedisQuota(const config::RedisOptions& options, std::string node_id,
     : prefix_(options.prefix),
       node_id_(std::move(node_id)),
       local_(std::move(local)),
-      address_(first_address(options)) {
+      address_(first_address(options)),
+      client_options_(engine::redis::client_options(options)) {
   if (options.sentinel.enabled())
     sentinel_ = std::make_unique<engine::redis::sentinel::MasterWatcher>(
         io_, sentinel_options(options.sentinel),
@@ -58,7 +59,8 @@ std::unique_ptr<RedisClient> RedisQuota::client_to(const engine::redis::Address&
   return std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{
-          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}});
+          [this] { on_connect(); }, [this](std::string why) { on_disconnect(why); }, {}},
+      client_options_);
 }
 
 void RedisQuota::start() {

@@ -64,6 +64,7 @@ class RedisQuota final : public limits::SharedQuota {
   const std::string node_id_;
   LocalCounts local_;
   engine::redis::Address address_;
+  engine::redis::ClientOptions client_options_;  // engine.redis's timeouts, bounds and TLS
   boost::asio::io_context io_{1};
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::unique_ptr<engine::redis::RedisClient> client_;

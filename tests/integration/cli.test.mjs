@@ -96,7 +96,7 @@ describe('neo-events CLI', () => {
       `  http.tls.key_file: cannot read ${dir}/missing-key.pem: No such file or directory`,
       `  client.token.rsa_public_key: cannot read ${dir}/missing-rsa.pem`,
       `  audit.file: ${dir} is a directory`,
-      '  engine.redis.addresses[0]: expected redis://host:port (port 1-65535), got "redis://:6379"',
+      "  engine.redis.addresses[0]: redis address 'redis://:6379': host is empty",
     ];
     const check = run(['checkconfig', '-c', broken]);
     assert.equal(check.code, 1);

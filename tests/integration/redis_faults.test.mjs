@@ -7,11 +7,14 @@
 //
 // 1. The link A <-> Redis cut for 3 s and restored: publishes through A fail at once with error 100,
 //    B goes on; Redis kept the history, so every subscriber recovers everything (recovered true).
-// 2. The link made slow (500 ms each way) for 4 s: publishes through A are slow but succeed,
-//    nobody is disconnected or made to resubscribe.
-// 3. The link stalled (blackhole, not closed): todo until the engine has a command timeout.
+// 2. The link made slow (500 ms each way) for 4 s, with engine.redis.command_timeout 3 s above
+//    that round trip: publishes through A are slow but succeed, nobody is disconnected or made
+//    to resubscribe.
+// 3. The link stalled (blackhole, not closed) for 6 s: publishes through A fail with 100 within
+//    engine.redis.command_timeout (1 s), A's /health turns 503, everyone ends whole or told.
 // 4. Redis restarted empty: every subscriber on both nodes is told recovered false; new
 //    publications flow through both nodes afterwards.
+// 5. Redis down behind a proxy that accepts: not "back" before Redis answers PING.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
@@ -30,11 +33,11 @@ const SUBSCRIBERS = { A: 3, B: 2 };
 const subscriber = (c, node, name) => loggedSubscriber(c, node, name, CHANNEL, ['faults_user']);
 
 /** Redis, a proxy in front of it, node A through the proxy, B direct, subscribers, publishers. */
-async function setup(t, c, prefix) {
+async function setup(t, c, prefix, config = CONFIG) {
   const redis = await c.redis();
   const proxy = await c.proxy(redis);
-  const A = await c.node('A', [proxy.url], prefix, CONFIG);
-  const B = await c.node('B', [redis.url], prefix, CONFIG);
+  const A = await c.node('A', [proxy.url], prefix, config);
+  const B = await c.node('B', [redis.url], prefix, config);
   const subscribers = [];
   for (const node of [A, B]) {
     for (let k = 1; k <= SUBSCRIBERS[node.name]; k++) subscribers.push(await subscriber(c, node, `${node.name}${k}`));
@@ -93,7 +96,10 @@ describe('redis faults: two nodes, node A behind a proxy the test controls', () 
   it('link A <-> redis slow (500 ms each way) for 4 s: publishes through A slow but acknowledged, nobody disconnected or resubscribed', { timeout: 60_000 }, async (t) => {
     const c = cluster(t);
     await c.run(async () => {
-      const { proxy, A, subscribers, publishers } = await setup(t, c, 'f2');
+      // A round trip of 1 s on the link is the default command_timeout: give it room (the
+      // operator's choice: command_timeout above the slowest round trip the link may take).
+      const slowLink = { ...CONFIG, engine: { redis: { command_timeout: '3s' } } };
+      const { proxy, A, subscribers, publishers } = await setup(t, c, 'f2', slowLink);
       await sleep(1000);
       const markA = A.output.length;
       const slowAt = Date.now();
@@ -125,7 +131,7 @@ describe('redis faults: two nodes, node A behind a proxy the test controls', () 
 
   it(
     'link A <-> redis stalled (blackhole) for 6 s: publishes through A fail with 100 within the request bound, every subscriber ends whole or told',
-    { timeout: 60_000, todo: 'needs engine.redis.command_timeout, issue 15 item 7 - being built in worktree redisconn' },
+    { timeout: 60_000 },
     async (t) => {
       const c = cluster(t);
       await c.run(async () => {
@@ -184,7 +190,7 @@ describe('redis faults: two nodes, node A behind a proxy the test controls', () 
       for (const s of subscribers) {
         assert.equal(outcomes[s.name], 'told recovered false', `${s.name} on ${s.node.name} must not believe it is whole`);
       }
-      // B reaches Redis directly: one outage, one line each (A behind the proxy: see the todo below).
+      // B reaches Redis directly: one outage, one line each (A behind the proxy: see test 5).
       assert.equal(linesOf(B, markB, UNREACHABLE).length, 1, `B: one "unreachable" line for the restart: ${B.output.slice(markB)}`);
       assert.equal(linesOf(B, markB, BACK).length, 1, 'B: one "is back" line');
       t.diagnostic(`A behind the proxy logged ${linesOf(A, markA, BACK).length} "is back" lines for one restart`);
@@ -194,13 +200,7 @@ describe('redis faults: two nodes, node A behind a proxy the test controls', () 
 
   it(
     'redis down behind a proxy that accepts: one outage is one "unreachable" line, and /health stays 503 until redis answers',
-    {
-      timeout: 30_000,
-      todo:
-        'redis_client counts a TCP connect as "back" before redis has answered anything (on_connected logs "is back", ' +
-        'runs on_connect and resets the backoff to 100 ms); behind a proxy or load balancer that accepts while redis is ' +
-        'down the node logs a pair of lines every ~100 ms - for the redis_client rewrite in worktree redisconn',
-    },
+    { timeout: 30_000 },
     async (t) => {
       const c = cluster(t);
       await c.run(async () => {

@@ -23,14 +23,16 @@ std::string construction_error(const config::RedisOptions& options) {
 TEST(RedisEngineOptions, BadAddressNamesItsOption) {
   config::RedisOptions options;
   options.addresses = {"redis://h:0"};
-  EXPECT_EQ(construction_error(options), "engine.redis.addresses: bad address redis://h:0");
+  EXPECT_EQ(construction_error(options),
+            "engine.redis.addresses: redis address 'redis://h:0': port must be 1-65535");
 }
 
 TEST(RedisEngineOptions, BadClusterSeedNamesItsOption) {
   config::RedisOptions options;
   options.addresses = {};
   options.cluster = {"redis://127.0.0.1:7000", "redis://:7001"};
-  EXPECT_EQ(construction_error(options), "engine.redis.cluster: bad address redis://:7001");
+  EXPECT_EQ(construction_error(options),
+            "engine.redis.cluster: redis address 'redis://:7001': host is empty");
 }
 
 TEST(RedisEngineOptions, BadSentinelAddressNamesItsOption) {

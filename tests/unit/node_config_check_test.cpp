@@ -127,14 +127,16 @@ TEST_F(ConfigCheck, RedisAddressesTheEngineCannotParse) {
   config::Config c = valid();
   c.engine.type = "redis";
   c.engine.redis.addresses = {"redis://127.0.0.1:6379", "redis://:6379", "redis://h:99999",
-                              "tcp://h:1"};
-  EXPECT_THAT(check_config(c),
-              ElementsAre("engine.redis.addresses[3]: expected an address like "
-                          "redis://host:6379, got \"tcp://h:1\"",
-                          "engine.redis.addresses[1]: expected redis://host:port (port 1-65535), "
-                          "got \"redis://:6379\"",
-                          "engine.redis.addresses[2]: expected redis://host:port (port 1-65535), "
-                          "got \"redis://h:99999\""));
+                              "tcp://h:1", "redis://u:secret@h:1/x"};
+  EXPECT_THAT(
+      check_config(c),
+      ElementsAre(
+          "engine.redis.addresses[1]: redis address 'redis://:6379': host is empty",
+          "engine.redis.addresses[2]: redis address 'redis://h:99999': port must be 1-65535",
+          "engine.redis.addresses[3]: redis address 'tcp://h:1': expected redis://host:port or "
+          "rediss://host:port",
+          "engine.redis.addresses[4]: redis address 'redis://u:***@h:1/x': database must be a "
+          "non-negative integer, got 'x'"));
 }
 
 TEST_F(ConfigCheck, RedisClusterSeedsTheEngineCannotParse) {
@@ -142,8 +144,48 @@ TEST_F(ConfigCheck, RedisClusterSeedsTheEngineCannotParse) {
   c.engine.type = "redis";
   c.engine.redis.cluster = {"redis://127.0.0.1:7000", "redis://h:0"};
   EXPECT_THAT(check_config(c),
-              ElementsAre("engine.redis.cluster[1]: expected redis://host:port (port 1-65535), "
-                          "got \"redis://h:0\""));
+              ElementsAre("engine.redis.cluster[1]: redis address 'redis://h:0': port must be "
+                          "1-65535"));
+}
+
+// The same check at checkconfig, serve and reload: every path goes through check_environment.
+TEST_F(ConfigCheck, RedisTlsFilesThatCannotBeRead) {
+  config::Config c = valid();
+  c.engine.type = "redis";
+  c.engine.redis.addresses = {"rediss://127.0.0.1:6380"};
+  c.engine.redis.tls.ca_file = path("missing-ca.pem");
+  c.engine.redis.tls.cert_file = path("junk.pem");
+  c.engine.redis.tls.key_file = path("other-key.pem");
+  EXPECT_THAT(check_config(c),
+              ElementsAre("engine.redis.tls.ca_file: cannot read " + path("missing-ca.pem") +
+                              ": No such file or directory",
+                          "engine.redis.tls.cert_file: no PEM certificate in " + path("junk.pem")));
+}
+
+TEST_F(ConfigCheck, RedisTlsCaThatIsNotPem) {
+  config::Config c = valid();
+  c.engine.redis.addresses = {"rediss://127.0.0.1:6380"};
+  c.engine.redis.tls.ca_file = path("junk.pem");
+  EXPECT_THAT(check_config(c),
+              ElementsAre("engine.redis.tls.ca_file: no PEM certificate in " + path("junk.pem")));
+}
+
+TEST_F(ConfigCheck, RedisTlsFilesThatWork) {
+  config::Config c = valid();
+  c.engine.redis.addresses = {"rediss://u:p@127.0.0.1:6380/2"};
+  c.engine.redis.tls.ca_file = path("cert.pem");
+  c.engine.redis.tls.cert_file = path("cert.pem");
+  c.engine.redis.tls.key_file = path("key.pem");
+  EXPECT_THAT(check_config(c), IsEmpty());
+}
+
+TEST_F(ConfigCheck, RedisClientKeyThatDoesNotMatch) {
+  config::Config c = valid();
+  c.engine.redis.tls.cert_file = path("cert.pem");
+  c.engine.redis.tls.key_file = path("other-key.pem");
+  EXPECT_THAT(check_config(c),
+              ElementsAre("engine.redis.tls.key_file: the key in " + path("other-key.pem") +
+                          " does not match the certificate in " + path("cert.pem")));
 }
 
 TEST_F(ConfigCheck, SentinelAddressesTheEngineCannotParse) {
@@ -152,8 +194,8 @@ TEST_F(ConfigCheck, SentinelAddressesTheEngineCannotParse) {
   c.engine.redis.addresses = {};
   c.engine.redis.sentinel = {"mymaster", {"redis://127.0.0.1:26379", "redis://:26380"}, ""};
   EXPECT_THAT(check_config(c),
-              ElementsAre("engine.redis.sentinel.addresses[1]: expected "
-                          "redis://host:port (port 1-65535), got \"redis://:26380\""));
+              ElementsAre("engine.redis.sentinel.addresses[1]: redis address 'redis://:26380': "
+                          "host is empty"));
 }
 
 TEST_F(ConfigCheck, ListenHostThatDoesNotResolve) {

@@ -189,7 +189,9 @@ TEST(RedisQuotaConfigTest, BadAddressIsRefusedWithItsName) {
     RedisQuota quota(options, "a", {});
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "engine.redis.addresses: bad address nope");
+    EXPECT_STREQ(e.what(),
+                 "engine.redis.addresses: redis address 'nope': expected redis://host:port or "
+                 "rediss://host:port");
   }
 }
 

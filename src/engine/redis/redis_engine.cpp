@@ -48,6 +48,23 @@ std::string tagged(std::string_view tag, std::string_view body) {
 
 bool failed(const redisReply* r) { return !r || r->type == REDIS_REPLY_ERROR; }
 
+// A script that SPUBLISHes instead of PUBLISHing (a cluster's sharded PUB/SUB). The channel
+// is one of the script's keys and carries the channel's hash tag, so it is in their slot.
+std::string sharded(std::string_view script) {
+  std::string out(script);
+  static constexpr std::string_view kFrom = "redis.call('publish',";
+  for (auto at = out.find(kFrom); at != std::string::npos; at = out.find(kFrom, at))
+    out.replace(at, kFrom.size(), "redis.call('spublish',");
+  return out;
+}
+
+// MOVED / ASK in an error reply; nullopt for any other error.
+std::optional<cluster::Redirect> redirect_of(std::string_view error) {
+  auto parsed = cluster::parse_redirect(error);
+  if (!parsed.problem.empty()) spdlog::warn("redis cluster: {}", parsed.problem);
+  return parsed.redirect;
+}
+
 // A command's arguments, moved in (a braced list would copy each one, payloads included).
 template <typename... Parts>
 std::vector<std::string> command_args(Parts&&... parts) {
@@ -107,10 +124,14 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
     auto address = parse_address(url);
     if (!address)
       throw std::runtime_error(
-          std::string(cluster ? "engine.redis.cluster" : "engine.redis.addresses") +
-          ": bad address " + url);
+          std::string(cluster ? "engine.redis.cluster" : "engine.redis.addresses") + ": " +
+          address.error);
     addresses_.push_back(*address);
   }
+  client_options_ = client_options(options);
+  client_options_.on_command_error = [this](std::string_view reason) {
+    if (metrics_) metrics_->redis_command_error(reason);
+  };
   if (cluster) {
     slots_ = std::make_unique<cluster::SlotRouter>(
         io_, cluster::SlotRouter::Hooks{[this]() -> RedisClient* {
@@ -120,8 +141,11 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
                                         },
                                         [this] { on_slot_map_changed(); }});
   }
-  publish_sha_ = sha1_hex(scripts::kPublish);
-  publish_no_history_sha_ = sha1_hex(scripts::kPublishNoHistory);
+  publish_script_ = cluster ? sharded(scripts::kPublish) : std::string(scripts::kPublish);
+  publish_no_history_script_ =
+      cluster ? sharded(scripts::kPublishNoHistory) : std::string(scripts::kPublishNoHistory);
+  publish_sha_ = sha1_hex(publish_script_);
+  publish_no_history_sha_ = sha1_hex(publish_no_history_script_);
   history_sha_ = sha1_hex(scripts::kHistory);
   presence_add_sha_ = sha1_hex(scripts::kPresenceAdd);
   presence_get_sha_ = sha1_hex(scripts::kPresenceGet);
@@ -179,7 +203,8 @@ void RedisEngine::connect_shard(Shard& s, const Address& address) {
                            update_health(*raw, false, why);
                            if (slots_) slots_->refresh();  // a failover may be under way
                          },
-                         {}});
+                         {}},
+      client_options_);
   s.pubsub = std::make_unique<RedisClient>(
       io_, address,
       RedisClient::Hooks{[this, raw] {
@@ -190,7 +215,8 @@ void RedisEngine::connect_shard(Shard& s, const Address& address) {
                            if (metrics_) metrics_->redis_pub_sub_error("connect");
                            update_health(*raw, false, why);
                          },
-                         [this, raw](redisReply* r) { on_pubsub(*raw, r); }});
+                         [this, raw](redisReply* r) { on_pubsub(*raw, r); }},
+      client_options_);
 }
 
 // Sentinel mode: the sentinels named a new master. The shard keeps its channels and moves to
@@ -295,10 +321,22 @@ RedisEngine::Shard& RedisEngine::shard(std::string_view channel) {
 RedisEngine::Shard& RedisEngine::shard_at(const Address& address) {
   for (auto& s : shards_)
     if (cluster::same_node(s->commands->address(), address)) return *s;
-  Shard& added = add_shard(address);
+  Shard& added = add_shard(with_credentials(address));
   added.commands->start();
   added.pubsub->start();
   return added;
+}
+
+// Every node of a cluster takes the seeds' credentials and TLS; only the host and port come
+// from the slot map or a redirect.
+Address RedisEngine::with_credentials(const Address& node) const {
+  Address out = node;
+  const Address& seed = addresses_.front();
+  out.user = seed.user;
+  out.password = seed.password;
+  out.tls = seed.tls;
+  if (seed.tls && out.text.starts_with("redis://")) out.text.insert(5, "s");
+  return out;
 }
 
 // In a cluster a subscription may sit on another node than its slot's master (made before the
@@ -330,32 +368,66 @@ void RedisEngine::on_slot_map_changed() {
   move_control_subscription();
 }
 
-// PUBLISH in a cluster reaches every node's subscribers, so a subscription stays where it is
-// while its connection lives (moving it could lose or repeat messages); the channels of a lost
-// node move to their slot's new master.
+// Sharded PUB/SUB: a channel's subscription lives on its slot's master, so every channel whose
+// slot has another master now (a resharding, a failover, the first map) moves there: SUNSUBSCRIBE
+// where it was (Redis has usually done so already, with a sunsubscribe push), SSUBSCRIBE on the
+// new master. What was published in between shows up as a gap at the next publication.
 void RedisEngine::move_channels() {
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     Shard& from = *shards_[i];
-    if (from.pubsub->connected()) continue;
     std::vector<std::string> leaving;
     for (const auto& [channel, state] : from.channels)
       if (&shard(channel) != &from) leaving.push_back(channel);
     for (const auto& channel : leaving) {
       auto moved = from.channels.extract(channel);
       moved.mapped().confirmed = false;
+      if (from.pubsub->connected()) from.pubsub->pubsub(unsubscribe_verb(), key("client", channel));
       Shard& to = shard(channel);
       to.channels.insert(std::move(moved));
-      to.pubsub->pubsub("SUBSCRIBE", key("client", channel));
+      to.pubsub->pubsub(subscribe_verb(), key("client", channel));
     }
   }
 }
 
 void RedisEngine::move_control_subscription() {
   Shard& owner = control_shard();
-  if (&owner == control_ || control_->pubsub->connected()) return;
+  if (&owner == control_) return;
+  if (control_->pubsub->connected()) {
+    control_->pubsub->pubsub(unsubscribe_verb(), control_prefix_);
+    control_->pubsub->pubsub(unsubscribe_verb(), control_channel(node_id_));
+  }
   control_ = &owner;
-  owner.pubsub->pubsub("SUBSCRIBE", control_prefix_);
-  owner.pubsub->pubsub("SUBSCRIBE", control_channel(node_id_));
+  subscribe_control(owner);
+}
+
+// Redis ended a sharded subscription by itself (its slot moved away): subscribe again where
+// the map says and let the map catch up; if that node no longer owns the slot it answers
+// MOVED, which moves the channel (on_pubsub_error). Our own SUNSUBSCRIBEs are confirmed with
+// the same push, for channels this shard no longer holds: nothing to do then.
+void RedisEngine::on_subscription_ended(Shard& s, std::string_view redis_channel) {
+  bool ours = false;
+  if (is_control_shard(s) && redis_channel.starts_with(control_prefix_)) {
+    ours = true;
+  } else if (auto channel = channel_of(redis_channel)) {
+    auto it = s.channels.find(std::string(*channel));
+    ours = it != s.channels.end();
+    if (ours) it->second.confirmed = false;
+  }
+  if (!ours) return;
+  s.pubsub->pubsub(subscribe_verb(), redis_channel);
+  slots_->refresh();
+}
+
+// An error answering SSUBSCRIBE. MOVED: the slot has another master for good, and its
+// subscriptions follow it.
+void RedisEngine::on_pubsub_error(Shard& s, std::string_view error) {
+  if (!slots_) return;
+  auto redirect = redirect_of(error);
+  if (!redirect || redirect->kind != cluster::Redirect::Kind::moved) return;
+  Address& to = redirect->to;
+  if (to.host.empty()) to = cluster::node_address(s.pubsub->address().host, to.port);
+  slots_->moved(redirect->slot, to);
+  on_slot_map_changed();
 }
 
 // "<prefix>.<kind>.<channel>"; in a cluster "<prefix>.<kind>.{<channel>}", so that all of a
@@ -391,8 +463,9 @@ std::string RedisEngine::result_key(std::string_view channel,
 }
 
 void RedisEngine::load_scripts(Shard& s) {
-  for (auto script : {scripts::kPublish, scripts::kPublishNoHistory, scripts::kHistory,
-                      scripts::kPresenceAdd, scripts::kPresenceGet}) {
+  for (std::string_view script :
+       {std::string_view(publish_script_), std::string_view(publish_no_history_script_),
+        scripts::kHistory, scripts::kPresenceAdd, scripts::kPresenceGet}) {
     s.commands->command({"SCRIPT", "LOAD", script}, [](redisReply*) {});
   }
 }
@@ -417,8 +490,8 @@ bool no_script(const redisReply* r) {
 }  // namespace
 
 std::string_view RedisEngine::script_for(std::string_view sha) const {
-  if (sha == publish_sha_) return scripts::kPublish;
-  if (sha == publish_no_history_sha_) return scripts::kPublishNoHistory;
+  if (sha == publish_sha_) return publish_script_;
+  if (sha == publish_no_history_sha_) return publish_no_history_script_;
   if (sha == history_sha_) return scripts::kHistory;
   if (sha == presence_add_sha_) return scripts::kPresenceAdd;
   return scripts::kPresenceGet;
@@ -437,9 +510,7 @@ constexpr int kMaxRedirects = 2;  // a MOVED, then an ASK while that slot migrat
 
 std::optional<cluster::Redirect> redirect_of(const redisReply* r) {
   if (!r || r->type != REDIS_REPLY_ERROR) return std::nullopt;
-  auto parsed = cluster::parse_redirect(str(r));
-  if (!parsed.problem.empty()) spdlog::warn("redis cluster: {}", parsed.problem);
-  return parsed.redirect;
+  return redirect_of(str(r));
 }
 
 }  // namespace
@@ -449,7 +520,7 @@ std::optional<cluster::Redirect> redirect_of(const redisReply* r) {
 void RedisEngine::stamp_generation(const Shard& s, std::vector<std::string>& args) const {
   if (args.size() < 3 || (args[0] != "EVALSHA" && args[0] != "EVAL")) return;
   const std::string& script = args[1];
-  if (script != publish_sha_ && script != history_sha_ && script != scripts::kPublish &&
+  if (script != publish_sha_ && script != history_sha_ && script != publish_script_ &&
       script != scripts::kHistory)
     return;
   constexpr std::size_t kGenerationArg = 6;  // ARGV[6] of both
@@ -482,6 +553,7 @@ void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<st
   Shard& target = shard_at(to);
   if (redirect.kind == cluster::Redirect::Kind::moved) {
     slots_->moved(redirect.slot, to);
+    on_slot_map_changed();  // the slot's subscriptions follow it
   } else {
     target.commands->command({"ASKING"}, [](redisReply*) {});
   }
@@ -520,7 +592,7 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
     if (!s.ready) return done(unavailable());
     if (!history.enabled() && result.empty()) {
       std::string message = tagged("p0::", payload);
-      return send(s, command_args("PUBLISH", key("client", channel), std::move(message)),
+      return send(s, command_args(publish_verb(), key("client", channel), std::move(message)),
                   [done = std::move(done)](redisReply* r) {
                     if (failed(r)) return done(unavailable());
                     done(StreamPosition{});
@@ -540,14 +612,14 @@ void RedisEngine::publish(std::string_view channel, Publication pub, const Histo
 void RedisEngine::publish_join(std::string_view channel, const ClientInfo& info) {
   on_engine_thread(
       [this, channel = std::string(channel), message = tagged("j", encode_client_info(info))] {
-        send(shard(channel), {"PUBLISH", key("client", channel), message}, [](redisReply*) {});
+        send(shard(channel), {publish_verb(), key("client", channel), message}, [](redisReply*) {});
       });
 }
 
 void RedisEngine::publish_leave(std::string_view channel, const ClientInfo& info) {
   on_engine_thread(
       [this, channel = std::string(channel), message = tagged("l", encode_client_info(info))] {
-        send(shard(channel), {"PUBLISH", key("client", channel), message}, [](redisReply*) {});
+        send(shard(channel), {publish_verb(), key("client", channel), message}, [](redisReply*) {});
       });
 }
 
@@ -555,7 +627,7 @@ void RedisEngine::subscribe(std::string_view channel) {
   on_engine_thread([this, channel = std::string(channel)] {
     Shard& s = shard(channel);
     s.channels[channel] = ChannelState{};
-    s.pubsub->pubsub("SUBSCRIBE", key("client", channel));  // if down, resubscribe() does it
+    s.pubsub->pubsub(subscribe_verb(), key("client", channel));  // if down, resubscribe() does it
   });
 }
 
@@ -566,7 +638,7 @@ void RedisEngine::unsubscribe(std::string_view channel) {
     if (it == s.channels.end()) return;
     for (auto& run : it->second.waiting) run();
     s.channels.erase(it);
-    s.pubsub->pubsub("UNSUBSCRIBE", key("client", channel));
+    s.pubsub->pubsub(unsubscribe_verb(), key("client", channel));
   });
 }
 
@@ -588,7 +660,7 @@ void RedisEngine::publish_control(std::string_view to_node, std::string message,
   if (metrics_) metrics_->broker_sent(metrics::BrokerMessage::control, 0);
   on_engine_thread([this, channel = control_channel(to_node), message = std::move(message),
                     done = std::move(done)]() mutable {
-    send(control_shard(), command_args("PUBLISH", std::move(channel), std::move(message)),
+    send(control_shard(), command_args(publish_verb(), std::move(channel), std::move(message)),
          [done = std::move(done)](redisReply* r) {
            if (failed(r)) return done(unavailable());
            done(Unit{});
@@ -597,27 +669,32 @@ void RedisEngine::publish_control(std::string_view to_node, std::string message,
 }
 
 void RedisEngine::resubscribe(Shard& s) {
-  if (is_control_shard(s)) {
-    s.pubsub->pubsub("SUBSCRIBE", control_prefix_);
-    s.pubsub->pubsub("SUBSCRIBE", control_channel(node_id_));
-  }
+  if (is_control_shard(s)) subscribe_control(s);
   for (auto& [channel, state] : s.channels) {
     state.confirmed = false;
-    s.pubsub->pubsub("SUBSCRIBE", key("client", channel));
+    s.pubsub->pubsub(subscribe_verb(), key("client", channel));
   }
 }
 
+void RedisEngine::subscribe_control(Shard& s) {
+  s.pubsub->pubsub(subscribe_verb(), control_prefix_);
+  s.pubsub->pubsub(subscribe_verb(), control_channel(node_id_));
+}
+
 void RedisEngine::on_pubsub(Shard& s, redisReply* r) {
+  if (r && r->type == REDIS_REPLY_ERROR) return on_pubsub_error(s, str(r));
   if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 3) return;
   std::string_view kind = str(r->element[0]);
   std::string_view redis_channel = str(r->element[1]);
-  if (kind == "message" && is_control_shard(s) && redis_channel.starts_with(control_prefix_)) {
+  bool message = kind == "message" || kind == "smessage";
+  if (message && is_control_shard(s) && redis_channel.starts_with(control_prefix_)) {
     if (metrics_) metrics_->broker_received(metrics::BrokerMessage::control, 0);
     if (handler_) handler_->on_control(str(r->element[2]));
     return;
   }
-  if (kind == "message") return on_message(redis_channel, str(r->element[2]));
-  if (kind != "subscribe") return;
+  if (message) return on_message(redis_channel, str(r->element[2]));
+  if (kind == "sunsubscribe" && slots_) return on_subscription_ended(s, redis_channel);
+  if (kind != "subscribe" && kind != "ssubscribe") return;
   auto channel = channel_of(redis_channel);
   if (!channel) return;
   auto it = s.channels.find(std::string(*channel));

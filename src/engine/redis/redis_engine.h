@@ -107,11 +107,19 @@ class RedisEngine final : public Engine {
   void connect_shard(Shard& s, const Address& address);  // its command and PUB/SUB clients
   void on_master(const Address& master);
   void read_generation(Shard& s);
+  Address with_credentials(const Address& node) const;  // a cluster node found by its map
   Shard& control_shard();
   Shard& subscriber_shard(std::string_view channel);
   void on_slot_map_changed();
   void move_channels();
   void move_control_subscription();
+  void subscribe_control(Shard& s);
+  void on_subscription_ended(Shard& s, std::string_view redis_channel);
+  void on_pubsub_error(Shard& s, std::string_view error);
+  // Sharded PUB/SUB (SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE) in a cluster, classic otherwise.
+  const char* publish_verb() const { return slots_ ? "SPUBLISH" : "PUBLISH"; }
+  const char* subscribe_verb() const { return slots_ ? "SSUBSCRIBE" : "SUBSCRIBE"; }
+  const char* unsubscribe_verb() const { return slots_ ? "SUNSUBSCRIBE" : "UNSUBSCRIBE"; }
   // A command that answers NOSCRIPT with EVAL and, in cluster mode, follows MOVED / ASK (at
   // most kMaxRedirects hops).
   void send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops = 0);
@@ -146,6 +154,7 @@ class RedisEngine final : public Engine {
   std::string control_prefix_;  // "<prefix>.control"
 
   std::vector<Address> addresses_;
+  ClientOptions client_options_;  // every connection's: timeouts, bounds, TLS
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<bool> healthy_{false};            // read by any thread, written on the engine thread
   Shard* control_ = nullptr;                    // holds this node's control subscriptions
@@ -156,6 +165,7 @@ class RedisEngine final : public Engine {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
   EventHandler* handler_ = nullptr;
+  std::string publish_script_, publish_no_history_script_;  // SPUBLISH in a cluster
   std::string publish_sha_, publish_no_history_sha_, history_sha_, presence_add_sha_,
       presence_get_sha_;
 };

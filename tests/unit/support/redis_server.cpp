@@ -74,9 +74,19 @@ std::string make_temp_dir() {
 }  // namespace
 
 RedisServer::RedisServer(std::vector<std::string> extra_args)
-    : extra_args_(std::move(extra_args)), dir_(make_temp_dir()) {
+    : RedisServer(std::move(extra_args), Tls{}) {}
+
+RedisServer::RedisServer(std::vector<std::string> extra_args, Tls tls) : dir_(make_temp_dir()) {
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
     port_ = free_port();
+    extra_args_ = extra_args;
+    if (!tls.cert_file.empty()) {
+      tls_port_ = free_port();
+      extra_args_.insert(extra_args_.end(),
+                         {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", tls.cert_file,
+                          "--tls-key-file", tls.key_file, "--tls-ca-cert-file", tls.ca_file,
+                          "--tls-auth-clients", "no"});
+    }
     if (launch()) return;
   }
   std::filesystem::remove_all(dir_);
