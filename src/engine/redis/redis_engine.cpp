@@ -792,7 +792,9 @@ void RedisEngine::remove_history(std::string_view channel, Callback<Unit> done) 
 
 void RedisEngine::add_presence(std::string_view channel, const ClientInfo& info) {
   on_engine_thread([this, channel = std::string(channel), info] {
-    auto expire_at = std::to_string(unix_seconds() + presence_ttl_.count());
+    // Scores are whole seconds and an entry goes when its score is <= now: one second more,
+    // so that it lives at least the ttl (an entry added at x.99 s must not vanish at x+1).
+    auto expire_at = std::to_string(unix_seconds() + presence_ttl_.count() + 1);
     eval(shard(channel), presence_add_sha_,
          {key("presence.data", channel), key("presence.expire", channel)},
          {info.client, encode_client_info(info), expire_at, std::to_string(presence_ttl_.count())},
