@@ -7,6 +7,8 @@
 //   empty, or releases lost during an outage, leave no wrong count behind.
 // - While Redis is unreachable acquire answers `unreachable` at once (the caller counts
 //   locally); the outage is logged once and reachable() says so.
+// - It also holds the tenants' publish budgets (limits::SharedRate): lease takes tokens of the
+//   current one-second window of `<prefix>.rate.{<tenant>}` (scripts.h, kLease).
 //
 // Threading: its own thread and Redis connection (one io_context); public methods post to it.
 #pragma once
@@ -23,10 +25,11 @@
 #include "config/config.h"
 #include "engine/redis/redis_client.h"
 #include "limits/shared_quota.h"
+#include "limits/shared_rate.h"
 
 namespace neo::quota {
 
-class RedisQuota final : public limits::SharedQuota {
+class RedisQuota final : public limits::SharedQuota, public limits::SharedRate {
  public:
   using TenantCounts = std::unordered_map<std::string, std::uint32_t>;
   // This node's connections per tenant (Limits::local_connections), read on every reconnect.
@@ -43,10 +46,13 @@ class RedisQuota final : public limits::SharedQuota {
   void acquire(std::string_view tenant, std::uint32_t max, Done done) override;
   void release(std::string_view tenant) override;
   void forget_node(std::string_view node) override;
+  void lease(std::string_view tenant, std::uint32_t rate, std::uint32_t wanted,
+             limits::SharedRate::OnGrant done) override;
 
  private:
   std::string tenant_key(std::string_view tenant) const;
   std::string node_key(std::string_view node) const;
+  std::string rate_key(std::string_view tenant) const;
   void on_connect();
   void on_disconnect(const std::string& why);
   void resync();
