@@ -212,24 +212,28 @@ const Limits::Need* Limits::shared_tenant_need(const Needs& needs) const {
 // its tenant's budget). Check-then-take races between threads can let a few extra through.
 // Nothing here allocates once the buckets exist.
 Verdict Limits::admit_locally(const Needs& needs, SteadyTime now) {
+  if (auto refused = refusal(needs, now)) return *refused;
+  take_all(needs, now);
+  return Verdict::allow;
+}
+
+// The verdict of the first need whose bucket is empty; nullopt when every one has a token.
+std::optional<Verdict> Limits::refusal(const Needs& needs, SteadyTime now) {
   for (const auto& need : needs) {
     if (!available(key_of(need, key_buffer), need.rate, now))
       return need.rule == kTenantRule ? Verdict::tenant_rate : Verdict::channel_rate;
   }
-  for (const auto& need : needs) take(key_of(need, key_buffer), need.rate, now);
-  return Verdict::allow;
+  return std::nullopt;
 }
 
-bool Limits::channels_available(const Needs& needs, SteadyTime now) {
-  for (const auto& need : needs) {
-    if (need.rule != kTenantRule && !available(key_of(need, key_buffer), need.rate, now))
-      return false;
-  }
-  return true;
+void Limits::take_all(const Needs& needs, SteadyTime now) {
+  for (const auto& need : needs) take(key_of(need, key_buffer), need.rate, now);
 }
 
 // What a shared-budget outcome means for the publication (its needs are found again: a lease
-// may come after a reload).
+// may come after a reload). The node's own buckets were checked before the budget was asked:
+// with a shared rate a node still never exceeds its own tenant bucket, so one node behaves as
+// without it, and the cluster as a whole stays within the shared windows.
 Verdict Limits::settle(std::string_view channel, RateLeases::Outcome outcome, SteadyTime now) {
   std::shared_ptr<const Rules> rules = current_rules();
   Needs needs = needs_of(*rules, channel);
@@ -242,8 +246,7 @@ Verdict Limits::settle(std::string_view channel, RateLeases::Outcome outcome, St
       return verdict;
     }
     case RateLeases::Outcome::admitted:
-      for (const auto& need : needs)
-        if (need.rule != kTenantRule) take(key_of(need, key_buffer), need.rate, now);
+      take_all(needs, now);
       return Verdict::allow;
   }
   return Verdict::tenant_rate;
@@ -254,7 +257,7 @@ Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
   Needs needs = needs_of(*rules, channel);
   const Need* tenant = shared_tenant_need(needs);
   if (!tenant) return admit_locally(needs, now);
-  if (!channels_available(needs, now)) return Verdict::channel_rate;
+  if (auto refused = refusal(needs, now)) return *refused;
   auto outcome = leases_.try_take(tenant->subject, now);
   return outcome ? settle(channel, *outcome, now) : Verdict::pending;
 }
@@ -265,7 +268,7 @@ void Limits::admit_publication_later(std::string_view channel, SteadyTime now,
   Needs needs = needs_of(*rules, channel);
   const Need* tenant = shared_tenant_need(needs);
   if (!tenant) return done(admit_locally(needs, now));
-  if (!channels_available(needs, now)) return done(Verdict::channel_rate);
+  if (auto refused = refusal(needs, now)) return done(*refused);
   leases_.take(tenant->subject, static_cast<std::uint32_t>(tenant->rate), now,
                [this, channel = std::string(channel), now, done = std::move(done)](
                    RateLeases::Outcome outcome) { done(settle(channel, outcome, now)); });

@@ -71,9 +71,9 @@ class Limits {
 
   // Cluster: the tenants' publish budgets every node shares (nullptr: none, each node applies
   // max_publish_per_second alone). Same lifetime rules as set_shared_quota. A tenant:X:*
-  // publication then checks its channel's rate_limits first, so that a flooded channel never
-  // takes from the tenant's shared budget. When the budget is unreachable, the per-node rule
-  // decides (counted in rate_fallback_admits()).
+  // publication then needs a token of the shared budget as well as this node's own buckets
+  // (checked first: a publication they refuse never takes from the shared budget). When the
+  // budget is unreachable the node's own buckets decide (counted in rate_fallback_admits()).
   void set_shared_rate(SharedRate* shared) { leases_.attach(shared); }
   std::uint64_t rate_fallback_admits() const { return rate_fallback_admits_.load(); }
 
@@ -120,7 +120,8 @@ class Limits {
   static Needs needs_of(const Rules& rules, std::string_view channel);
   const Need* shared_tenant_need(const Needs& needs) const;
   Verdict admit_locally(const Needs& needs, SteadyTime now);
-  bool channels_available(const Needs& needs, SteadyTime now);
+  std::optional<Verdict> refusal(const Needs& needs, SteadyTime now);
+  void take_all(const Needs& needs, SteadyTime now);
   Verdict settle(std::string_view channel, RateLeases::Outcome outcome, SteadyTime now);
 
   std::shared_ptr<const Rules> current_rules() const;

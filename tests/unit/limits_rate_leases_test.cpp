@@ -98,6 +98,22 @@ TEST_F(SharedRateTest, ANodeAloneGetsTheWholeRate) {
   EXPECT_EQ(verdicts[10], Verdict::tenant_rate);
 }
 
+// The windows are fixed, but one node also keeps its own bucket: a burst at the end of one
+// window is not followed by another at the start of the next on the same node.
+TEST_F(SharedRateTest, ANodeNeverExceedsItsOwnBucketAcrossAWindowBoundary) {
+  Limits& a = node();
+  now = epoch + milliseconds(990);
+  std::vector<std::optional<Verdict>> verdicts;
+  for (int i = 0; i < 20; ++i) verdicts.push_back(publish(a));
+  EXPECT_EQ(allowed(verdicts), 10);
+  std::size_t asks = shared.asked.size();
+  now = epoch + milliseconds(1010);  // a new window; the bucket refilled by 0.2 tokens
+  EXPECT_EQ(publish(a), Verdict::tenant_rate);
+  EXPECT_EQ(shared.asked.size(), asks);  // refused here, the shared budget is not asked
+  now = epoch + milliseconds(1100);      // one token again
+  EXPECT_EQ(publish(a), Verdict::allow);
+}
+
 // Leases start at rate/20, double while a whole lease is spent within its window, stop at
 // rate/4; a window left with tokens unspent brings the next lease back to rate/20.
 TEST_F(SharedRateTest, LeaseGrowsWhileSpentFastAndShrinksAfterTokensWentUnspent) {
