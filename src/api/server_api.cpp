@@ -134,8 +134,23 @@ audit::Event publish_audit(const Caller& caller, std::string_view channel) {
 }
 }  // namespace
 
-std::uint32_t ServerApi::admit(const Caller& caller, std::string_view channel) const {
-  return services_.admit_publication(channel, publish_audit(caller, channel));
+// A refusal known at once is the request's error. A tenant budget shared across the cluster
+// that must be asked first makes the action wait for it (its refusal is then the action's
+// result, after the api: call was audited as allowed).
+Result<Action> ServerApi::admitted(const Caller& caller, std::string_view channel,
+                                   Action publish) const {
+  auto at_once = services_.admit_publication(channel, publish_audit(caller, channel));
+  if (at_once && *at_once) return api_error(*at_once);
+  if (at_once) return publish;
+  return Action([&services = services_, channel = std::string(channel), tenant = caller.tenant,
+                 remote = caller.remote, publish = std::move(publish)](Done done) mutable {
+    services.admit_publication_later(
+        channel, audit::Event{"publish", "", tenant, channel, "", remote, 0},
+        [publish = std::move(publish), done = std::move(done)](std::uint32_t error) mutable {
+          if (error) return done(api_error(error));
+          publish(std::move(done));
+        });
+  });
 }
 
 std::optional<Error> ServerApi::check_event(const Caller& caller,
@@ -199,11 +214,10 @@ Result<Action> ServerApi::publish(const Caller& caller, dom::object obj) {
   if (!ns.ok()) return ns.error();
   if (!data_acceptable(params.data)) return api_error(code::bad_request);
   if (auto invalid = check_event(caller, *ns.value(), channel, params.data)) return *invalid;
-  if (auto error = admit(caller, channel)) return api_error(error);
   engine::HistoryOptions history =
       params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
-  return Action(
-      [this, channel = std::move(channel), params = std::move(params), history](Done done) mutable {
+  return admitted(
+      caller, channel, [this, channel, params = std::move(params), history](Done done) mutable {
         Publication pub;
         pub.data = std::move(params.data);
         pub.tags = std::move(params.tags);
@@ -240,18 +254,19 @@ Result<Action> ServerApi::broadcast(const Caller& caller, dom::object obj) {
     auto ns = channel_namespace(caller, channel);
     if (ns.ok())
       if (auto invalid = check_event(caller, *ns.value(), channel, params.data)) ns = *invalid;
-    std::uint32_t rate_error = ns.ok() ? admit(caller, channel) : 0;
-    if (!ns.ok() || rate_error) {
-      actions.push_back(
-          [error = ns.ok() ? api_error(rate_error) : ns.error()](Done done) { done(error); });
+    if (!ns.ok()) {
+      actions.push_back([error = ns.error()](Done done) { done(error); });
       continue;
     }
     engine::HistoryOptions history =
         params.skip_history ? engine::HistoryOptions{} : session::history_options(*ns.value());
-    actions.push_back([this, channel = std::string(channel), params, history](Done done) {
-      Publication pub{params.data, std::nullopt, params.tags, 0, params.delta};
-      publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
-    });
+    auto action = admitted(
+        caller, channel, [this, channel = std::string(channel), params, history](Done done) {
+          Publication pub{params.data, std::nullopt, params.tags, 0, params.delta};
+          publish_to(channel, std::move(pub), history, params.idempotency_key, std::move(done));
+        });
+    if (!action.ok()) action = Action([error = action.error()](Done done) { done(error); });
+    actions.push_back(std::move(action.value()));
   }
   return Action([actions = std::move(actions)](Done done) mutable {
     run_all(std::move(actions), [done = std::move(done)](std::vector<Result<std::string>> rs) {

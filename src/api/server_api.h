@@ -47,7 +47,8 @@ class ServerApi {
   Result<Action> everywhere(const Caller& caller, std::string_view method,
                             simdjson::dom::object params, Result<Action> local);
   bool data_acceptable(const std::string& data) const;
-  std::uint32_t admit(const Caller& caller, std::string_view channel) const;
+  // The publication's rates, then `publish` (see server_api.cpp).
+  Result<Action> admitted(const Caller& caller, std::string_view channel, Action publish) const;
   // With the namespace's validate_events: error 107 unless `data` is a catalogue event.
   std::optional<Error> check_event(const Caller& caller, const config::NamespaceOptions& ns,
                                    std::string_view channel, const std::string& data) const;

@@ -136,7 +136,7 @@ rate_limits:
 # Per-tenant limits.
 tenants:
   max_connections: 10000         # per tenant across the node (the cluster with redis); 0 = off
-  max_publish_per_second: 1000   # per tenant, API and client publishes alike; 0 = off
+  max_publish_per_second: 1000   # per tenant, API and client publishes alike (the cluster with redis); 0 = off
   overrides: []                  # e.g. - { tenant: "123", max_connections: 50, max_publish_per_second: 20 }
 
 # One JSON line per denied connect/subscribe/publish, tenant-key API call and quota hit.

@@ -1,6 +1,5 @@
 #include "limits/limits.h"
 
-#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <functional>
 
@@ -155,17 +154,19 @@ void Limits::take(std::string_view key, double rate, SteadyTime now) {
   bucket(s, key, rate, now).take(now);
 }
 
-namespace {
-
 // One bucket a publication needs: its tenant's, or one per matching rate_limits entry.
-struct Need {
+struct Limits::Need {
   std::size_t rule;          // index into rate_limits; kTenantRule for the tenant's bucket
   std::string_view subject;  // the tenant or the channel
   double rate;
 };
+
+namespace {
+
 constexpr std::size_t kTenantRule = static_cast<std::size_t>(-1);
 
 // "t\x1f<tenant>" or "c\x1f<rule>\x1f<channel>", written into a reused buffer.
+template <typename Need>
 std::string_view key_of(const Need& need, std::string& buffer) {
   buffer.clear();
   if (need.rule == kTenantRule) {
@@ -181,35 +182,100 @@ std::string_view key_of(const Need& need, std::string& buffer) {
   return buffer;
 }
 
+thread_local std::string key_buffer;
+
 }  // namespace
+
+Limits::Needs Limits::needs_of(const Rules& rules, std::string_view channel) {
+  Needs needs;
+  std::string_view tenant = auth::tenant_of(channel);
+  if (!tenant.empty()) {
+    if (std::uint32_t rate = quota_for(rules, tenant).max_publish_per_second)
+      needs.push_back({kTenantRule, tenant, double(rate)});
+  }
+  for (std::size_t i = 0; i < rules.rate_limits.size(); ++i) {
+    const auto& limit = rules.rate_limits[i];
+    if (auth::match_pattern(limit.channel, channel))
+      needs.push_back({i, channel, limit.per_second});
+  }
+  return needs;
+}
+
+// The tenant's need when it is counted in the shared budget (it comes first), else nullptr.
+const Limits::Need* Limits::shared_tenant_need(const Needs& needs) const {
+  if (!leases_.attached() || needs.empty() || needs.front().rule != kTenantRule) return nullptr;
+  return &needs.front();
+}
 
 // Every bucket the publication needs is checked before any is charged, so a publication
 // refused by one limit costs nothing against the others (a flooded channel must not drain
 // its tenant's budget). Check-then-take races between threads can let a few extra through.
 // Nothing here allocates once the buckets exist.
-Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
-  boost::container::small_vector<Need, 4> needs;
-  std::shared_ptr<const Rules> rules = current_rules();
-  std::string_view tenant = auth::tenant_of(channel);
-  if (!tenant.empty()) {
-    if (std::uint32_t rate = quota_for(*rules, tenant).max_publish_per_second)
-      needs.push_back({kTenantRule, tenant, double(rate)});
-  }
-  for (std::size_t i = 0; i < rules->rate_limits.size(); ++i) {
-    const auto& limit = rules->rate_limits[i];
-    if (auth::match_pattern(limit.channel, channel))
-      needs.push_back({i, channel, limit.per_second});
-  }
-  thread_local std::string buffer;
-  for (const auto& need : needs) {
-    if (!available(key_of(need, buffer), need.rate, now))
-      return need.rule == kTenantRule ? Verdict::tenant_rate : Verdict::channel_rate;
-  }
-  for (const auto& need : needs) take(key_of(need, buffer), need.rate, now);
+Verdict Limits::admit_locally(const Needs& needs, SteadyTime now) {
+  if (auto refused = refusal(needs, now)) return *refused;
+  take_all(needs, now);
   return Verdict::allow;
 }
 
+// The verdict of the first need whose bucket is empty; nullopt when every one has a token.
+std::optional<Verdict> Limits::refusal(const Needs& needs, SteadyTime now) {
+  for (const auto& need : needs) {
+    if (!available(key_of(need, key_buffer), need.rate, now))
+      return need.rule == kTenantRule ? Verdict::tenant_rate : Verdict::channel_rate;
+  }
+  return std::nullopt;
+}
+
+void Limits::take_all(const Needs& needs, SteadyTime now) {
+  for (const auto& need : needs) take(key_of(need, key_buffer), need.rate, now);
+}
+
+// What a shared-budget outcome means for the publication (its needs are found again: a lease
+// may come after a reload). The node's own buckets were checked before the budget was asked:
+// with a shared rate a node still never exceeds its own tenant bucket, so one node behaves as
+// without it, and the cluster as a whole stays within the shared windows.
+Verdict Limits::settle(std::string_view channel, RateLeases::Outcome outcome, SteadyTime now) {
+  std::shared_ptr<const Rules> rules = current_rules();
+  Needs needs = needs_of(*rules, channel);
+  switch (outcome) {
+    case RateLeases::Outcome::refused:
+      return Verdict::tenant_rate;
+    case RateLeases::Outcome::local: {
+      Verdict verdict = admit_locally(needs, now);
+      if (verdict == Verdict::allow) ++rate_fallback_admits_;
+      return verdict;
+    }
+    case RateLeases::Outcome::admitted:
+      take_all(needs, now);
+      return Verdict::allow;
+  }
+  return Verdict::tenant_rate;
+}
+
+Verdict Limits::admit_publication(std::string_view channel, SteadyTime now) {
+  std::shared_ptr<const Rules> rules = current_rules();
+  Needs needs = needs_of(*rules, channel);
+  const Need* tenant = shared_tenant_need(needs);
+  if (!tenant) return admit_locally(needs, now);
+  if (auto refused = refusal(needs, now)) return *refused;
+  auto outcome = leases_.try_take(tenant->subject, now);
+  return outcome ? settle(channel, *outcome, now) : Verdict::pending;
+}
+
+void Limits::admit_publication_later(std::string_view channel, SteadyTime now,
+                                     std::function<void(Verdict)> done) {
+  std::shared_ptr<const Rules> rules = current_rules();
+  Needs needs = needs_of(*rules, channel);
+  const Need* tenant = shared_tenant_need(needs);
+  if (!tenant) return done(admit_locally(needs, now));
+  if (auto refused = refusal(needs, now)) return done(*refused);
+  leases_.take(tenant->subject, static_cast<std::uint32_t>(tenant->rate), now,
+               [this, channel = std::string(channel), now, done = std::move(done)](
+                   RateLeases::Outcome outcome) { done(settle(channel, outcome, now)); });
+}
+
 void Limits::sweep(SteadyTime now) {
+  leases_.sweep(now);
   for (auto& s : shards_) {
     std::lock_guard lock(s.mutex);
     for (auto it = s.buckets.begin(); it != s.buckets.end();) {

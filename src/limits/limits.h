@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/container/small_vector.hpp>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -16,12 +17,16 @@
 #include <vector>
 
 #include "config/config.h"
+#include "limits/rate_leases.h"
 #include "limits/shared_quota.h"
+#include "limits/shared_rate.h"
 #include "limits/token_bucket.h"
 
 namespace neo::limits {
 
-enum class Verdict { allow, tenant_rate, channel_rate };
+// pending: the tenant's publish budget is shared across the cluster and this node holds none of
+// it; nothing was charged, admit_publication_later answers once a lease came.
+enum class Verdict { allow, tenant_rate, channel_rate, pending };
 
 class Limits {
  public:
@@ -57,8 +62,20 @@ class Limits {
   TenantCounts local_connections() const;
 
   // One publication into `channel`: the tenant's rate (for tenant:X:* channels), then every
-  // matching `rate_limits` entry.
+  // matching `rate_limits` entry. `pending` only with a shared rate (below).
   Verdict admit_publication(std::string_view channel, SteadyTime now);
+  // admit_publication that waits for a lease of the tenant's shared budget when it must:
+  // `done` runs exactly once, at once or later on any thread, never with `pending`.
+  void admit_publication_later(std::string_view channel, SteadyTime now,
+                               std::function<void(Verdict)> done);
+
+  // Cluster: the tenants' publish budgets every node shares (nullptr: none, each node applies
+  // max_publish_per_second alone). Same lifetime rules as set_shared_quota. A tenant:X:*
+  // publication then needs a token of the shared budget as well as this node's own buckets
+  // (checked first: a publication they refuse never takes from the shared budget). When the
+  // budget is unreachable the node's own buckets decide (counted in rate_fallback_admits()).
+  void set_shared_rate(SharedRate* shared) { leases_.attach(shared); }
+  std::uint64_t rate_fallback_admits() const { return rate_fallback_admits_.load(); }
 
   // Forgets idle buckets; called about once a second.
   void sweep(SteadyTime now);
@@ -98,6 +115,14 @@ class Limits {
   static TokenBucket& bucket(Shard& s, std::string_view key, double rate, SteadyTime now);
   bool available(std::string_view key, double rate, SteadyTime now);
   void take(std::string_view key, double rate, SteadyTime now);
+  struct Need;
+  using Needs = boost::container::small_vector<Need, 4>;
+  static Needs needs_of(const Rules& rules, std::string_view channel);
+  const Need* shared_tenant_need(const Needs& needs) const;
+  Verdict admit_locally(const Needs& needs, SteadyTime now);
+  std::optional<Verdict> refusal(const Needs& needs, SteadyTime now);
+  void take_all(const Needs& needs, SteadyTime now);
+  Verdict settle(std::string_view channel, RateLeases::Outcome outcome, SteadyTime now);
 
   std::shared_ptr<const Rules> current_rules() const;
 
@@ -110,6 +135,8 @@ class Limits {
   mutable std::array<Shard, kShards> shards_;
   SharedQuota* shared_ = nullptr;
   std::atomic<std::uint64_t> fallback_admits_{0};
+  RateLeases leases_;
+  std::atomic<std::uint64_t> rate_fallback_admits_{0};
 };
 
 }  // namespace neo::limits

@@ -346,6 +346,11 @@ void ServerMetrics::register_figures() {
       "neo_events_quota_fallback_admits_total",
       "Tenant connections admitted by the local rule while the shared count was unreachable.",
       [this] { return double(value_of(figures.quota_fallback_admits)); }, Type::counter);
+  gauge(
+      "neo_events_rate_fallback_admits_total",
+      "Tenant publications admitted by each node's own max_publish_per_second while the shared "
+      "publish budget was unreachable.",
+      [this] { return double(value_of(figures.rate_fallback_admits)); }, Type::counter);
 }
 
 // ---- counting

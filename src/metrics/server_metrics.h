@@ -53,6 +53,9 @@ struct NodeFigures {
   // connections the local rule admitted meanwhile.
   std::function<bool()> quota_fallback;
   std::function<std::uint64_t()> quota_fallback_admits;
+  // Tenant publish rates: publications the per-node rule admitted while the shared budget
+  // (Redis) was unreachable.
+  std::function<std::uint64_t()> rate_fallback_admits;
 };
 
 class ServerMetrics {

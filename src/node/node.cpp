@@ -221,7 +221,7 @@ void Node::start_cluster() {
 }
 
 // Exact tenant connection quotas across the nodes: counted in Redis, a crashed node's share
-// freed when the cluster forgets it.
+// freed when the cluster forgets it. Tenant publish rates are shared there too.
 void Node::start_shared_quota() {
   auto& p = *parts_;
   // RedisQuota speaks to one Redis; on a Redis Cluster its tenants' keys live on several masters
@@ -235,6 +235,7 @@ void Node::start_shared_quota() {
   p.shared_quota = std::make_unique<quota::RedisQuota>(
       config_.engine.redis, p.node_id, [&quotas = p.quotas] { return quotas.local_connections(); });
   p.quotas.set_shared_quota(p.shared_quota.get());
+  p.quotas.set_shared_rate(p.shared_quota.get());
   p.cluster->on_node_gone(
       [shared = p.shared_quota.get()](const std::string& node) { shared->forget_node(node); });
   p.shared_quota->start();
@@ -373,6 +374,7 @@ void Node::shutdown() {
   if (p.cluster) say_goodbye(*p.cluster);
   if (p.shared_quota) {  // every I/O thread has stopped: no release can race this
     p.quotas.set_shared_quota(nullptr);
+    p.quotas.set_shared_rate(nullptr);
     p.shared_quota->stop();
   }
   p.engine->stop();
@@ -443,6 +445,7 @@ void Node::wire_metrics() {
   figures.ready = [&p] { return p.services.ready(); };
   figures.quota_fallback = [&p] { return p.shared_quota && !p.shared_quota->reachable(); };
   figures.quota_fallback_admits = [&p] { return p.quotas.fallback_admits(); };
+  figures.rate_fallback_admits = [&p] { return p.quotas.rate_fallback_admits(); };
   figures.audit_dropped = [&p] { return p.audit.dropped(); };
   figures.invalid_events = [&p] { return p.services.invalid_events.load(); };
   figures.bodies_in_flight_bytes = [&p] { return p.bodies->in_use(); };

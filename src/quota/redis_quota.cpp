@@ -116,6 +116,34 @@ void RedisQuota::acquire(std::string_view tenant, std::uint32_t max, Done done) 
   });
 }
 
+std::string RedisQuota::rate_key(std::string_view tenant) const {
+  std::string key;
+  key.append(prefix_).append(".rate.{").append(tenant).append("}");
+  return key;
+}
+
+namespace {
+
+limits::SharedRate::Grant grant_of(const redisReply* r) {
+  if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) return {};
+  const redisReply* tokens = r->element[0];
+  const redisReply* left = r->element[1];
+  if (tokens->type != REDIS_REPLY_INTEGER || left->type != REDIS_REPLY_INTEGER) return {};
+  return {true, static_cast<std::uint32_t>(tokens->integer),
+          std::chrono::milliseconds(left->integer)};
+}
+
+}  // namespace
+
+void RedisQuota::lease(std::string_view tenant, std::uint32_t rate, std::uint32_t wanted,
+                       limits::SharedRate::OnGrant done) {
+  asio::post(io_, [this, tenant = std::string(tenant), rate, wanted, done = std::move(done)] {
+    client_->command({"EVAL", scripts::kLease, "1", rate_key(tenant), std::to_string(rate),
+                      std::to_string(wanted)},
+                     [done](redisReply* r) { done(grant_of(r)); });
+  });
+}
+
 void RedisQuota::release(std::string_view tenant) {
   asio::post(io_, [this, tenant = std::string(tenant)] {
     client_->command({"EVAL", scripts::kRelease, "1", tenant_key(tenant), node_id_}, ignore_reply);

@@ -10,6 +10,8 @@
 // - With engine.redis.sentinel it follows the master with a MasterWatcher of its own, on its own
 //   thread (a watcher shared with the engine would need locking across the two threads, for
 //   four more connections to the sentinels); a failover is a reconnect, so it resyncs too.
+// - It also holds the tenants' publish budgets (limits::SharedRate): lease takes tokens of the
+//   current one-second window of `<prefix>.rate.{<tenant>}` (scripts.h, kLease).
 //
 // Threading: its own thread and Redis connection (one io_context); public methods post to it.
 #pragma once
@@ -27,10 +29,11 @@
 #include "engine/redis/redis_client.h"
 #include "engine/redis/sentinel/master_watcher.h"
 #include "limits/shared_quota.h"
+#include "limits/shared_rate.h"
 
 namespace neo::quota {
 
-class RedisQuota final : public limits::SharedQuota {
+class RedisQuota final : public limits::SharedQuota, public limits::SharedRate {
  public:
   using TenantCounts = std::unordered_map<std::string, std::uint32_t>;
   // This node's connections per tenant (Limits::local_connections), read on every reconnect.
@@ -48,12 +51,15 @@ class RedisQuota final : public limits::SharedQuota {
   void acquire(std::string_view tenant, std::uint32_t max, Done done) override;
   void release(std::string_view tenant) override;
   void forget_node(std::string_view node) override;
+  void lease(std::string_view tenant, std::uint32_t rate, std::uint32_t wanted,
+             limits::SharedRate::OnGrant done) override;
 
  private:
   std::string tenant_key(std::string_view tenant) const;
   std::string node_key(std::string_view node) const;
   std::unique_ptr<engine::redis::RedisClient> client_to(const engine::redis::Address& address);
   void on_master(const engine::redis::Address& master);
+  std::string rate_key(std::string_view tenant) const;
   void on_connect();
   void on_disconnect(const std::string& why);
   void resync();

@@ -146,6 +146,8 @@ class ClientSession final : public transport::SessionHandler, public TimerWheel:
 
   // Publish, presence, history, rpc (session_commands.cpp).
   void handle_publish(Command& cmd);
+  void publish_once_admitted(Command& cmd, const audit::Event& who);
+  void publish_admitted(Command& cmd, const config::NamespaceOptions& ns);
   void handle_presence(Command& cmd, bool stats);
   // Deadlines (client_session.cpp).
   void check_deadlines(SteadyClock::time_point now, std::int64_t unix_now);

@@ -25,9 +25,37 @@ std::uint32_t error_code_for(auth::Decision decision) {
   return 103;
 }
 
-std::uint32_t Services::admit_publication(std::string_view channel, const audit::Event& who) const {
+std::optional<std::uint32_t> Services::admit_publication(std::string_view channel,
+                                                         const audit::Event& who) const {
   if (!limits) return 0;
   auto verdict = limits->admit_publication(channel, std::chrono::steady_clock::now());
+  if (verdict == limits::Verdict::pending) return std::nullopt;
+  return answer(verdict, channel, who);
+}
+
+namespace {
+
+// An audit::Event's text kept for an answer that comes later (an Event only views it).
+struct HeldEvent {
+  explicit HeldEvent(const audit::Event& e)
+      : action(e.action), user(e.user), tenant(e.tenant), remote(e.remote) {}
+  audit::Event view() const { return audit::Event{action, user, tenant, "", "", remote, 0}; }
+  std::string action, user, tenant, remote;
+};
+
+}  // namespace
+
+void Services::admit_publication_later(std::string_view channel, const audit::Event& who,
+                                       std::function<void(std::uint32_t)> done) const {
+  if (!limits) return done(0);
+  limits->admit_publication_later(
+      channel, std::chrono::steady_clock::now(),
+      [this, channel = std::string(channel), who = HeldEvent(who), done = std::move(done)](
+          limits::Verdict verdict) { done(answer(verdict, channel, who.view())); });
+}
+
+std::uint32_t Services::answer(limits::Verdict verdict, std::string_view channel,
+                               const audit::Event& who) const {
   if (verdict == limits::Verdict::allow) return 0;
   if (metrics)
     metrics->rate_limited(verdict == limits::Verdict::tenant_rate

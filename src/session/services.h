@@ -6,7 +6,9 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -125,7 +127,17 @@ struct Services {
     if (audit) audit->record(event);
   }
   // 0 when allowed, else the error code (111) after writing the quota hit to the audit log.
-  std::uint32_t admit_publication(std::string_view channel, const audit::Event& who) const;
+  // nullopt when the tenant's publish budget is shared across the cluster and must be asked
+  // first (nothing was charged): then admit_publication_later.
+  std::optional<std::uint32_t> admit_publication(std::string_view channel,
+                                                 const audit::Event& who) const;
+  // The same, waiting for the shared budget when it must; `done` runs once, at once or later on
+  // any thread.
+  void admit_publication_later(std::string_view channel, const audit::Event& who,
+                               std::function<void(std::uint32_t)> done) const;
+  // A rate verdict as an error code (0 or 111), refusals counted and audited.
+  std::uint32_t answer(limits::Verdict verdict, std::string_view channel,
+                       const audit::Event& who) const;
   // nullopt when `ns` does not validate events or `data` is a catalogue event allowed on
   // `channel`; else error 107 naming the failing JSON path, counted and written to the audit log.
   std::optional<Error> check_event(const config::NamespaceOptions& ns, std::string_view channel,

@@ -24,17 +24,39 @@ void ClientSession::handle_publish(Command& cmd) {
       push(codec_.error_reply(cmd.id, *invalid));
       return finish_command();
     }
-    error = services_.admit_publication(cmd.channel, who);
+    auto admitted = services_.admit_publication(cmd.channel, who);
+    if (!admitted) return publish_once_admitted(cmd, who);
+    error = *admitted;
   }
   if (error) {
     reply_error(cmd.id, error);
     return finish_command();
   }
+  publish_admitted(cmd, *ns);
+}
+
+// The tenant's publish budget is shared across the cluster and answers later, on another
+// thread; the command waits for it (a session handles one command at a time).
+void ClientSession::publish_once_admitted(Command& cmd, const audit::Event& who) {
+  std::string channel = cmd.channel;  // `cmd` moves into the callback; `who` is read without it
+  auto then = [home = home(), this, cmd = std::move(cmd)](std::uint32_t error) mutable {
+    home.run([this, error, cmd = std::move(cmd)]() mutable {
+      const config::NamespaceOptions* ns = namespace_for(services_.config(), cmd.channel);
+      if (!error && !ns) error = code::unknown_channel;  // a reload removed it meanwhile
+      if (!error) return publish_admitted(cmd, *ns);
+      reply_error(cmd.id, error);
+      finish_command();
+    });
+  };
+  services_.admit_publication_later(channel, who, std::move(then));
+}
+
+void ClientSession::publish_admitted(Command& cmd, const config::NamespaceOptions& ns) {
   auto sub = subs_.find(cmd.channel);
   Publication pub;
   pub.data = std::move(cmd.data);
   pub.info = client_info(sub == subs_.end() ? nullptr : sub->second.get());
-  services_.engine.publish(cmd.channel, std::move(pub), history_options(*ns),
+  services_.engine.publish(cmd.channel, std::move(pub), history_options(ns),
                            [home = home(), this, id = cmd.id, channel = cmd.channel,
                             &services = services_](Result<StreamPosition> r) {
                              if (r.ok()) services.published(channel);

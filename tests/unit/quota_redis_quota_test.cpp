@@ -1,10 +1,12 @@
 // neo::quota::RedisQuota (src/quota/redis_quota.h) against a real redis-server: the Lua count
 // shared by every node (nodes here are several RedisQuota objects with their own node ids),
 // release, forget_node, the re-sync of a node's share after Redis restarted empty, and the
-// `unreachable` answer while Redis is down.
+// `unreachable` answer while Redis is down; and the tenants' publish budgets (lease): tokens of
+// one-second windows of Redis TIME, shared by every node.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <memory>
@@ -21,6 +23,7 @@ namespace neo::quota {
 namespace {
 
 using Answer = limits::SharedQuota::Answer;
+using Grant = limits::SharedRate::Grant;
 using TenantCounts = RedisQuota::TenantCounts;
 
 config::RedisOptions options_for(const test::RedisServer& redis) {
@@ -64,6 +67,22 @@ class RedisQuotaTest : public ::testing::Test {
   // re-sync (sent first on the new connection) has run.
   static bool answers_again(RedisQuota& quota) {
     return eventually([&] { return acquire(quota, "probe", 1000) == Answer::admitted; });
+  }
+
+  static Grant lease(RedisQuota& quota, const std::string& tenant, std::uint32_t rate,
+                     std::uint32_t wanted) {
+    auto grant = std::make_shared<std::promise<Grant>>();
+    quota.lease(tenant, rate, wanted, [grant](Grant g) { grant->set_value(g); });
+    return grant->get_future().get();
+  }
+
+  // Returns early in a Redis second (TIME), so that the leases a test takes next fall into one
+  // window: at most 300 ms into it.
+  static void await_fresh_window(RedisQuota& quota) {
+    Grant probe = lease(quota, "probe", 1000, 1);
+    ASSERT_TRUE(probe.reachable);
+    if (probe.window_left < std::chrono::milliseconds(700))
+      std::this_thread::sleep_for(probe.window_left + std::chrono::milliseconds(5));
   }
 
   // How many of `n` acquires are admitted.
@@ -180,6 +199,55 @@ TEST_F(RedisQuotaTest, ReconnectDropsCountsOfTenantsTheNodeNoLongerHas) {
   ASSERT_TRUE(answers_again(a));
   ASSERT_TRUE(answers_again(b));
   EXPECT_EQ(admitted(b, "acme", 3, 4), 3);
+}
+
+// ---- publish budgets ------------------------------------------------------------------------
+
+TEST_F(RedisQuotaTest, LeasesOfAllNodesNeverExceedTheRateInAWindow) {
+  auto& a = node("a");
+  auto& b = node("b");
+  await_fresh_window(a);
+  EXPECT_EQ(lease(a, "acme", 10, 4).tokens, 4u);
+  EXPECT_EQ(lease(b, "acme", 10, 4).tokens, 4u);
+  EXPECT_EQ(lease(a, "acme", 10, 4).tokens, 2u);  // all that is left
+  Grant spent = lease(b, "acme", 10, 4);
+  EXPECT_TRUE(spent.reachable);
+  EXPECT_EQ(spent.tokens, 0u);
+  EXPECT_GT(spent.window_left.count(), 0);
+  EXPECT_LE(spent.window_left.count(), 1000);
+  EXPECT_EQ(lease(b, "other", 10, 4).tokens, 4u);  // every tenant has its own budget
+}
+
+TEST_F(RedisQuotaTest, TheNextWindowHasTheWholeRateAgain) {
+  auto& a = node("a");
+  Grant first = lease(a, "acme", 3, 5);
+  ASSERT_EQ(first.tokens, 3u);
+  std::this_thread::sleep_for(first.window_left + std::chrono::milliseconds(5));
+  EXPECT_EQ(lease(a, "acme", 3, 5).tokens, 3u);
+}
+
+// The budget's hash outlives its window by a second at most: idle tenants leave nothing behind.
+TEST_F(RedisQuotaTest, ABudgetExpiresAfterItsWindow) {
+  auto& a = node("a");
+  ASSERT_EQ(lease(a, "acme", 3, 1).tokens, 1u);
+  std::string command = "redis-cli -p " + std::to_string(redis_.port()) + " TTL 'qt.rate.{acme}'";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  char line[32] = {};
+  ASSERT_NE(fgets(line, sizeof line, out), nullptr);
+  pclose(out);
+  int ttl = std::atoi(line);
+  EXPECT_GE(ttl, 1);
+  EXPECT_LE(ttl, 2);
+}
+
+TEST_F(RedisQuotaTest, LeaseIsUnreachableWhileRedisIsDown) {
+  auto& a = node("a");
+  redis_.stop();
+  ASSERT_TRUE(eventually([&] { return !a.reachable(); }));
+  Grant grant = lease(a, "acme", 10, 4);
+  EXPECT_FALSE(grant.reachable);
+  EXPECT_EQ(grant.tokens, 0u);
 }
 
 TEST(RedisQuotaConfigTest, BadAddressIsRefusedWithItsName) {

@@ -34,6 +34,7 @@
 #include "session/services.h"
 #include "support/fake_connection.h"
 #include "support/fake_shared_quota.h"
+#include "support/fake_shared_rate.h"
 
 namespace neo::session {
 namespace {
@@ -983,6 +984,51 @@ TEST_F(SessionSecurityTest, ChannelRateRefusalsDoNotStarveTheTenant) {
   TestClient& backend = w->connect("svc", "1");
   w->feed(backend, publish_frame(2, "tenant:1:deployments", 1));
   EXPECT_EQ(backend.connection.sent, std::vector<std::string>{R"({"id":2,"publish":{}})"});
+}
+
+// With a publish budget shared by the nodes (Redis engine) a publication without a leased token
+// waits for the lease, which comes on another thread; the session's next command waits behind
+// it, so replies keep their order.
+TEST_F(SessionSecurityTest, PublishWaitsForALeaseOfTheSharedTenantRate) {
+  limits::SteadyTime clock = std::chrono::steady_clock::now();
+  test::FakeSharedRate shared(&clock, clock);  // outlives the world
+  auto w = world([](config::Config& c) { c.tenants.max_publish_per_second = 20; });  // leases of 1
+  shared.deferred = true;
+  w->limits.set_shared_rate(&shared);
+  TestClient& c = w->connect("u1", "1");
+  w->feed(c, publish_frame(2, "tenant:1:deployments", 1) + "\n" +
+                 publish_frame(3, "tenant:1:deployments", 2));
+  EXPECT_TRUE(c.connection.sent.empty());
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_EQ(c.connection.sent, std::vector<std::string>{R"({"id":2,"publish":{}})"});
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_EQ(c.connection.sent,
+            (std::vector<std::string>{R"({"id":2,"publish":{}})", R"({"id":3,"publish":{}})"}));
+  EXPECT_EQ(shared.asked.size(), 2u);
+}
+
+TEST_F(SessionSecurityTest, SpentSharedTenantRateAnswers111) {
+  limits::SteadyTime clock = std::chrono::steady_clock::now();
+  test::FakeSharedRate shared(&clock, clock);  // outlives the world
+  auto w = world([](config::Config& c) { c.tenants.max_publish_per_second = 1; });
+  w->limits.set_shared_rate(&shared);
+  TestClient& other_node = w->connect("u1", "1");
+  w->feed(other_node, publish_frame(2, "tenant:1:deployments", 1));  // the window's one token
+  shared.deferred = true;
+  TestClient& c = w->connect("u2", "1");
+  w->feed(c, publish_frame(2, "tenant:1:deployments", 2));
+  std::thread([&] { shared.answer_waiting(); }).join();
+  w->run();
+  EXPECT_EQ(c.connection.sent,
+            std::vector<std::string>{error_reply(2, 111, "too many requests", true)});
+  auto lines = w->audit_lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].fields["action"], "quota:tenant_publish_rate");
+  EXPECT_EQ(lines[0].fields["user"], "u2");
+  EXPECT_EQ(lines[0].fields["channel"], "tenant:1:deployments");
+  EXPECT_EQ(lines[0].fields["code"], "111");
 }
 
 // A connect.subs entry for another tenant's channel is ignored (as Centrifugo does).

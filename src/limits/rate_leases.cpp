@@ -1,0 +1,166 @@
+#include "limits/rate_leases.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace neo::limits {
+
+namespace {
+constexpr auto kIdle = std::chrono::seconds(60);
+// How long an unreachable budget leaves publications to the local rule before it is asked again.
+constexpr auto kRetry = std::chrono::seconds(1);
+}  // namespace
+
+RateLeases::Shard& RateLeases::shard(std::string_view tenant) {
+  return shards_[std::hash<std::string_view>{}(tenant) % kShards];
+}
+
+// Created on a tenant's first publication, never per publication.
+RateLeases::Lease& RateLeases::lease_of(Shard& s, std::string_view tenant) {
+  auto it = s.leases.find(tenant);
+  if (it == s.leases.end()) it = s.leases.emplace(std::string(tenant), Lease{}).first;
+  return it->second;
+}
+
+std::optional<RateLeases::Outcome> RateLeases::decide(Lease& lease, SteadyTime now) {
+  lease.last_use = now;
+  if (now >= lease.window_end && (lease.tokens || lease.spent)) {
+    if (lease.tokens) lease.size = 0;  // more than this node needed: back to a small lease
+    lease.tokens = 0;
+    lease.spent = false;
+  }
+  if (lease.tokens) {
+    --lease.tokens;
+    return Outcome::admitted;
+  }
+  if (lease.spent) return Outcome::refused;
+  if (local_until_retry(now)) return Outcome::local;
+  return std::nullopt;
+}
+
+// A whole lease spent before its window ended: the node publishes fast, ask for more.
+std::uint32_t RateLeases::next_size(Lease& lease, std::uint32_t rate, SteadyTime now) {
+  if (lease.size == 0)
+    lease.size = first_lease(rate);
+  else if (now < lease.window_end)
+    lease.size *= 2;
+  lease.size = std::clamp(lease.size, 1u, max_lease(rate));  // a reload may have changed rate
+  return lease.size;
+}
+
+std::optional<RateLeases::Outcome> RateLeases::try_take(std::string_view tenant, SteadyTime now) {
+  auto& s = shard(tenant);
+  std::lock_guard lock(s.mutex);
+  return decide(lease_of(s, tenant), now);
+}
+
+void RateLeases::take(std::string_view tenant, std::uint32_t rate, SteadyTime now, Done done) {
+  std::optional<Outcome> at_once;
+  std::uint32_t wanted = 0;
+  {
+    auto& s = shard(tenant);
+    std::lock_guard lock(s.mutex);
+    Lease& lease = lease_of(s, tenant);
+    at_once = decide(lease, now);
+    if (!at_once && lease.waiters.size() >= rate) at_once = Outcome::refused;
+    if (!at_once) {
+      lease.waiters.push_back(std::move(done));
+      if (!lease.asking) {
+        lease.asking = true;
+        lease.asked_at = now;
+        wanted = next_size(lease, rate, now);
+      }
+    }
+  }
+  if (at_once) return done(*at_once);
+  if (wanted) ask(std::string(tenant), rate, wanted);
+}
+
+void RateLeases::ask(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted) {
+  SharedRate* shared = shared_.load();
+  if (!shared) return on_grant(tenant, rate, wanted, SharedRate::Grant{});  // detached meanwhile
+  shared->lease(tenant, rate, wanted, [this, tenant, rate, wanted](SharedRate::Grant grant) {
+    on_grant(tenant, rate, wanted, grant);
+  });
+}
+
+// Waiters are answered outside the lock: their callbacks may publish, or take another token.
+void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted,
+                          const SharedRate::Grant& grant) {
+  Answers answers;
+  std::uint32_t again = 0;
+  SteadyTime asked_at;
+  {
+    auto& s = shard(tenant);
+    std::lock_guard lock(s.mutex);
+    auto it = s.leases.find(tenant);
+    if (it == s.leases.end()) return;  // not swept while asking: cannot happen
+    Lease& lease = it->second;
+    lease.asking = false;
+    asked_at = lease.asked_at;
+    if (grant.reachable) {
+      serve(lease, grant, wanted, answers);
+    } else {
+      for (auto& waiter : lease.waiters) answers.emplace_back(std::move(waiter), Outcome::local);
+      lease.waiters.clear();
+    }
+    if (!lease.waiters.empty()) {  // a whole lease went to waiters: ask for a larger one
+      lease.asking = true;
+      again = next_size(lease, rate, asked_at);
+    }
+  }
+  if (grant.reachable)
+    reachable();
+  else
+    unreachable(asked_at);
+  for (auto& [done, outcome] : answers) done(outcome);
+  if (again) ask(tenant, rate, again);
+}
+
+// The window's end is counted from when the lease was asked for: never later than the real one.
+void RateLeases::serve(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted,
+                       Answers& answers) {
+  lease.window_end = lease.asked_at + grant.window_left;
+  lease.tokens = grant.tokens;
+  lease.spent = grant.tokens < wanted;
+  auto& waiters = lease.waiters;
+  std::size_t served = std::min<std::size_t>(lease.tokens, waiters.size());
+  lease.tokens -= static_cast<std::uint32_t>(served);
+  for (std::size_t i = 0; i < served; ++i)
+    answers.emplace_back(std::move(waiters[i]), Outcome::admitted);
+  waiters.erase(waiters.begin(), waiters.begin() + static_cast<std::ptrdiff_t>(served));
+  if (!lease.spent) return;  // the rest wait for the next lease
+  for (auto& waiter : waiters) answers.emplace_back(std::move(waiter), Outcome::refused);
+  waiters.clear();
+}
+
+void RateLeases::unreachable(SteadyTime asked_at) {
+  local_until_.store((asked_at + kRetry).time_since_epoch().count());
+  if (!reported_down_.exchange(true))
+    spdlog::warn(
+        "tenant publish rates: shared budget unreachable, this node applies "
+        "max_publish_per_second alone");
+}
+
+void RateLeases::reachable() {
+  if (reported_down_.exchange(false))
+    spdlog::info("tenant publish rates: shared budget reachable again");
+}
+
+bool RateLeases::local_until_retry(SteadyTime now) const {
+  return now.time_since_epoch().count() < local_until_.load();
+}
+
+void RateLeases::sweep(SteadyTime now) {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto it = s.leases.begin(); it != s.leases.end();) {
+      const Lease& lease = it->second;
+      bool idle = !lease.asking && lease.waiters.empty() && now - lease.last_use >= kIdle;
+      it = idle ? s.leases.erase(it) : std::next(it);
+    }
+  }
+}
+
+}  // namespace neo::limits
