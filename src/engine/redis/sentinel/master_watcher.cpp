@@ -80,25 +80,24 @@ void MasterWatcher::stop() {
   if (probe_) probe_->stop();
 }
 
-// A connection to a sentinel that authenticates first when a password is set (AUTH is sent
-// before anything else on the connection, so every later command runs authenticated).
+// A connection to a sentinel. With a password, the connection's own handshake sends AUTH before
+// its PING (a sentinel with requirepass answers nothing else), so a refusal ends the connection
+// attempt; it is reported once, as the sentinel refusing AUTH.
 std::unique_ptr<RedisClient> MasterWatcher::sentinel_client(
     const Address& address, std::function<void()> on_connect,
     std::function<void(std::string)> on_disconnect, std::function<void(redisReply*)> on_pubsub) {
-  auto self = std::make_shared<RedisClient*>(nullptr);
-  auto connected = [this, self, on_connect = std::move(on_connect)] {
-    if (!options_.password.empty())
-      (*self)->command({"AUTH", options_.password}, [this, self](redisReply* r) {
-        if (r && r->type == REDIS_REPLY_ERROR)
-          report((*self)->address().text + " refused AUTH: " + std::string(str(r)));
-      });
-    if (on_connect) on_connect();
+  Address with_password = address;
+  if (!options_.password.empty()) with_password.password = options_.password;
+  auto lost = [this, text = address.text,
+               on_disconnect = std::move(on_disconnect)](std::string why) {
+    constexpr std::string_view kAuthFailed = "AUTH failed: ";
+    if (std::string_view(why).starts_with(kAuthFailed))
+      report(text + " refused AUTH: " + why.substr(kAuthFailed.size()));
+    if (on_disconnect) on_disconnect(std::move(why));
   };
-  auto client = std::make_unique<RedisClient>(
-      io_, address,
-      RedisClient::Hooks{std::move(connected), std::move(on_disconnect), std::move(on_pubsub)});
-  *self = client.get();
-  return client;
+  return std::make_unique<RedisClient>(
+      io_, with_password,
+      RedisClient::Hooks{std::move(on_connect), std::move(lost), std::move(on_pubsub)});
 }
 
 // One round: the sentinel that answered last first, then the others in turn. A round that
