@@ -731,7 +731,8 @@ TEST_P(EngineConformance, RedisRestartFailsPublishesThenStartsNewEpoch) {
 // the stream last (its replication id in the meta hash, set here by hand as a failover leaves
 // it), the stream starts a new epoch: recovery from the old one is 112, never a silent gap.
 TEST_P(EngineConformance, StreamWrittenByAnotherMasterStartsNewEpoch) {
-  if (GetParam().kind == Kind::memory) GTEST_SKIP() << "one process holds the memory streams";
+  if (GetParam().kind != Kind::redis_cluster)
+    GTEST_SKIP() << "no failover with fixed addresses: a restart from the AOF keeps the epoch";
   auto before = publish_n("ch", 3);
   for (const auto& url : redis_urls_) {
     std::string cli =

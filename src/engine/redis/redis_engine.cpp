@@ -237,11 +237,13 @@ void RedisEngine::on_master(const Address& master) {
 
 // The master's replication id, which every stream script compares with the one its stream was
 // last written under (scripts.h, docs/redis.md "Epochs follow the master"): a promoted replica
-// or a restarted Redis has a new id, so each stream it serves starts a new epoch, and
-// subscribers who may have received publications that are gone are told recovered: false
-// instead of being handed the same offsets again with other publications. The shard counts as
-// up only once this is known, so no publication goes out without it. Sentinel mode also checks
-// that this server is a master (a demoted one answers too until the sentinels name the new one).
+// has a new id, so each stream it serves starts a new epoch, and subscribers who may have
+// received publications that are gone are told recovered: false instead of being handed the
+// same offsets again with other publications. Only where failovers happen (a Cluster,
+// Sentinel): with fixed addresses the id changes only on a restart, and a restart from the AOF
+// keeps the epoch so that subscribers recover. The shard counts as up only once this is known,
+// so no publication goes out without it. Sentinel mode also checks that this server is a master
+// (a demoted one answers too until the sentinels name the new one).
 void RedisEngine::read_generation(Shard& s) {
   RedisClient* asked = s.commands.get();
   asked->command({"INFO", "replication"}, [this, &s, asked](redisReply* r) {
@@ -258,7 +260,7 @@ void RedisEngine::read_generation(Shard& s) {
                    *problem);
     } else if (const auto& replication = std::get<sentinel::Replication>(parsed);
                replication.role == "master") {
-      s.generation = replication.replid;
+      if (slots_ || sentinel_) s.generation = replication.replid;
     } else if (sentinel_) {
       return spdlog::warn(
           "redis {} is a {}, not a master; publishes fail with 100 until the sentinels name one",
