@@ -1,7 +1,7 @@
 // RedisClients replaced while one of their own callbacks may be running (a master switch seen
 // from a hook, a probe answered): stopped at once, destroyed only after the callback that
-// retired them has returned, since hiredis frees a context after its callback and calls back
-// into its client while doing so.
+// retired them has returned, since a client still touches its own state after running a
+// callback (its pending queue, its link).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
