@@ -169,7 +169,10 @@ int reload(const std::string& path) {
 }
 
 int list_events(const std::string& path) {
-  Config config = path.empty() ? Config{} : load_or_exit(path);
+  // Not a conditional expression: g++ 12 -O3 then reports the defaulted Config's strings as
+  // maybe-uninitialized (a false positive) and the release build stops.
+  Config config;
+  if (!path.empty()) config = load_or_exit(path);
   std::cout << neo::cli::describe_catalogue(*catalogue_or_exit(config));
   return 0;
 }
