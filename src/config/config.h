@@ -115,6 +115,12 @@ struct SentinelOptions {
   std::string master_name;
   std::vector<std::string> addresses;  // the sentinels: redis://host:26379
   std::string password;                // the sentinels' (requirepass in sentinel.conf)
+  // How the master they name is reached: its ACL user and password (requirepass), database and
+  // TLS (with engine.redis.tls). Sentinels give only a host and a port.
+  std::string master_user;
+  std::string master_password;
+  std::uint32_t master_db = 0;
+  bool master_tls = false;
 
   bool enabled() const { return !master_name.empty() || !addresses.empty(); }
   bool operator==(const SentinelOptions&) const = default;

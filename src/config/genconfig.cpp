@@ -85,6 +85,10 @@ engine:
     #   master_name: mymaster                # of this name, followed through failovers
     #   addresses: ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"]
     #   password: ""                         # the sentinels' requirepass, if any
+    #   master_user: ""                      # the master's ACL user, if any
+    #   master_password: ""                  # the master's requirepass, if any
+    #   master_db: 0
+    #   master_tls: false                    # TLS to the master, with tls below
     prefix: neo
     command_timeout: 1s        # no reply by then: error 100, the connection is renewed
     connect_timeout: 1s        # connect + TLS + AUTH + PING

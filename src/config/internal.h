@@ -87,6 +87,10 @@ void visit_fields(SentinelOptions& o, V&& v) {
   v("master_name", o.master_name);
   v("addresses", o.addresses);
   v("password", o.password);
+  v("master_user", o.master_user);
+  v("master_password", o.master_password);
+  v("master_db", o.master_db);
+  v("master_tls", o.master_tls);
 }
 template <class V>
 void visit_fields(RedisTlsOptions& o, V&& v) {

@@ -238,6 +238,9 @@ void check_sentinel(const RedisOptions& redis, Problems& p) {
               "must not contain whitespace, got " + quoted(sentinel.master_name));
   if (sentinel.addresses.empty())
     p.invalid("engine.redis.sentinel.addresses", "at least one sentinel address is needed");
+  if (!sentinel.master_user.empty() && sentinel.master_password.empty())
+    p.invalid("engine.redis.sentinel.master_password",
+              "must be set with master_user (AUTH user password)");
 }
 
 void check_engine(const Config& c, Problems& p) {

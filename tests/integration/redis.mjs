@@ -8,16 +8,18 @@ import path from 'node:path';
 
 import { freePort } from './support/ports.mjs';
 
-function ping(port) {
+// `password`: AUTH first (a server with requirepass answers PING with NOAUTH).
+function ping(port, password) {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let data = '';
-    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('connect', () => socket.write(password ? `AUTH ${password}\r\nPING\r\n` : 'PING\r\n'));
     socket.on('data', (d) => {
       data += d;
-      if (data.includes('\r\n')) {
+      const lines = data.split('\r\n');
+      if (lines.length > (password ? 2 : 1)) {
         socket.destroy();
-        resolve(data.startsWith('+PONG'));
+        resolve(lines[password ? 1 : 0] === '+PONG');
       }
     });
     socket.on('error', () => resolve(false));
@@ -30,9 +32,10 @@ function ping(port) {
 
 /**
  * Starts redis-server; `appendonly` keeps data across restarts (as the seeds' compose file);
- * `args` are more options, e.g. ['--replicaof', '127.0.0.1', '6379'].
+ * `args` are more options, e.g. ['--replicaof', '127.0.0.1', '6379']; `password` is the
+ * requirepass among them, for the readiness check.
  */
-export async function startRedis({ appendonly = false, port, args: extra = [] } = {}) {
+export async function startRedis({ appendonly = false, port, args: extra = [], password } = {}) {
   port = port ?? (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-redis-'));
   const redis = { port, url: `redis://127.0.0.1:${port}`, dir, child: null };
@@ -43,7 +46,7 @@ export async function startRedis({ appendonly = false, port, args: extra = [] } 
     const exited = new Promise((resolve) => redis.child.once('exit', resolve));
     redis.exited = exited;
     for (let i = 0; i < 100; i++) {
-      if (await ping(port)) return redis;
+      if (await ping(port, password)) return redis;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server did not start on ${port}`);

@@ -13,12 +13,15 @@
 //    log line says what each sentinel answered.
 // 3. Sentinels with requirepass: the node with engine.redis.sentinel.password serves; one with
 //    a wrong password does not, and says that the sentinel refused it.
+// 4. A master with requirepass: master_password (and master_db) reach it; a wrong one is
+//    refused with a line naming the master and its answer.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { NAMESPACES, apiPost, assertCleanExit, startServer } from './harness.mjs';
-import { cluster, health, sleep, until } from './support/cluster.mjs';
+import { NAMESPACES, apiPost, assertCleanExit } from './harness.mjs';
+import { cluster, health, sleep, startUnserving, until } from './support/cluster.mjs';
 import { assertAnswered, assertDelivered, loggedSubscriber, steadyPublisher, stopPublishing } from './support/delivery.mjs';
+import { redisCommandAuth } from './support/resp.mjs';
 import { startSentinelSet } from './support/sentinel.mjs';
 
 const CONFIG = {
@@ -93,22 +96,11 @@ describe('redis sentinel: a master, a replica, three sentinels, two nodes', () =
     });
   });
 
-  /** A node on `sentinel` that is not expected to serve: resolves it once `line` is logged. */
-  async function unservingNode(t, sentinel, line) {
-    let server = null;
-    const config = { engine: { type: 'redis', redis: { addresses: [], sentinel } } };
-    const started = startServer(config, { onSpawn: (s) => (server = s) }).then(() => 'serving', (e) => e);
-    t.after(() => server?.stop());
-    await until(() => server?.output.includes(line), 10_000, () => `the line ${JSON.stringify(line)} in ${server?.output}`);
-    server.started = started;
-    return server;
-  }
-
   it('unknown master_name: /health never 200, publishes answer 100, one line says what the sentinel answered', { timeout: 60_000 }, async (t) => {
     const set = await startSentinelSet({ replicas: 0, sentinels: 1 });
     t.after(() => set.stop());
     const line = `redis sentinel: no sentinel names the master of "nosuch": ${set.sentinels[0].url} does not know master "nosuch"; asking again`;
-    const server = await unservingNode(t, { master_name: 'nosuch', addresses: set.addresses() }, line);
+    const server = await startUnserving(t, { addresses: [], sentinel: { master_name: 'nosuch', addresses: set.addresses() } }, line);
     for (let k = 0; k < 5; k++) {
       assert.equal(await health(server), 503, '/health while no master is known');
       const res = await apiPost(server, 'publish', { channel: 'tenant:1:deployments', data: { k } });
@@ -132,8 +124,30 @@ describe('redis sentinel: a master, a replica, three sentinels, two nodes', () =
       await c.stopAll();
     });
     const line = `redis sentinel: ${set.sentinels[0].url} refused AUTH: WRONGPASS invalid username-password pair or user is disabled.; asking again`;
-    const wrong = await unservingNode(t, { master_name: set.name, addresses: set.addresses(), password: 'wrong' }, line);
+    const wrong = await startUnserving(t, { addresses: [], sentinel: { master_name: set.name, addresses: set.addresses(), password: 'wrong' } }, line);
     assert.equal(await health(wrong), 503, '/health with the sentinel refusing the node');
+    assertCleanExit(await wrong.stop());
+  });
+
+  it('a master with requirepass: master_password and master_db serve, a wrong master_password is refused with a clear line', { timeout: 60_000 }, async (t) => {
+    const set = await startSentinelSet({ replicas: 0, sentinels: 1, masterPassword: 'm4ster' });
+    t.after(() => set.stop());
+    const c = cluster(t);
+    await c.run(async () => {
+      const sentinel = { master_name: set.name, addresses: set.addresses(), master_password: 'm4ster', master_db: 3 };
+      const A = await c.node('A', [], 's4', { engine: { redis: { sentinel } } });
+      const res = await apiPost(A, 'publish', { channel: 'tenant:1:deployments', data: { ok: true } });
+      assert.ok(res.json?.result, `publish through the password-protected master: ${res.text}`);
+      await c.stopAll();
+    });
+    // The publication's stream lives in database 3, reached with the master's password.
+    const keys = await redisCommandAuth(set.master.port, 'm4ster', 'EVAL', "redis.call('SELECT', 3) return redis.call('KEYS', '*')", '0');
+    assert.ok(keys.some((k) => k.includes('tenant:1:deployments')), `the stream in db 3: ${JSON.stringify(keys)}`);
+    const line = `redis sentinel: redis://127.0.0.1:${set.master.port} (named master) unreachable: AUTH failed: WRONGPASS invalid username-password pair or user is disabled.; asking again`;
+    const wrong = await startUnserving(t, { addresses: [], sentinel: { master_name: set.name, addresses: set.addresses(), master_password: 'wrong' } }, line);
+    assert.equal(await health(wrong), 503, '/health with the master refusing the node');
+    const res = await apiPost(wrong, 'publish', { channel: 'tenant:1:deployments', data: { k: 1 } });
+    assert.equal(res.json?.error?.code, 100, `publish without a reachable master: ${res.text}`);
     assertCleanExit(await wrong.stop());
   });
 });

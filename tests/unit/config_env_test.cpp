@@ -119,10 +119,16 @@ TEST(ConfigEnv, RedisSentinel) {
   const Config c =
       load_with({{"NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_NAME", "mymaster"},
                  {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_ADDRESSES", "redis://a:1,redis://b:2"},
-                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_PASSWORD", "pw"}});
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_PASSWORD", "pw"},
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_PASSWORD", "mpw"},
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_DB", "2"},
+                 {"NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_TLS", "true"}});
   EXPECT_EQ(c.engine.redis.sentinel.master_name, "mymaster");
   EXPECT_THAT(c.engine.redis.sentinel.addresses, ElementsAre("redis://a:1", "redis://b:2"));
   EXPECT_EQ(c.engine.redis.sentinel.password, "pw");
+  EXPECT_EQ(c.engine.redis.sentinel.master_password, "mpw");
+  EXPECT_EQ(c.engine.redis.sentinel.master_db, 2);
+  EXPECT_TRUE(c.engine.redis.sentinel.master_tls);
 }
 
 TEST(ConfigEnv, EmptyValueClearsList) {

@@ -192,7 +192,20 @@ INSTANTIATE_TEST_SUITE_P(
             "engine.redis.sentinel.master_name: must not contain whitespace, got \"my master\""},
         Row{"sentinel_without_sentinels",
             "engine: { type: redis, redis: { addresses: [], sentinel: { master_name: m } } }",
-            "engine.redis.sentinel.addresses: at least one sentinel address is needed"}),
+            "engine.redis.sentinel.addresses: at least one sentinel address is needed"},
+        Row{"sentinel_master_access",
+            "engine: { redis: { sentinel: { master_name: m, addresses: [\"redis://s:26379\"], "
+            "master_user: app, master_password: pw, master_db: 2, master_tls: true } } }",
+            ""},
+        Row{"sentinel_master_db_negative",
+            "engine: { redis: { sentinel: { master_name: m, addresses: [\"redis://s:26379\"], "
+            "master_db: -1 } } }",
+            "engine.redis.sentinel.master_db: expected a non-negative integer, got \"-1\""},
+        Row{"sentinel_master_user_without_password",
+            "engine: { redis: { sentinel: { master_name: m, addresses: [\"redis://s:26379\"], "
+            "master_user: app } } }",
+            "engine.redis.sentinel.master_password: must be set with master_user (AUTH user "
+            "password)"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 INSTANTIATE_TEST_SUITE_P(

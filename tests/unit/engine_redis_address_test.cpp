@@ -132,6 +132,27 @@ TEST(RedisAddress, CredentialRefusalsNeverShowThePassword) {
             "redis address 'http://app:***@h:1': expected redis://host:port or rediss://host:port");
 }
 
+// A node named by a slot map, a redirect or a sentinel is reached as the configured address is.
+TEST(RedisAddress, WithAccessTakesCredentialsDbAndTls) {
+  Address node("10.0.0.5", 7001, "redis://10.0.0.5:7001");
+  auto access = parse_address("rediss://app:s3cret@seed:1/3");
+  ASSERT_TRUE(access);
+  Address out = with_access(node, *access);
+  EXPECT_EQ(out.host, "10.0.0.5");
+  EXPECT_EQ(out.port, 7001);
+  EXPECT_EQ(out.user, "app");
+  EXPECT_EQ(out.password, "s3cret");
+  EXPECT_EQ(out.db, 3);
+  EXPECT_TRUE(out.tls);
+  EXPECT_EQ(out.text, "rediss://10.0.0.5:7001/3");
+
+  Address plain = with_access(node, Address{});
+  EXPECT_EQ(plain.text, "redis://10.0.0.5:7001");
+  EXPECT_FALSE(plain.tls);
+  EXPECT_FALSE(plain.db);
+  EXPECT_TRUE(plain.password.empty());
+}
+
 TEST(RedisAddress, MaskPassword) {
   EXPECT_EQ(mask_password("redis://h:1"), "redis://h:1");
   EXPECT_EQ(mask_password("redis://u@h:1"), "redis://u@h:1");

@@ -37,7 +37,8 @@ TEST(RedisEngineOptions, BadClusterSeedNamesItsOption) {
 
 TEST(RedisEngineOptions, BadSentinelAddressNamesItsOption) {
   config::RedisOptions options;
-  options.sentinel = {"mymaster", {"redis://127.0.0.1:26379", "redis://s:0"}, ""};
+  options.sentinel.master_name = "mymaster";
+  options.sentinel.addresses = {"redis://127.0.0.1:26379", "redis://s:0"};
   EXPECT_EQ(construction_error(options),
             "engine.redis.sentinel.addresses: bad address redis://s:0");
 }
@@ -45,7 +46,8 @@ TEST(RedisEngineOptions, BadSentinelAddressNamesItsOption) {
 TEST(RedisEngineOptions, SentinelModeConnectsNothingBeforeStart) {
   config::RedisOptions options;
   options.addresses = {};
-  options.sentinel = {"mymaster", {"redis://127.0.0.1:1"}, ""};
+  options.sentinel.master_name = "mymaster";
+  options.sentinel.addresses = {"redis://127.0.0.1:1"};
   EXPECT_EQ(construction_error(options), "constructed");
 }
 

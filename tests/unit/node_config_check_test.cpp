@@ -192,7 +192,8 @@ TEST_F(ConfigCheck, SentinelAddressesTheEngineCannotParse) {
   config::Config c = valid();
   c.engine.type = "redis";
   c.engine.redis.addresses = {};
-  c.engine.redis.sentinel = {"mymaster", {"redis://127.0.0.1:26379", "redis://:26380"}, ""};
+  c.engine.redis.sentinel.master_name = "mymaster";
+  c.engine.redis.sentinel.addresses = {"redis://127.0.0.1:26379", "redis://:26380"};
   EXPECT_THAT(check_config(c),
               ElementsAre("engine.redis.sentinel.addresses[1]: redis address 'redis://:26380': "
                           "host is empty"));

@@ -85,6 +85,17 @@ std::string take_location(std::string_view text, Address& address) {
 
 }  // namespace
 
+Address with_access(const Address& node, const Address& access) {
+  Address out = node;
+  out.user = access.user;
+  out.password = access.password;
+  out.db = access.db;
+  out.tls = access.tls;
+  if (out.tls && out.text.starts_with(kPlain)) out.text.insert(kPlain.size() - 3, "s");
+  if (out.db) out.text += "/" + std::to_string(*out.db);
+  return out;
+}
+
 std::string mask_password(std::string_view url) {
   auto scheme = url.find("://");
   std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;

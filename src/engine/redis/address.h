@@ -38,6 +38,11 @@ struct ParsedAddress {
 
 ParsedAddress parse_address(std::string_view url);
 
+// `node` (host and port, as a slot map, a redirect or a sentinel names it) reached the way
+// `access` is: its user, password, db and TLS. What a cluster's nodes take from the seeds, and
+// a sentinel-named master from engine.redis.sentinel.master_*.
+Address with_access(const Address& node, const Address& access);
+
 // `url` with the password (between the user's ':' and the '@') replaced by "***".
 std::string mask_password(std::string_view url);
 

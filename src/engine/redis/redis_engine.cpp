@@ -113,7 +113,7 @@ RedisEngine::RedisEngine(const config::RedisOptions& options, std::string node_i
   bool cluster = !options.cluster.empty();
   if (options.sentinel.enabled()) {
     sentinel_ = std::make_unique<sentinel::MasterWatcher>(
-        io_, sentinel::MasterWatcherOptions::from(options.sentinel),
+        io_, sentinel::MasterWatcherOptions::from(options),
         sentinel::MasterWatcher::Hooks{[this](const Address& master) { on_master(master); }});
     // The one shard, on clients that fail every command until the sentinels name the master.
     Address unknown{"", 0, "(master \"" + options.sentinel.master_name + "\" not found yet)"};
@@ -323,22 +323,12 @@ RedisEngine::Shard& RedisEngine::shard(std::string_view channel) {
 RedisEngine::Shard& RedisEngine::shard_at(const Address& address) {
   for (auto& s : shards_)
     if (cluster::same_node(s->commands->address(), address)) return *s;
-  Shard& added = add_shard(with_credentials(address));
+  // Every node of a cluster takes the seeds' credentials and TLS; only the host and port come
+  // from the slot map or a redirect.
+  Shard& added = add_shard(with_access(address, addresses_.front()));
   added.commands->start();
   added.pubsub->start();
   return added;
-}
-
-// Every node of a cluster takes the seeds' credentials and TLS; only the host and port come
-// from the slot map or a redirect.
-Address RedisEngine::with_credentials(const Address& node) const {
-  Address out = node;
-  const Address& seed = addresses_.front();
-  out.user = seed.user;
-  out.password = seed.password;
-  out.tls = seed.tls;
-  if (seed.tls && out.text.starts_with("redis://")) out.text.insert(5, "s");
-  return out;
 }
 
 // In a cluster a subscription may sit on another node than its slot's master (made before the

@@ -107,7 +107,6 @@ class RedisEngine final : public Engine {
   void connect_shard(Shard& s, const Address& address);  // its command and PUB/SUB clients
   void on_master(const Address& master);
   void read_generation(Shard& s);
-  Address with_credentials(const Address& node) const;  // a cluster node found by its map
   Shard& control_shard();
   Shard& subscriber_shard(std::string_view channel);
   void on_slot_map_changed();

@@ -135,3 +135,17 @@ export async function health(server) {
 }
 
 export const pubView = (p) => ({ data: p.data, offset: p.offset });
+
+/**
+ * A node on the Redis engine (`redis`: engine.redis) that is not expected to serve: resolves it
+ * once `line` is in its log. `server.started` settles to 'serving' or to startServer's error.
+ */
+export async function startUnserving(t, redis, line) {
+  let server = null;
+  const config = { engine: { type: 'redis', redis } };
+  const started = startServer(config, { onSpawn: (s) => (server = s) }).then(() => 'serving', (e) => e);
+  t.after(() => server?.stop());
+  await until(() => server?.output.includes(line), 10_000, () => `the line ${JSON.stringify(line)} in ${server?.output}`);
+  server.started = started;
+  return server;
+}

@@ -23,7 +23,7 @@ const until = (cond, timeoutMs, what) =>
   }, timeoutMs, `sentinel set: ${what}`);
 
 /** One sentinel monitoring `name` at 127.0.0.1:masterPort; `password` sets its requirepass. */
-async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failoverTimeoutMs, password }) {
+async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failoverTimeoutMs, password, masterPassword }) {
   const port = await freePort();
   const conf = path.join(dir, `sentinel-${port}.conf`);
   writeFileSync(
@@ -37,6 +37,7 @@ async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failo
       `sentinel failover-timeout ${name} ${failoverTimeoutMs}`,
       `sentinel parallel-syncs ${name} 1`,
       ...(password ? [`requirepass ${password}`] : []),
+      ...(masterPassword ? [`sentinel auth-pass ${name} ${masterPassword}`] : []),
       '',
     ].join('\n'),
   );
@@ -59,10 +60,11 @@ async function startSentinel(dir, name, masterPort, { quorum, downAfterMs, failo
 
 /**
  * Starts a master, `replicas` replicas of it and `sentinels` sentinels (quorum, down-after and
- * failover-timeout as given; `password`: the sentinels' requirepass) and waits until the set can
- * fail over.
+ * failover-timeout as given; `password`: the sentinels' requirepass; `masterPassword`: the
+ * master's and replicas' requirepass, with which they and the sentinels authenticate) and waits
+ * until the set can fail over.
  */
-export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentinels = 3, quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 3000, password } = {}) {
+export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentinels = 3, quorum = 2, downAfterMs = 1000, failoverTimeoutMs = 3000, password, masterPassword } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-sentinel-'));
   const set = {
     name,
@@ -102,12 +104,13 @@ export async function startSentinelSet({ name = 'mymaster', replicas = 1, sentin
     },
   };
   try {
-    set.master = await startRedis();
+    const auth = masterPassword ? ['--requirepass', masterPassword, '--masterauth', masterPassword] : [];
+    set.master = await startRedis({ args: auth, password: masterPassword });
     for (let i = 0; i < replicas; i++) {
-      set.replicas.push(await startRedis({ args: ['--replicaof', '127.0.0.1', String(set.master.port)] }));
+      set.replicas.push(await startRedis({ args: ['--replicaof', '127.0.0.1', String(set.master.port), ...auth], password: masterPassword }));
     }
     for (let i = 0; i < sentinels; i++) {
-      set.sentinels.push(await startSentinel(dir, name, set.master.port, { quorum, downAfterMs, failoverTimeoutMs, password }));
+      set.sentinels.push(await startSentinel(dir, name, set.master.port, { quorum, downAfterMs, failoverTimeoutMs, password, masterPassword }));
     }
     // Sentinels find the replicas from the master's INFO and each other through hello messages
     // on the master (every 2 s): a failover needs both.

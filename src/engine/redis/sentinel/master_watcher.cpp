@@ -22,8 +22,14 @@ std::string joined(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-MasterWatcherOptions MasterWatcherOptions::from(const config::SentinelOptions& options) {
-  MasterWatcherOptions out{options.master_name, {}, options.password, "redis sentinel"};
+MasterWatcherOptions MasterWatcherOptions::from(const config::RedisOptions& redis) {
+  const auto& options = redis.sentinel;
+  MasterWatcherOptions out{options.master_name, {}, options.password, "redis sentinel", {}, {}};
+  out.master_access.user = options.master_user;
+  out.master_access.password = options.master_password;
+  if (options.master_db > 0) out.master_access.db = static_cast<int>(options.master_db);
+  out.master_access.tls = options.master_tls;
+  out.master_client = client_options(redis);
   for (const auto& url : options.addresses) {
     auto address = parse_address(url);
     if (!address) throw std::runtime_error("engine.redis.sentinel.addresses: bad address " + url);
@@ -97,7 +103,8 @@ std::unique_ptr<RedisClient> MasterWatcher::sentinel_client(
   };
   return std::make_unique<RedisClient>(
       io_, with_password,
-      RedisClient::Hooks{std::move(on_connect), std::move(lost), std::move(on_pubsub)});
+      RedisClient::Hooks{std::move(on_connect), std::move(lost), std::move(on_pubsub)},
+      options_.master_client);  // engine.redis.tls for rediss:// sentinels too
 }
 
 // One round: the sentinel that answered last first, then the others in turn. A round that
@@ -131,7 +138,7 @@ void MasterWatcher::ask_sentinel(std::size_t index, std::size_t tried) {
         }
         asking_ = false;
         preferred_ = index;
-        consider(std::get<Address>(parsed));
+        consider(with_access(std::get<Address>(parsed), options_.master_access));
       });
 }
 
@@ -162,7 +169,8 @@ void MasterWatcher::check_role(const Address& candidate) {
                            retire(std::move(probe_));
                            next_ask_in(kRetry);
                          },
-                         {}});
+                         {}},
+      options_.master_client);
   probe_->start();
   next_ask_in(kCheckTimeout);  // an address that never answers
 }
@@ -225,7 +233,7 @@ void MasterWatcher::on_event(redisReply* reply) {
   }
   const auto& change = std::get<SwitchMaster>(parsed);
   if (change.name != options_.master_name) return;
-  check_role(change.to);
+  check_role(with_access(change.to, options_.master_access));
 }
 
 void MasterWatcher::next_ask_in(std::chrono::milliseconds delay) {

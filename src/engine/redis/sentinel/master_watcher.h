@@ -34,8 +34,12 @@ struct MasterWatcherOptions {
   std::vector<Address> sentinels;
   std::string password;                      // sent with AUTH to every sentinel when set
   std::string log_label = "redis sentinel";  // starts each log line: who is following
+  // How a named master is reached (engine.redis.sentinel.master_*): the ROLE check and the
+  // address given to on_master carry these credentials, db and TLS.
+  Address master_access;
+  ClientOptions master_client;  // engine.redis's timeouts and TLS settings
 
-  static MasterWatcherOptions from(const config::SentinelOptions& options);
+  static MasterWatcherOptions from(const config::RedisOptions& options);
 };
 
 class MasterWatcher {
