@@ -224,14 +224,6 @@ void Node::start_cluster() {
 // freed when the cluster forgets it. Tenant publish rates are shared there too.
 void Node::start_shared_quota() {
   auto& p = *parts_;
-  // RedisQuota speaks to one Redis; on a Redis Cluster its tenants' keys live on several masters
-  // and it does not follow redirects yet, so quotas keep the announced rule there.
-  if (!config_.engine.redis.cluster.empty()) {
-    spdlog::warn(
-        "tenant quotas: on a Redis Cluster they count this node's connections plus the other "
-        "nodes' announcements (exact cluster-wide counting needs a single Redis or shards)");
-    return;
-  }
   p.shared_quota = std::make_unique<quota::RedisQuota>(
       config_.engine.redis, p.node_id, [&quotas = p.quotas] { return quotas.local_connections(); });
   p.quotas.set_shared_quota(p.shared_quota.get());

@@ -13,6 +13,10 @@
 // - It also holds the tenants' publish budgets (limits::SharedRate): lease takes tokens of the
 //   current one-second window of `<prefix>.rate.{<tenant>}` (scripts.h, kLease).
 //
+// - With engine.redis.cluster its keys live on the masters of their slots
+//   (engine/redis/cluster/cluster_commands.h: MOVED and ASK followed); each tenant's count and
+//   budget are one key, so every script stays on one slot.
+//
 // Threading: its own thread and Redis connection (one io_context); public methods post to it.
 #pragma once
 
@@ -26,6 +30,7 @@
 #include <unordered_map>
 
 #include "config/config.h"
+#include "engine/redis/cluster/cluster_commands.h"
 #include "engine/redis/redis_client.h"
 #include "engine/redis/sentinel/master_watcher.h"
 #include "limits/shared_quota.h"
@@ -39,8 +44,8 @@ class RedisQuota final : public limits::SharedQuota, public limits::SharedRate {
   // This node's connections per tenant (Limits::local_connections), read on every reconnect.
   using LocalCounts = std::function<TenantCounts()>;
 
-  // Uses the first of options.addresses, or the master the sentinels name; throws
-  // std::runtime_error for a malformed address.
+  // Uses the first of options.addresses, the master the sentinels name, or the Redis Cluster
+  // of options.cluster; throws std::runtime_error for a malformed address.
   RedisQuota(const config::RedisOptions& options, std::string node_id, LocalCounts local);
   ~RedisQuota() override;
 
@@ -55,6 +60,8 @@ class RedisQuota final : public limits::SharedQuota, public limits::SharedRate {
              limits::SharedRate::OnGrant done) override;
 
  private:
+  // To the one Redis, or on a Redis Cluster to the master of the command's key.
+  void send(std::vector<std::string> args, engine::redis::ReplyHandler handler);
   std::string tenant_key(std::string_view tenant) const;
   std::string node_key(std::string_view node) const;
   std::unique_ptr<engine::redis::RedisClient> client_to(const engine::redis::Address& address);
@@ -73,7 +80,8 @@ class RedisQuota final : public limits::SharedQuota, public limits::SharedRate {
   engine::redis::ClientOptions client_options_;  // engine.redis's timeouts, bounds and TLS
   boost::asio::io_context io_{1};
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::unique_ptr<engine::redis::RedisClient> client_;
+  std::unique_ptr<engine::redis::RedisClient> client_;                // one Redis, Sentinel
+  std::unique_ptr<engine::redis::cluster::ClusterCommands> cluster_;  // Redis Cluster
   std::unique_ptr<engine::redis::sentinel::MasterWatcher> sentinel_;  // sentinel mode only
   engine::redis::sentinel::RetiredClients retired_{io_};              // a replaced master's
   std::thread thread_;

@@ -8,6 +8,8 @@
 //    is free again.
 // 3. Redis stopped: the nodes count locally, say so once in the log and in /metrics
 //    (neo_events_quota_fallback, neo_events_quota_fallback_admits_total).
+// 1b, 4b. The same burst and the same shared rate on a Redis Cluster (3 masters + 3 replicas),
+//    for tenants whose keys live on different masters.
 //
 // And the tenant publish rate shared by the nodes (issue 15 item 7, max_publish_per_second 20):
 // 4. Publishers hammering two nodes for 3 s (server API and client publishes): at most 20
@@ -21,27 +23,34 @@ import { describe, it } from 'node:test';
 
 import { apiPost, claimsFor, makeToken, rawWs, startServer } from './harness.mjs';
 import { startRedis } from './redis.mjs';
+import { startRedisCluster } from './support/redis_cluster.mjs';
 import { attemptConnect, connectOutcome, metric, sleep } from './support/hardening.mjs';
 
 const SECRET = randomBytes(24).toString('hex');
 const REFUSED = { close: 3504, reason: 'connection limit', replies: 0 };
 
-// `shards` redis-servers and `count` nodes on them with these `tenants` limits, stopped by
-// t.after. `redis` is the first server: the one holding the quotas.
+// `shards` redis-servers (or, with shards 'cluster', a Redis Cluster of 3 masters + 3
+// replicas, each node given another seed) and `count` nodes on them with these `tenants`
+// limits, stopped by t.after. `redis` is the first server: the one holding the quotas.
 async function nodesOnRedis(t, count, tenants, shards = 1) {
   const redises = [];
-  for (let i = 0; i < shards; i++) redises.push(await startRedis());
+  let redisCluster = null;
+  if (shards === 'cluster') redisCluster = await startRedisCluster();
+  else for (let i = 0; i < shards; i++) redises.push(await startRedis());
   const redis = redises[0];
   const prefix = `q${randomBytes(4).toString('hex')}`;
   const nodes = [];
   t.after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
     for (const r of redises) await r.stop();
+    await redisCluster?.stop();
   });
+  const where = (i) =>
+    redisCluster ? { addresses: [], cluster: [redisCluster.nodes[i % 3].url] } : { addresses: redises.map((r) => r.url) };
   for (let i = 0; i < count; i++) {
     nodes.push(
       await startServer({
-        engine: { type: 'redis', redis: { addresses: redises.map((r) => r.url), prefix } },
+        engine: { type: 'redis', redis: { ...where(i), prefix } },
         client: { token: { hmac_secret: SECRET } },
         node: { name: `n${i}` },
         tenants,
@@ -52,8 +61,8 @@ async function nodesOnRedis(t, count, tenants, shards = 1) {
 }
 
 // tenants.max_connections: 3.
-async function quotaCluster(t, count) {
-  const { redis, nodes } = await nodesOnRedis(t, count, { max_connections: 3 });
+async function quotaCluster(t, count, shards = 1) {
+  const { redis, nodes } = await nodesOnRedis(t, count, { max_connections: 3 }, shards);
   let user = 0;
   const connect = async (node, tenant = 'T') => {
     const token = makeToken(SECRET, claimsFor({ user: `u${user++}`, tenant, roles: ['tenant_user'] }));
@@ -95,6 +104,21 @@ describe('tenant connection quota across nodes (Redis)', () => {
     assert.equal(accepted(after).length, 0);
     // Another tenant has its own count.
     assert.equal((await connect(nodes[1], 'U')).outcome, 'accepted');
+  });
+
+  // The counts live on the master of each tenant's slot: tenants on every master, each node
+  // knowing one seed only.
+  it('on a Redis Cluster: a burst of 20 connects per tenant over 3 nodes admits exactly max_connections, for tenants on every master', { timeout: 90_000 }, async (t) => {
+    const { nodes, connect } = await quotaCluster(t, 3, 'cluster');
+    const tenants = ['T', 'U', 'V', 'W', 'X', 'Y'];
+    const burst = await Promise.all(tenants.flatMap((tenant) => Array.from({ length: 20 }, (_, i) => connect(nodes[i % 3], tenant).then((a) => ({ ...a, tenant })))));
+    for (const tenant of tenants) assert.equal(accepted(burst.filter((a) => a.tenant === tenant)).length, 3, `tenant ${tenant}`);
+    for (const a of burst) if (a.outcome !== 'accepted') assert.deepEqual(a.outcome, REFUSED);
+    for (const node of nodes) {
+      assert.equal(await metric(node, 'neo_events_quota_fallback'), 0, `${node.port} counted in the cluster`);
+      assert.equal(await metric(node, 'neo_events_quota_fallback_admits_total'), 0);
+      assert.ok(!node.output.includes('counting locally'), node.output);
+    }
   });
 
   it('a killed node\'s connections stop counting once the others forget it', { timeout: 60_000 }, async (t) => {
@@ -231,6 +255,20 @@ describe('tenant publish rate across nodes (Redis)', () => {
     const aloneAccepted = alone.filter((r) => r.ok).length;
     assert.ok(aloneAccepted >= RATE * 2, `one node alone got ${aloneAccepted} in 3 s`);
     assert.ok(aloneAccepted <= RATE * secondsTouched(alone));
+  });
+
+  it('on a Redis Cluster: publishers hammering two nodes for 3 s get at most max_publish_per_second per second between them', { timeout: 90_000 }, async (t) => {
+    const { nodes, publisher } = await rateCluster(t, 2, 'cluster');
+    const targets = [];
+    for (const node of nodes) targets.push({ node }, { node }, { node, via: await publisher(node) });
+    const results = await hammer(targets, 3000);
+    const accepted = results.filter((r) => r.ok);
+    for (const r of results) if (!r.ok) assert.deepEqual(r.error, TOO_MANY);
+    for (const [second, n] of acceptedPerSecond(results)) assert.ok(n <= RATE, `${n} accepted in second ${second}`);
+    assert.ok(accepted.length <= RATE * secondsTouched(results), `${accepted.length} accepted in ${secondsTouched(results)} s`);
+    assert.ok(accepted.length >= RATE * 2, `the budget was used: ${accepted.length} in 3 s`);
+    assert.ok(results.length > accepted.length * 2, `the publishers asked for more than the rate (${results.length})`);
+    for (const node of nodes) assert.equal(await metric(node, 'neo_events_rate_fallback_admits_total'), 0);
   });
 
   // The rate lives on the first Redis address; a channel on the second shard still publishes

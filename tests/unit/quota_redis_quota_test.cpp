@@ -2,7 +2,8 @@
 // shared by every node (nodes here are several RedisQuota objects with their own node ids),
 // release, forget_node, the re-sync of a node's share after Redis restarted empty, and the
 // `unreachable` answer while Redis is down; and the tenants' publish budgets (lease): tokens of
-// one-second windows of Redis TIME, shared by every node.
+// one-second windows of Redis TIME, shared by every node. The same counting on a Redis Cluster
+// of three masters (RedisQuotaClusterTest), where tenants' keys live on different masters.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,12 +12,14 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "quota/redis_quota.h"
+#include "support/redis_cluster.h"
 #include "support/redis_server.h"
 
 namespace neo::quota {
@@ -45,6 +48,41 @@ bool eventually(Fn&& condition) {
   return true;
 }
 
+Answer acquire(RedisQuota& quota, const std::string& tenant, std::uint32_t max) {
+  auto answer = std::make_shared<std::promise<Answer>>();
+  quota.acquire(tenant, max, [answer](Answer a) { answer->set_value(a); });
+  return answer->get_future().get();
+}
+
+// True once `quota` answers from Redis again after an outage: it reconnected, and its
+// re-sync (sent first on the new connection) has run.
+bool answers_again(RedisQuota& quota) {
+  return eventually([&] { return acquire(quota, "probe", 1000) == Answer::admitted; });
+}
+
+Grant lease(RedisQuota& quota, const std::string& tenant, std::uint32_t rate,
+            std::uint32_t wanted) {
+  auto grant = std::make_shared<std::promise<Grant>>();
+  quota.lease(tenant, rate, wanted, [grant](Grant g) { grant->set_value(g); });
+  return grant->get_future().get();
+}
+
+// Returns early in a Redis second (TIME), so that the leases a test takes next fall into one
+// window: at most 300 ms into it.
+void await_fresh_window(RedisQuota& quota) {
+  Grant probe = lease(quota, "probe", 1000, 1);
+  ASSERT_TRUE(probe.reachable);
+  if (probe.window_left < std::chrono::milliseconds(700))
+    std::this_thread::sleep_for(probe.window_left + std::chrono::milliseconds(5));
+}
+
+// How many of `n` acquires are admitted.
+int admitted(RedisQuota& quota, const std::string& tenant, std::uint32_t max, int n) {
+  int count = 0;
+  for (int i = 0; i < n; ++i) count += acquire(quota, tenant, max) == Answer::admitted;
+  return count;
+}
+
 class RedisQuotaTest : public ::testing::Test {
  protected:
   // A started node; `local` is what it reports as its own connections when it (re)connects.
@@ -55,41 +93,6 @@ class RedisQuotaTest : public ::testing::Test {
     nodes_.back()->start();
     EXPECT_TRUE(eventually([&] { return nodes_.back()->reachable(); }));
     return *nodes_.back();
-  }
-
-  static Answer acquire(RedisQuota& quota, const std::string& tenant, std::uint32_t max) {
-    auto answer = std::make_shared<std::promise<Answer>>();
-    quota.acquire(tenant, max, [answer](Answer a) { answer->set_value(a); });
-    return answer->get_future().get();
-  }
-
-  // True once `quota` answers from Redis again after an outage: it reconnected, and its
-  // re-sync (sent first on the new connection) has run.
-  static bool answers_again(RedisQuota& quota) {
-    return eventually([&] { return acquire(quota, "probe", 1000) == Answer::admitted; });
-  }
-
-  static Grant lease(RedisQuota& quota, const std::string& tenant, std::uint32_t rate,
-                     std::uint32_t wanted) {
-    auto grant = std::make_shared<std::promise<Grant>>();
-    quota.lease(tenant, rate, wanted, [grant](Grant g) { grant->set_value(g); });
-    return grant->get_future().get();
-  }
-
-  // Returns early in a Redis second (TIME), so that the leases a test takes next fall into one
-  // window: at most 300 ms into it.
-  static void await_fresh_window(RedisQuota& quota) {
-    Grant probe = lease(quota, "probe", 1000, 1);
-    ASSERT_TRUE(probe.reachable);
-    if (probe.window_left < std::chrono::milliseconds(700))
-      std::this_thread::sleep_for(probe.window_left + std::chrono::milliseconds(5));
-  }
-
-  // How many of `n` acquires are admitted.
-  static int admitted(RedisQuota& quota, const std::string& tenant, std::uint32_t max, int n) {
-    int count = 0;
-    for (int i = 0; i < n; ++i) count += acquire(quota, tenant, max) == Answer::admitted;
-    return count;
   }
 
   test::RedisServer redis_;
@@ -248,6 +251,85 @@ TEST_F(RedisQuotaTest, LeaseIsUnreachableWhileRedisIsDown) {
   Grant grant = lease(a, "acme", 10, 4);
   EXPECT_FALSE(grant.reachable);
   EXPECT_EQ(grant.tokens, 0u);
+}
+
+// ---- on a Redis Cluster -----------------------------------------------------------------------
+
+// Nodes given one seed each (a different one), so that each must find the masters itself.
+class RedisQuotaClusterTest : public ::testing::Test {
+ protected:
+  static test::RedisCluster& cluster() {
+    static test::RedisCluster shared;
+    return shared;
+  }
+
+  RedisQuota& node(const std::string& id) {
+    config::RedisOptions options;
+    options.addresses.clear();
+    auto seeds = cluster().seeds();
+    options.cluster = {seeds[nodes_.size() % seeds.size()]};
+    options.prefix = prefix_;
+    nodes_.push_back(std::make_unique<RedisQuota>(options, id, [] { return TenantCounts{}; }));
+    nodes_.back()->start();
+    EXPECT_TRUE(eventually([&] { return nodes_.back()->reachable(); }));
+    return *nodes_.back();
+  }
+
+  // Tenants whose counts live on every master of the cluster.
+  std::vector<std::string> tenants_on_every_master() const {
+    std::vector<std::string> tenants;
+    std::set<std::size_t> masters;
+    for (int i = 0; masters.size() < cluster().size() || tenants.size() < 6; ++i) {
+      std::string tenant = "t" + std::to_string(i);
+      masters.insert(cluster().owner_of(prefix_ + ".quota.{" + tenant + "}"));
+      tenants.push_back(tenant);
+    }
+    return tenants;
+  }
+
+  // The cluster is shared by this binary's tests: each has its own key prefix.
+  std::string prefix_ =
+      std::string("qc") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::vector<std::unique_ptr<RedisQuota>> nodes_;
+};
+
+TEST_F(RedisQuotaClusterTest, ABurstFromSeveralNodesAdmitsExactlyMaxForEveryTenant) {
+  RedisQuota* nodes[] = {&node("a"), &node("b"), &node("c")};
+  auto tenants = tenants_on_every_master();
+  std::vector<std::future<Answer>> answers;
+  for (std::size_t t = 0; t < tenants.size(); ++t) {
+    for (int i = 0; i < 12; ++i) {
+      auto p = std::make_shared<std::promise<Answer>>();
+      answers.push_back(p->get_future());
+      nodes[i % 3]->acquire(tenants[t], 3, [p](Answer x) { p->set_value(x); });
+    }
+  }
+  for (std::size_t t = 0; t < tenants.size(); ++t) {
+    int in = 0;
+    for (int i = 0; i < 12; ++i) in += answers[t * 12 + i].get() == Answer::admitted;
+    EXPECT_EQ(in, 3) << tenants[t];
+  }
+}
+
+TEST_F(RedisQuotaClusterTest, ForgottenNodeNoLongerCountsOnAnyMaster) {
+  auto& a = node("a");
+  auto& b = node("b");
+  auto tenants = tenants_on_every_master();
+  for (const auto& tenant : tenants) ASSERT_EQ(admitted(a, tenant, 2, 2), 2) << tenant;
+  for (const auto& tenant : tenants) EXPECT_EQ(acquire(b, tenant, 2), Answer::refused) << tenant;
+  b.forget_node("a");
+  for (const auto& tenant : tenants) EXPECT_EQ(admitted(b, tenant, 2, 3), 2) << tenant;
+}
+
+TEST_F(RedisQuotaClusterTest, LeasesOfAllNodesNeverExceedTheRateInAWindow) {
+  auto& a = node("a");
+  auto& b = node("b");
+  auto tenants = tenants_on_every_master();
+  await_fresh_window(a);
+  for (const auto& tenant : tenants) {
+    EXPECT_EQ(lease(a, tenant, 10, 6).tokens, 6u) << tenant;
+    EXPECT_EQ(lease(b, tenant, 10, 6).tokens, 4u) << tenant;  // all that is left
+  }
 }
 
 TEST(RedisQuotaConfigTest, BadAddressIsRefusedWithItsName) {

@@ -55,6 +55,22 @@ RedisCluster::RedisCluster() {
   }
 }
 
+std::string RedisCluster::cli(std::size_t master, const std::string& commands) const {
+  int status = 0;
+  std::string out = run("printf '%s\\n' '" + commands + "' | redis-cli -p " +
+                            std::to_string(masters_.at(master)->port()) + " 2>&1",
+                        status);
+  if (status != 0) throw std::runtime_error("RedisCluster: redis-cli failed: " + out);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::size_t RedisCluster::owner_of(const std::string& key) const {
+  for (std::size_t i = 0; i < masters_.size(); ++i)
+    if (cli(i, "EXISTS " + key).find("MOVED") == std::string::npos) return i;
+  throw std::runtime_error("RedisCluster: no master owns " + key);
+}
+
 std::vector<std::string> RedisCluster::seeds() const {
   std::vector<std::string> urls;
   for (const auto& master : masters_) urls.push_back(master->url());

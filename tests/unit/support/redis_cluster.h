@@ -16,6 +16,11 @@ class RedisCluster {
  public:
   RedisCluster();
   std::vector<std::string> seeds() const;  // every master's redis:// URL
+  std::size_t size() const { return masters_.size(); }
+  // `redis-cli -p <master i's port>` fed `commands` (one per line, one connection): its stdout.
+  std::string cli(std::size_t master, const std::string& commands) const;
+  // Which master owns `key`'s slot (the others answer MOVED).
+  std::size_t owner_of(const std::string& key) const;
 
  private:
   std::vector<std::unique_ptr<RedisServer>> masters_;
