@@ -22,10 +22,14 @@ import os
 import re
 import sys
 
-TARGETS = ["neo", "neo-pb", "neo-deflate", "neo-tls", "neo-redis", "nats", "mqtt", "nchan"]
+REDIS_TOPOLOGIES = {"neo-redis": "neo-events, Redis engine",
+                    "neo-redis-shards": "neo-events, Redis engine, 3 shards",
+                    "neo-redis-cluster": "neo-events, Redis Cluster (3 masters)",
+                    "neo-redis-sentinel": "neo-events, Redis Sentinel"}
+TARGETS = ["neo", "neo-pb", "neo-deflate", "neo-tls", *REDIS_TOPOLOGIES, "nats", "mqtt", "nchan"]
 NAMES = {"neo": "neo-events", "neo-pb": "neo-events (protobuf)",
          "neo-deflate": "neo-events (permessage-deflate)", "neo-tls": "neo-events (wss, TLS)",
-         "neo-redis": "neo-events, Redis engine",
+         **REDIS_TOPOLOGIES,
          "nats": "nats-server (WS)", "mqtt": "mosquitto (MQTT/WS)", "nchan": "nginx+nchan"}
 # Variants of neo-events (subscribers' wire format): compared with nats in S2/S3, not with neo.
 NEO_VARIANTS = {"neo-pb", "neo-deflate", "neo-tls"}
@@ -169,8 +173,10 @@ S4_LABELS = {
     "S4-neo-single": "neo-events /api/publish, one per request, 4 conns × 1 in flight",
     "S4-neo-batch": "neo-events /api/batch, 100 per batch, history off",
     "S4-neo-batch-history": "neo-events /api/batch, 100 per batch, history on (100 per channel)",
-    "S4-neo-redis-single-pipelined": "neo-events, Redis engine: /api/publish, one per request, 8 conns × 64 pipelined",
-    "S4-neo-redis-batch": "neo-events, Redis engine: /api/batch, 100 per batch, history off",
+    **{f"S4-{t}-single-pipelined": f"{name}: /api/publish, one per request, 8 conns × 64 pipelined"
+       for t, name in REDIS_TOPOLOGIES.items()},
+    **{f"S4-{t}-batch": f"{name}: /api/batch, 100 per batch, history off"
+       for t, name in REDIS_TOPOLOGIES.items()},
     "S4-nats-pub-single": "reference: nats-server one PUB + PING each over TCP, 8 conns × 64 pipelined",
     "S4-nats-pub": "reference: nats-server PUB over TCP, PING every 100",
 }

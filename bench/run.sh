@@ -15,7 +15,10 @@
 #                                      neo-deflate and neo-tls (the same, other subscribers:
 #                                      see below; neo-tls is not in the default list),
 #                                      neo-redis (Redis engine, one local redis-server), nats,
-#                                      mqtt, nchan
+#                                      mqtt, nchan; and the other Redis topologies (not in the
+#                                      default list): neo-redis-shards (3 redis-servers),
+#                                      neo-redis-cluster (a Redis Cluster of 3 masters),
+#                                      neo-redis-sentinel (a master, a replica, one sentinel)
 #   --s2-sizes 1000                    S2 only at these subscriber counts (default 1000,10000)
 #   --patterns single                  S2/S3 only in these publishing patterns (single, batch)
 #   --no-install / --no-build          skip those steps
@@ -29,7 +32,8 @@
 #           in flight; nats runs of up to 100 PUBs closed by a PING, 2 connections, 4 in flight
 # mosquitto (QoS 1 PUBLISH) and nchan (POST /pub) are one message per request anyway: one run
 # each (S2-mqtt-1000). Every S2/S3 run ends with a step at half its own peak rate (latency).
-# neo-redis: S2, S3 and S4 (not S1); its server CPU includes redis-server's.
+# neo-redis*: S2, S3 and S4 (not S1); its server CPU includes every redis-server's (and the
+# sentinel's). All of them in memory only (--save '' --appendonly no), on this machine's cores.
 # neo-pb and neo-deflate: S1, S2 and S3 like neo (memory engine, the same HTTP API publishers),
 # only the subscribers differ: neo-pb's speak protobuf (subprotocol centrifuge-protobuf, binary
 # frames); neo-deflate's speak JSON with permessage-deflate (no context takeover either way),
@@ -78,7 +82,7 @@ install_peers() {
       nats) packages+=(nats-server) ;;
       mqtt) packages+=(mosquitto) ;;
       nchan) packages+=(nginx libnginx-mod-nchan) ;;
-      neo-redis) packages+=(redis-server) ;;
+      neo-redis*) packages+=(redis-server) ;;
     esac
   done
   for p in "${packages[@]+"${packages[@]}"}"; do
@@ -139,6 +143,64 @@ wait_port() {
   return 1
 }
 
+# redis_server DIR LOG PORT [ARGS...]: one redis-server of this run, in memory only; its pid
+# joins redis_pids. Returns once it accepts connections.
+redis_server() {
+  local dir=$1 log=$2 port=$3; shift 3
+  mkdir -p "$dir"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$dir" \
+    --logfile '' "$@" >>"$log" 2>&1 &
+  redis_pids+=($!)
+  wait_port "$port"
+}
+
+# start_redis_topology KIND DIR LOG: the Redis of target KIND; sets REDIS_ENV (the engine's
+# settings) and redis_pids.
+#   neo-redis           one redis-server
+#   neo-redis-shards    three, channels sharded over them
+#   neo-redis-cluster   a Redis Cluster of three masters (redis-cli --cluster create)
+#   neo-redis-sentinel  a master, a replica of it and one sentinel that names it
+start_redis_topology() {
+  local kind=$1 dir=$2 log=$3 port ports=() urls=() i
+  case "$kind" in
+    neo-redis|neo-redis-shards)
+      for i in $(seq "$([[ $kind == neo-redis ]] && echo 1 || echo 3)"); do
+        port=$(free_port); redis_server "$dir/r$i" "$log" "$port" || return 1
+        urls+=("redis://127.0.0.1:$port")
+      done
+      REDIS_ENV=("NEO_EVENTS_ENGINE_REDIS_ADDRESSES=$(IFS=,; echo "${urls[*]}")") ;;
+    neo-redis-cluster)
+      for i in 1 2 3; do
+        port=$(free_port); ports+=("$port"); urls+=("redis://127.0.0.1:$port")
+        redis_server "$dir/c$i" "$log" "$port" --cluster-enabled yes \
+          --cluster-config-file nodes.conf --cluster-port "$(free_port)" || return 1
+      done
+      redis-cli --cluster create "${ports[@]/#/127.0.0.1:}" --cluster-replicas 0 --cluster-yes \
+        >>"$log" 2>&1 || return 1
+      for port in "${ports[@]}"; do
+        for i in $(seq 100); do
+          redis-cli -p "$port" cluster info | grep -q cluster_state:ok && break
+          ((i < 100)) || { log "$kind: no cluster_state:ok on $port"; return 1; }
+          sleep 0.2
+        done
+      done
+      REDIS_ENV=(NEO_EVENTS_ENGINE_REDIS_ADDRESSES= "NEO_EVENTS_ENGINE_REDIS_CLUSTER=$(IFS=,; echo "${urls[*]}")") ;;
+    neo-redis-sentinel)
+      local master replica sentinel
+      master=$(free_port); replica=$(free_port); sentinel=$(free_port)
+      redis_server "$dir/master" "$log" "$master" || return 1
+      redis_server "$dir/replica" "$log" "$replica" --replicaof 127.0.0.1 "$master" || return 1
+      mkdir -p "$dir/sentinel"
+      printf 'port %s\nbind 127.0.0.1\ndir %s\nsentinel monitor bench 127.0.0.1 %s 1\n' \
+        "$sentinel" "$dir/sentinel" "$master" >"$dir/sentinel/sentinel.conf"
+      redis-server "$dir/sentinel/sentinel.conf" --sentinel >>"$log" 2>&1 &
+      redis_pids+=($!)
+      wait_port "$sentinel" || return 1
+      REDIS_ENV=(NEO_EVENTS_ENGINE_REDIS_ADDRESSES= NEO_EVENTS_ENGINE_REDIS_SENTINEL_MASTER_NAME=bench
+                 "NEO_EVENTS_ENGINE_REDIS_SENTINEL_ADDRESSES=redis://127.0.0.1:$sentinel") ;;
+  esac
+}
+
 # start_server KIND: sets WS_PORT, PUB_PORT, PIDS (comma list for /proc sampling), TARGET_ARGS.
 # Each server's log goes to $OUT/server-KIND-N.log: warnings under load are results too.
 server_starts=0
@@ -149,16 +211,14 @@ start_server() {
   local server_log=$OUT/server-$kind-$server_starts.log
   WS_PORT=$(free_port); PUB_PORT=$WS_PORT; TARGET_ARGS=()
   case "$kind" in
-    neo|neo-redis|neo-pb|neo-deflate|neo-tls)
-      local key secret token engine=() redis_port='' redis_pid=''
-      if [[ $kind == neo-redis ]]; then
-        # One redis-server of its own, in memory only, started first and stopped last.
-        redis_port=$(free_port)
-        redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no \
-          --dir "$dir" --logfile '' >"${server_log%.log}.redis.log" 2>&1 &
-        redis_pid=$!
-        wait_port "$redis_port" || { cat "${server_log%.log}.redis.log" >&2; kill "$redis_pid"; return 1; }
-        engine=(NEO_EVENTS_ENGINE_TYPE=redis "NEO_EVENTS_ENGINE_REDIS_ADDRESSES=redis://127.0.0.1:$redis_port")
+    neo|neo-redis*|neo-pb|neo-deflate|neo-tls)
+      local key secret token engine=()
+      redis_pids=()
+      if [[ $kind == neo-redis* ]]; then
+        # Redis of its own, started first and stopped last.
+        start_redis_topology "$kind" "$dir" "${server_log%.log}.redis.log" || {
+          cat "${server_log%.log}.redis.log" >&2; kill "${redis_pids[@]}" 2>/dev/null; return 1; }
+        engine=(NEO_EVENTS_ENGINE_TYPE=redis "${REDIS_ENV[@]}")
       fi
       # neo-deflate: compress every message (the config file's websocket section has it off).
       if [[ $kind == neo-deflate ]]; then
@@ -181,8 +241,7 @@ start_server() {
       # NEO_LD_PRELOAD=/path/to/allocator.so compares allocators (BENCHMARKS.md, Allocator).
       env ${NEO_LD_PRELOAD:+LD_PRELOAD=$NEO_LD_PRELOAD} "${engine[@]+"${engine[@]}"}" \
         "$NEO" serve -c bench/config/neo-bench.yaml >"$server_log" 2>&1 &
-      server_pids=($!)
-      if [[ -n $redis_pid ]]; then server_pids+=("$redis_pid"); fi
+      server_pids=($! "${redis_pids[@]+"${redis_pids[@]}"}")
       unset NEO_EVENTS_HTTP_LISTEN NEO_EVENTS_API_KEY NEO_EVENTS_CLIENT_TOKEN_HMAC_SECRET
       TARGET_ARGS=(--token "$token" --api-key "$key")
       case "$kind" in
@@ -212,16 +271,16 @@ start_server() {
       ;;
   esac
   wait_port "$WS_PORT" && wait_port "$PUB_PORT" || { cat "$server_log" >&2; return 1; }
-  if [[ $kind == neo-redis ]]; then  # /health answers 200 once the Redis connections are up
+  if [[ $kind == neo-redis* ]]; then  # /health answers 200 once the Redis connections are up
     local ok=0
     for _ in $(seq 100); do
       curl -fsS -m 1 -o /dev/null "http://127.0.0.1:$WS_PORT/health" 2>/dev/null && { ok=1; break; }
       sleep 0.1
     done
-    ((ok)) || { log "neo-redis: /health never answered 200"; cat "$server_log" >&2; return 1; }
+    ((ok)) || { log "$kind: /health never answered 200"; cat "$server_log" >&2; return 1; }
   fi
   sleep 0.3
-  PIDS=$(IFS=,; echo "${server_pids[*]}")  # neo-redis: neo-events and its redis-server
+  PIDS=$(IFS=,; echo "${server_pids[*]}")  # neo-redis*: neo-events and its redis-servers
   if [[ $kind == nchan ]]; then  # the workers do the work: sample them too
     local worker
     for worker in $(pgrep -P "${server_pids[0]}"); do PIDS+=",$worker"; done
@@ -338,7 +397,7 @@ rates_for() {  # per-channel-subscriber count -> publications/s per step
 
 for target in "${target_list[@]}"; do
   kind=$(loadgen_kind "$target")
-  if wants S1 && [[ $target != neo-redis ]]; then
+  if wants S1 && [[ $target != neo-redis* ]]; then
     for n in "${s1_sizes[@]}"; do
       start_server "$target"
       run_loadgen "S1-$target-$n" 180 --mode idle --target "$kind" --subscribers "$n" \
@@ -368,7 +427,7 @@ for target in "${target_list[@]}"; do
       stop_server
     fi
   done
-  if wants S4 && [[ $target == neo || $target == neo-redis || $target == nats ]]; then
+  if wants S4 && [[ $target == neo || $target == neo-redis* || $target == nats ]]; then
     start_server "$target"
     if [[ $target == neo ]]; then
       run_loadgen "S4-neo-batch" 60 --mode publish --target neo --channels 100 \
@@ -380,11 +439,11 @@ for target in "${target_list[@]}"; do
       # shellcheck disable=SC2046
       run_loadgen "S4-neo-single-pipelined" 60 --mode publish --target neo --channels 100 \
         --channel 'bench:p{}' $(publisher_args neo single) --duration "$s4_seconds"
-    elif [[ $target == neo-redis ]]; then
-      run_loadgen "S4-neo-redis-batch" 60 --mode publish --target neo --channels 100 \
+    elif [[ $target == neo-redis* ]]; then
+      run_loadgen "S4-$target-batch" 60 --mode publish --target neo --channels 100 \
         --channel 'bench:p{}' --pub-conns 4 --batch 100 --duration "$s4_seconds"
       # shellcheck disable=SC2046
-      run_loadgen "S4-neo-redis-single-pipelined" 60 --mode publish --target neo --channels 100 \
+      run_loadgen "S4-$target-single-pipelined" 60 --mode publish --target neo --channels 100 \
         --channel 'bench:p{}' $(publisher_args neo-redis single) --duration "$s4_seconds"
     else  # reference only: NATS PUB over TCP, no subscribers
       run_loadgen "S4-nats-pub" 60 --mode publish --target nats --channels 100 \
