@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "core/file.h"
+#include "core/tls_files.h"
 
 namespace neo::transport {
 namespace {
@@ -34,10 +34,6 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length,
   return SSL_TLSEXT_ERR_OK;
 }
 
-// Encrypted keys are refused instead of OpenSSL's default of asking for a password on the
-// terminal, which would hang a server.
-int no_password(char*, int, int, void*) { return 0; }
-
 void configure(ssl::context& context) {
   SSL_CTX* ctx = context.native_handle();
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -52,17 +48,6 @@ void configure(ssl::context& context) {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
-  SSL_CTX_set_default_passwd_cb(ctx, no_password);
-}
-
-// The file's bytes, or a problem naming the key.
-bool read_pem(const std::string& key, const std::string& path, std::string& text,
-              std::vector<std::string>& problems) {
-  if (auto error = read_file(path, text)) {
-    problems.push_back("http.tls." + key + ": cannot read " + path + ": " + *error);
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -72,28 +57,7 @@ std::shared_ptr<TlsContext> make_tls_context(const config::TlsOptions& options,
   auto context = std::make_shared<TlsContext>(ssl::context::tls_server);
   configure(*context);
   const std::size_t before = problems.size();
-  std::string cert, key;
-  bool have_cert = read_pem("cert_file", options.cert_file, cert, problems);
-  bool have_key = read_pem("key_file", options.key_file, key, problems);
-  // The key first: OpenSSL refuses a key that does not match a certificate already loaded,
-  // while a certificate loaded after a key of another pair only drops the key, which the
-  // check below then reports as the mismatch it is.
-  boost::system::error_code ec;
-  if (have_key) context->use_private_key(boost::asio::buffer(key), ssl::context::pem, ec);
-  if (have_key && ec) {
-    problems.push_back("http.tls.key_file: no unencrypted PEM private key in " + options.key_file);
-    have_key = false;
-  }
-  ec.clear();
-  if (have_cert) context->use_certificate_chain(boost::asio::buffer(cert), ec);
-  if (have_cert && ec) {
-    problems.push_back("http.tls.cert_file: no PEM certificate in " + options.cert_file);
-    have_cert = false;
-  }
-  if (have_cert && have_key && SSL_CTX_check_private_key(context->native_handle()) != 1) {
-    problems.push_back("http.tls.key_file: the key in " + options.key_file +
-                       " does not match the certificate in " + options.cert_file);
-  }
+  tls_files::load_key_pair(*context, "http.tls", options.cert_file, options.key_file, problems);
   ERR_clear_error();  // nothing of this may show up in a later, unrelated SSL_get_error
   return problems.size() == before ? context : nullptr;
 }

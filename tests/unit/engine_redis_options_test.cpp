@@ -1,11 +1,12 @@
 // RedisEngine refuses an address it cannot parse at construction, naming the option it came
 // from (engine.redis.addresses, engine.redis.cluster or engine.redis.sentinel.addresses);
-// nothing connects before start().
+// nothing connects before start(). And which settings need a TLS context.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
 
+#include "engine/redis/client_options.h"
 #include "engine/redis/redis_engine.h"
 
 namespace neo::engine::redis {
@@ -56,6 +57,29 @@ TEST(RedisEngineOptions, ClusterModeIgnoresAddresses) {
   options.addresses = {"redis://h:0"};           // config validation refuses this pair; the engine
   options.cluster = {"redis://127.0.0.1:7000"};  // itself only reads the seeds
   EXPECT_EQ(construction_error(options), "constructed");
+}
+
+// Every way a connection can need TLS gets the engine.redis.tls context (its CA, its
+// insecure_skip_verify), the master a sentinel names and rediss:// sentinels included.
+TEST(RedisEngineOptions, WantsTlsForEveryTlsConnection) {
+  config::RedisOptions plain;
+  EXPECT_FALSE(wants_tls(plain));
+  config::RedisOptions address;
+  address.addresses = {"rediss://h:1"};
+  EXPECT_TRUE(wants_tls(address));
+  config::RedisOptions seed;
+  seed.cluster = {"rediss://h:1"};
+  EXPECT_TRUE(wants_tls(seed));
+  config::RedisOptions master;
+  master.sentinel.master_tls = true;
+  EXPECT_TRUE(wants_tls(master));
+  config::RedisOptions sentinel;
+  sentinel.sentinel.addresses = {"rediss://s:26379"};
+  EXPECT_TRUE(wants_tls(sentinel));
+  config::RedisOptions skip;
+  skip.sentinel.master_tls = true;
+  skip.tls.insecure_skip_verify = true;
+  EXPECT_NE(client_options(skip).tls, nullptr);
 }
 
 }  // namespace
