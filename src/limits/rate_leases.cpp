@@ -23,6 +23,7 @@ RateLeases::Lease& RateLeases::lease_of(Shard& s, std::string_view tenant) {
   return it->second;
 }
 
+// nullopt: queue behind the publications already waiting (first come, first served).
 std::optional<RateLeases::Outcome> RateLeases::decide(Lease& lease, SteadyTime now) {
   lease.last_use = now;
   if (now >= lease.window_end && (lease.tokens || lease.spent)) {
@@ -30,11 +31,13 @@ std::optional<RateLeases::Outcome> RateLeases::decide(Lease& lease, SteadyTime n
     lease.tokens = 0;
     lease.spent = false;
   }
-  if (lease.tokens) {
+  bool queue = !lease.waiters.empty() || lease.answering;
+  if (lease.tokens && !queue) {
     --lease.tokens;
     return Outcome::admitted;
   }
-  if (lease.spent) return Outcome::refused;
+  if (lease.spent && !lease.tokens) return Outcome::refused;
+  if (queue) return std::nullopt;
   if (local_until_retry(now)) return Outcome::local;
   return std::nullopt;
 }
@@ -66,7 +69,7 @@ void RateLeases::take(std::string_view tenant, std::uint32_t rate, SteadyTime no
     if (!at_once && lease.waiters.size() >= rate) at_once = Outcome::refused;
     if (!at_once) {
       lease.waiters.push_back(std::move(done));
-      if (!lease.asking) {
+      if (!lease.asking && !lease.answering) {  // answering: answer() serves or asks after
         lease.asking = true;
         lease.asked_at = now;
         wanted = next_size(lease, rate, now);
@@ -85,11 +88,9 @@ void RateLeases::ask(const std::string& tenant, std::uint32_t rate, std::uint32_
   });
 }
 
-// Waiters are answered outside the lock: their callbacks may publish, or take another token.
 void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted,
                           const SharedRate::Grant& grant) {
   Answers answers;
-  std::uint32_t again = 0;
   SteadyTime asked_at;
   {
     auto& s = shard(tenant);
@@ -98,6 +99,7 @@ void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::ui
     if (it == s.leases.end()) return;  // not swept while asking: cannot happen
     Lease& lease = it->second;
     lease.asking = false;
+    lease.answering = true;
     asked_at = lease.asked_at;
     if (grant.reachable) {
       serve(lease, grant, wanted, answers);
@@ -105,17 +107,57 @@ void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::ui
       for (auto& waiter : lease.waiters) answers.emplace_back(std::move(waiter), Outcome::local);
       lease.waiters.clear();
     }
-    if (!lease.waiters.empty()) {  // a whole lease went to waiters: ask for a larger one
-      lease.asking = true;
-      again = next_size(lease, rate, asked_at);
-    }
   }
   if (grant.reachable)
     reachable();
   else
     unreachable(asked_at);
-  for (auto& [done, outcome] : answers) done(outcome);
+  answer(tenant, rate, asked_at, std::move(answers));
+}
+
+// Waiters are answered outside the lock (their callbacks publish, or take another token), in
+// order; publications that queued meanwhile are settled next from what the lease left, and
+// only then may a newcomer decide on its own.
+void RateLeases::answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at,
+                        Answers answers) {
+  std::uint32_t again = 0;
+  for (;;) {
+    for (auto& [done, outcome] : answers) done(outcome);
+    answers.clear();
+    auto& s = shard(tenant);
+    std::lock_guard lock(s.mutex);
+    Lease& lease = lease_of(s, tenant);
+    settle_queued(lease, asked_at, answers);
+    if (!answers.empty()) continue;
+    lease.answering = false;
+    if (!lease.waiters.empty() && !lease.asking) {  // the lease went to waiters: a larger one
+      lease.asking = true;
+      again = next_size(lease, rate, asked_at);
+    }
+    break;
+  }
   if (again) ask(tenant, rate, again);
+}
+
+// As decide() would answer each waiting publication, in order, while it can answer at once.
+void RateLeases::settle_queued(Lease& lease, SteadyTime now, Answers& answers) {
+  std::size_t settled = 0;
+  for (; settled < lease.waiters.size(); ++settled) {
+    Outcome outcome;
+    if (lease.spent) {
+      outcome = Outcome::refused;
+    } else if (lease.tokens) {
+      --lease.tokens;
+      outcome = Outcome::admitted;
+    } else if (local_until_retry(now)) {
+      outcome = Outcome::local;
+    } else {
+      break;
+    }
+    answers.emplace_back(std::move(lease.waiters[settled]), outcome);
+  }
+  lease.waiters.erase(lease.waiters.begin(),
+                      lease.waiters.begin() + static_cast<std::ptrdiff_t>(settled));
 }
 
 // The window's end is counted from when the lease was asked for: never later than the real one.
@@ -157,7 +199,8 @@ void RateLeases::sweep(SteadyTime now) {
     std::lock_guard lock(s.mutex);
     for (auto it = s.leases.begin(); it != s.leases.end();) {
       const Lease& lease = it->second;
-      bool idle = !lease.asking && lease.waiters.empty() && now - lease.last_use >= kIdle;
+      bool idle = !lease.asking && !lease.answering && lease.waiters.empty() &&
+                  now - lease.last_use >= kIdle;
       it = idle ? s.leases.erase(it) : std::next(it);
     }
   }

@@ -11,6 +11,10 @@
 //   node: publications are refused here, without asking again, until the window ends.
 // - While one lease is asked for, the tenant's other publications wait for it (at most `rate`
 //   of them: more could not be admitted in one window anyway; the rest are refused).
+// - First come, first served: while publications wait, or while a lease's answers are being
+//   handed to them (outside the lock: their callbacks publish), a newcomer queues behind them
+//   even when tokens are left, so a tenant's publications reach the engine in the order they
+//   were admitted (pipelined requests on one connection get rising offsets).
 // - An unreachable budget makes the caller apply its local rule, at once and for a second
 //   before the budget is asked again; logged once per outage.
 // Called from any thread; a tenant's lease lives in a locked shard.
@@ -66,6 +70,7 @@ class RateLeases {
     bool spent = false;       // the window's shared budget is gone
     std::uint32_t size = 0;   // the next lease asked for (0: first_lease)
     bool asking = false;
+    bool answering = false;  // a lease's answers are being handed out: newcomers queue
     SteadyTime asked_at{};
     std::vector<Done> waiters;
     SteadyTime last_use{};
@@ -92,6 +97,8 @@ class RateLeases {
                 const SharedRate::Grant& grant);
   static void serve(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted,
                     Answers& answers);
+  void answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at, Answers answers);
+  void settle_queued(Lease& lease, SteadyTime now, Answers& answers);
   void unreachable(SteadyTime asked_at);
   void reachable();
   bool local_until_retry(SteadyTime now) const;

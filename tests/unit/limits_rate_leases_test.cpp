@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -173,6 +174,34 @@ TEST_F(SharedRateTest, WaitersShareOneLeaseAndTheRestWaitForTheNext) {
   shared.deferred = false;
   for (int i = 0; i < 3; ++i) EXPECT_EQ(publish(a), Verdict::allow);
   EXPECT_EQ(shared.asked.size(), 2u);
+}
+
+// A publication that arrives while a lease's answers are handed out (another thread's request)
+// queues behind the waiters even though tokens are left: a tenant's publications reach the
+// engine in the order they were admitted (pipelined requests get rising offsets).
+TEST_F(SharedRateTest, ANewcomerWaitsBehindPublicationsBeingAnswered) {
+  config.tenants.max_publish_per_second = 80;  // a first lease of 4
+  Limits& a = node();
+  shared.deferred = true;
+  std::vector<int> published;
+  std::function<void(int, std::function<void()>)> publish_as = [&](int id,
+                                                                   std::function<void()> then) {
+    Verdict verdict = a.admit_publication("tenant:t:c", now);
+    if (verdict == Verdict::allow) return published.push_back(id);
+    ASSERT_EQ(verdict, Verdict::pending);
+    a.admit_publication_later("tenant:t:c", now, [&published, id, then](Verdict later) {
+      EXPECT_EQ(later, Verdict::allow);
+      published.push_back(id);
+      if (then) then();
+    });
+  };
+  publish_as(0, [&] { publish_as(2, {}); });  // arrives while 1 still waits for its answer
+  publish_as(1, {});
+  shared.answer_waiting();
+  EXPECT_EQ(published, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(shared.asked.size(), 1u);  // the lease's tokens served the newcomer too
+  publish_as(3, {});                   // nothing waits any more: decided at once
+  EXPECT_EQ(published.back(), 3);
 }
 
 // More waiters than one window could admit are refused at once.
