@@ -90,7 +90,6 @@ void RateLeases::ask(const std::string& tenant, std::uint32_t rate, std::uint32_
 
 void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted,
                           const SharedRate::Grant& grant) {
-  Answers answers;
   SteadyTime asked_at;
   {
     auto& s = shard(tenant);
@@ -101,54 +100,58 @@ void RateLeases::on_grant(const std::string& tenant, std::uint32_t rate, std::ui
     lease.asking = false;
     lease.answering = true;
     asked_at = lease.asked_at;
-    if (grant.reachable) {
-      serve(lease, grant, wanted, answers);
-    } else {
-      for (auto& waiter : lease.waiters) answers.emplace_back(std::move(waiter), Outcome::local);
-      lease.waiters.clear();
-    }
+    if (grant.reachable) keep(lease, grant, wanted);
   }
   if (grant.reachable)
     reachable();
   else
-    unreachable(asked_at);
-  answer(tenant, rate, asked_at, std::move(answers));
+    unreachable(asked_at);  // the waiters get the local rule
+  answer(tenant, rate, asked_at);
 }
 
-// Waiters are answered outside the lock (their callbacks publish, or take another token), in
-// order; publications that queued meanwhile are settled next from what the lease left, and
-// only then may a newcomer decide on its own.
-void RateLeases::answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at,
-                        Answers answers) {
+// The window's end is counted from when the lease was asked for: never later than the real one.
+void RateLeases::keep(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted) {
+  lease.window_end = lease.asked_at + grant.window_left;
+  lease.tokens = grant.tokens;
+  lease.spent = grant.tokens < wanted;
+}
+
+// The waiting publications are answered in order, outside the lock (their callbacks publish, or
+// take another token); those that queued meanwhile next, until none can be answered at once.
+// Only then may a newcomer decide on its own.
+void RateLeases::answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at) {
   std::uint32_t again = 0;
-  for (;;) {
-    for (auto& [done, outcome] : answers) done(outcome);
-    answers.clear();
-    auto& s = shard(tenant);
-    std::lock_guard lock(s.mutex);
-    Lease& lease = lease_of(s, tenant);
-    settle_queued(lease, asked_at, answers);
-    if (!answers.empty()) continue;
-    lease.answering = false;
-    if (!lease.waiters.empty() && !lease.asking) {  // the lease went to waiters: a larger one
-      lease.asking = true;
-      again = next_size(lease, rate, asked_at);
+  for (Answers answers;; answers.clear()) {
+    {
+      auto& s = shard(tenant);
+      std::lock_guard lock(s.mutex);
+      Lease& lease = lease_of(s, tenant);
+      settle_queued(lease, asked_at, answers);
+      if (answers.empty()) {
+        lease.answering = false;
+        if (!lease.waiters.empty() && !lease.asking) {  // the lease went to waiters: a larger one
+          lease.asking = true;
+          again = next_size(lease, rate, asked_at);
+        }
+        break;
+      }
     }
-    break;
+    for (auto& [done, outcome] : answers) done(outcome);
   }
   if (again) ask(tenant, rate, again);
 }
 
-// As decide() would answer each waiting publication, in order, while it can answer at once.
+// As decide() would answer each waiting publication, in order, while it can answer at once:
+// tokens first, then refused when the window is spent, the local rule when unreachable.
 void RateLeases::settle_queued(Lease& lease, SteadyTime now, Answers& answers) {
   std::size_t settled = 0;
   for (; settled < lease.waiters.size(); ++settled) {
     Outcome outcome;
-    if (lease.spent) {
-      outcome = Outcome::refused;
-    } else if (lease.tokens) {
+    if (lease.tokens) {
       --lease.tokens;
       outcome = Outcome::admitted;
+    } else if (lease.spent) {
+      outcome = Outcome::refused;
     } else if (local_until_retry(now)) {
       outcome = Outcome::local;
     } else {
@@ -158,23 +161,6 @@ void RateLeases::settle_queued(Lease& lease, SteadyTime now, Answers& answers) {
   }
   lease.waiters.erase(lease.waiters.begin(),
                       lease.waiters.begin() + static_cast<std::ptrdiff_t>(settled));
-}
-
-// The window's end is counted from when the lease was asked for: never later than the real one.
-void RateLeases::serve(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted,
-                       Answers& answers) {
-  lease.window_end = lease.asked_at + grant.window_left;
-  lease.tokens = grant.tokens;
-  lease.spent = grant.tokens < wanted;
-  auto& waiters = lease.waiters;
-  std::size_t served = std::min<std::size_t>(lease.tokens, waiters.size());
-  lease.tokens -= static_cast<std::uint32_t>(served);
-  for (std::size_t i = 0; i < served; ++i)
-    answers.emplace_back(std::move(waiters[i]), Outcome::admitted);
-  waiters.erase(waiters.begin(), waiters.begin() + static_cast<std::ptrdiff_t>(served));
-  if (!lease.spent) return;  // the rest wait for the next lease
-  for (auto& waiter : waiters) answers.emplace_back(std::move(waiter), Outcome::refused);
-  waiters.clear();
 }
 
 void RateLeases::unreachable(SteadyTime asked_at) {

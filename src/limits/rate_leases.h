@@ -95,9 +95,8 @@ class RateLeases {
   void ask(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted);
   void on_grant(const std::string& tenant, std::uint32_t rate, std::uint32_t wanted,
                 const SharedRate::Grant& grant);
-  static void serve(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted,
-                    Answers& answers);
-  void answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at, Answers answers);
+  static void keep(Lease& lease, const SharedRate::Grant& grant, std::uint32_t wanted);
+  void answer(const std::string& tenant, std::uint32_t rate, SteadyTime asked_at);
   void settle_queued(Lease& lease, SteadyTime now, Answers& answers);
   void unreachable(SteadyTime asked_at);
   void reachable();

@@ -204,10 +204,11 @@ void RedisQuota::forget_on_thread(const std::string& node) {
   });
 }
 
-// On a Redis Cluster: any master's connection; counted as reachable once all are up.
+// On a Redis Cluster: once every master's connection is up (again), so the re-sync runs once
+// and reaches every master.
 void RedisQuota::on_connect() {
-  resync();
   if (cluster_ && !cluster_->all_masters_up()) return;
+  resync();
   up_.store(true, std::memory_order_relaxed);
   if (reported_down_) {
     reported_down_ = false;

@@ -1,5 +1,5 @@
 // The Redis engine over TLS and with credentials, end to end (issue 15 item 7): a redis-server
-// with a TLS port (a certificate made here with the openssl CLI, for 127.0.0.1) and
+// with a TLS port (a certificate made with the openssl CLI, support/certificates.mjs) and
 // requirepass, two neo-events nodes that reach it only through
 // `rediss://:<password>@127.0.0.1:<tls port>/2` with engine.redis.tls.ca_file.
 //
@@ -9,13 +9,13 @@
 //    and the log says why (certificate verify failed).
 // 3. A wrong password over TLS: the same, with the AUTH refusal as the reason.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { NAMESPACES, apiPost, assertCleanExit } from './harness.mjs';
+import { makeCertificate } from './support/certificates.mjs';
 import { cluster, health, startUnserving } from './support/cluster.mjs';
 import { assertDelivered, loggedSubscriber } from './support/delivery.mjs';
 import { freePort } from './support/ports.mjs';
@@ -28,21 +28,12 @@ const CONFIG = {
 };
 const CHANNEL = 'secure:stream';
 
-/** A self-signed certificate for 127.0.0.1 (its own CA): { cert, key } paths in `dir`. */
-function certificate(dir, name) {
-  const cert = path.join(dir, `${name}-cert.pem`);
-  const key = path.join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert, key };
-}
-
 /** redis-server with a TLS port besides the plain one (which only the readiness check uses). */
 async function tlsRedis(t, c) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-redis-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const server = certificate(dir, 'redis-server');
-  const other = certificate(dir, 'another-ca');
+  const server = makeCertificate(dir, 'redis-server');
+  const other = makeCertificate(dir, 'another-ca');
   const tlsPort = await freePort();
   const redis = await c.redis({
     password: PASSWORD,

@@ -2,12 +2,12 @@
 // ALPN http/1.1, and the refusals: plain HTTP sent to the TLS port, a client that never
 // finishes its handshake, certificate files the server cannot use.
 //
-// The certificates are made here with the openssl CLI. `ws` clients are given the certificate
-// as their CA (real verification); fetch() cannot be given a CA without undici's Agent, so this
+// The certificates are made with the openssl CLI (support/certificates.mjs). `ws` clients are
+// given the certificate as their CA (real verification); fetch() cannot be given a CA without undici's Agent, so this
 // file lets Node accept the self-signed certificate for fetch (and what centrifuge-js's
 // http_stream does through it) with NODE_TLS_REJECT_UNAUTHORIZED=0, for this process only.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -27,41 +27,14 @@ import {
   useServer,
   waitFor,
 } from './harness.mjs';
+import { makeCertificate as makeCertificateIn } from './support/certificates.mjs';
 
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
 
 const T = { timeout: TEST_TIMEOUT };
 const dir = mkdtempSync(path.join(os.tmpdir(), 'neo-events-tls-'));
 
-/** A self-signed certificate for localhost/127.0.0.1: {cert, key} file paths and the PEM. */
-export function makeCertificate(name) {
-  const cert = path.join(dir, `${name}-cert.pem`);
-  const key = path.join(dir, `${name}-key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key, pem: readFileSync(cert, 'utf8') };
-}
+const makeCertificate = (name) => makeCertificateIn(dir, name);
 
 const first = makeCertificate('first');
 const ctx = useServer({ http: { tls: { cert_file: first.cert, key_file: first.key, handshake_timeout: '1s' } } });

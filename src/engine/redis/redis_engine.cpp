@@ -58,13 +58,6 @@ std::string sharded(std::string_view script) {
   return out;
 }
 
-// MOVED / ASK in an error reply; nullopt for any other error.
-std::optional<cluster::Redirect> redirect_of(std::string_view error) {
-  auto parsed = cluster::parse_redirect(error);
-  if (!parsed.problem.empty()) spdlog::warn("redis cluster: {}", parsed.problem);
-  return parsed.redirect;
-}
-
 // A command's arguments, moved in (a braced list would copy each one, payloads included).
 template <typename... Parts>
 std::vector<std::string> command_args(Parts&&... parts) {
@@ -414,11 +407,9 @@ void RedisEngine::on_subscription_ended(Shard& s, std::string_view redis_channel
 // subscriptions follow it.
 void RedisEngine::on_pubsub_error(Shard& s, std::string_view error) {
   if (!slots_) return;
-  auto redirect = redirect_of(error);
+  auto redirect = cluster::redirect_in(error, s.pubsub->address().host);
   if (!redirect || redirect->kind != cluster::Redirect::Kind::moved) return;
-  Address& to = redirect->to;
-  if (to.host.empty()) to = cluster::node_address(s.pubsub->address().host, to.port);
-  slots_->moved(redirect->slot, to);
+  slots_->moved(redirect->slot, redirect->to);
   on_slot_map_changed();
 }
 
@@ -496,17 +487,6 @@ void RedisEngine::eval(Shard& s, std::string_view sha, std::vector<std::string> 
   send(s, script_argv(sha, std::move(keys), std::move(args)), std::move(handler));
 }
 
-namespace {
-
-constexpr int kMaxRedirects = 2;  // a MOVED, then an ASK while that slot migrates
-
-std::optional<cluster::Redirect> redirect_of(const redisReply* r) {
-  if (!r || r->type != REDIS_REPLY_ERROR) return std::nullopt;
-  return redirect_of(str(r));
-}
-
-}  // namespace
-
 // The stream scripts' generation argument (scripts.h) is that of the master that runs them:
 // set here, at each send, because a MOVED or ASK sends the same call to another master.
 void RedisEngine::stamp_generation(const Shard& s, std::vector<std::string>& args) const {
@@ -531,17 +511,18 @@ void RedisEngine::send(Shard& s, std::vector<std::string> args, ReplyHandler han
       args[0] = "EVAL";
       return send(s, std::move(args), std::move(handler), hops);
     }
-    auto redirect = slots_ && hops < kMaxRedirects ? redirect_of(r) : std::nullopt;
+    auto redirect = slots_ && hops < cluster::kMaxRedirects
+                        ? cluster::redirect_in(r, s.commands->address().host)
+                        : std::nullopt;
     if (!redirect) return handler(r);
-    follow(s, std::move(*redirect), std::move(args), std::move(handler), hops + 1);
+    follow(*redirect, std::move(args), std::move(handler), hops + 1);
   });
 }
 
 // MOVED: the slot has a new master for good; ASK: this key only, while its slot migrates.
-void RedisEngine::follow(Shard& from, cluster::Redirect redirect, std::vector<std::string> args,
+void RedisEngine::follow(const cluster::Redirect& redirect, std::vector<std::string> args,
                          ReplyHandler handler, int hops) {
-  Address& to = redirect.to;
-  if (to.host.empty()) to = cluster::node_address(from.commands->address().host, to.port);
+  const Address& to = redirect.to;
   Shard& target = shard_at(to);
   if (redirect.kind == cluster::Redirect::Kind::moved) {
     slots_->moved(redirect.slot, to);

@@ -122,7 +122,7 @@ class RedisEngine final : public Engine {
   // A command that answers NOSCRIPT with EVAL and, in cluster mode, follows MOVED / ASK (at
   // most kMaxRedirects hops).
   void send(Shard& s, std::vector<std::string> args, ReplyHandler handler, int hops = 0);
-  void follow(Shard& from, cluster::Redirect redirect, std::vector<std::string> args,
+  void follow(const cluster::Redirect& redirect, std::vector<std::string> args,
               ReplyHandler handler, int hops);
   std::optional<std::string_view> channel_of(std::string_view redis_channel) const;
   std::string key(std::string_view kind, std::string_view channel) const;

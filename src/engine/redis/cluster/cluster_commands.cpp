@@ -1,21 +1,10 @@
 #include "engine/redis/cluster/cluster_commands.h"
 
-#include <hiredis/hiredis.h>
-
 #include <stdexcept>
 
 #include "engine/redis/cluster/slot_map.h"
 
 namespace neo::engine::redis::cluster {
-
-namespace {
-
-std::optional<Redirect> redirect_of(const redisReply* r) {
-  if (!r || r->type != REDIS_REPLY_ERROR) return std::nullopt;
-  return parse_redirect({r->str, r->len}).redirect;
-}
-
-}  // namespace
 
 ClusterCommands::ClusterCommands(boost::asio::io_context& io, std::vector<Address> seeds,
                                  ClientOptions options, Hooks hooks)
@@ -101,17 +90,16 @@ void ClusterCommands::send(RedisClient& to, std::vector<std::string> args, Reply
   // Moving the vector keeps its strings where they are, so `argv` stays valid.
   to.command(argv, [this, &to, args = std::move(args), handler = std::move(handler),
                     hops](redisReply* r) mutable {
-    auto redirect = hops < kMaxRedirects ? redirect_of(r) : std::nullopt;
+    auto redirect = hops < kMaxRedirects ? redirect_in(r, to.address().host) : std::nullopt;
     if (!redirect) return handler(r);
-    follow(to, std::move(*redirect), std::move(args), std::move(handler), hops + 1);
+    follow(*redirect, std::move(args), std::move(handler), hops + 1);
   });
 }
 
 // MOVED: the slot has a new master for good; ASK: this key only, while its slot migrates.
-void ClusterCommands::follow(const RedisClient& from, Redirect redirect,
-                             std::vector<std::string> args, ReplyHandler handler, int hops) {
-  Address& to = redirect.to;
-  if (to.host.empty()) to = node_address(from.address().host, to.port);
+void ClusterCommands::follow(const Redirect& redirect, std::vector<std::string> args,
+                             ReplyHandler handler, int hops) {
+  const Address& to = redirect.to;
   RedisClient& target = client_at(to);
   if (redirect.kind == Redirect::Kind::moved)
     router_.moved(redirect.slot, to);

@@ -22,8 +22,6 @@ namespace neo::engine::redis::cluster {
 
 class ClusterCommands {
  public:
-  static constexpr int kMaxRedirects = 2;  // a MOVED, then an ASK while that slot migrates
-
   struct Hooks {
     std::function<void()> on_connect;                // a connection came up, or the map did
     std::function<void(std::string)> on_disconnect;  // one was lost, and why
@@ -51,8 +49,8 @@ class ClusterCommands {
   RedisClient& client_at(const Address& node);
   RedisClient& client_for_key(std::string_view key);
   void send(RedisClient& to, std::vector<std::string> args, ReplyHandler handler, int hops);
-  void follow(const RedisClient& from, Redirect redirect, std::vector<std::string> args,
-              ReplyHandler handler, int hops);
+  void follow(const Redirect& redirect, std::vector<std::string> args, ReplyHandler handler,
+              int hops);
 
   boost::asio::io_context& io_;
   std::vector<Address> seeds_;

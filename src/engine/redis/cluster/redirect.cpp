@@ -1,5 +1,8 @@
 #include "engine/redis/cluster/redirect.h"
 
+#include <hiredis/hiredis.h>
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 
 #include "engine/redis/cluster/slot.h"
@@ -57,6 +60,19 @@ RedirectParse parse_redirect(std::string_view error) {
   redirect.slot = static_cast<std::uint16_t>(*slot);
   redirect.to = std::move(*to);
   return {std::move(redirect), {}};
+}
+
+std::optional<Redirect> redirect_in(std::string_view error, std::string_view asked_host) {
+  auto parsed = parse_redirect(error);
+  if (!parsed.problem.empty()) spdlog::warn("redis cluster: {}", parsed.problem);
+  if (parsed.redirect && parsed.redirect->to.host.empty())
+    parsed.redirect->to = node_address(std::string(asked_host), parsed.redirect->to.port);
+  return parsed.redirect;
+}
+
+std::optional<Redirect> redirect_in(const redisReply* reply, std::string_view asked_host) {
+  if (!reply || reply->type != REDIS_REPLY_ERROR) return std::nullopt;
+  return redirect_in(std::string_view(reply->str, reply->len), asked_host);
 }
 
 }  // namespace neo::engine::redis::cluster

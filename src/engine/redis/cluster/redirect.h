@@ -27,6 +27,15 @@ struct RedirectParse {
 // Parses an error reply's text (without the leading '-').
 RedirectParse parse_redirect(std::string_view error);
 
+// Redirects one command follows at most: a MOVED, then an ASK while that slot migrates.
+constexpr int kMaxRedirects = 2;
+
+// The MOVED / ASK of an error reply (or its text), with `asked_host` standing in when Redis
+// left the host out; nullopt for no reply, any other reply or error. A malformed redirect is
+// logged, and is no redirect.
+std::optional<Redirect> redirect_in(std::string_view error, std::string_view asked_host);
+std::optional<Redirect> redirect_in(const struct redisReply* reply, std::string_view asked_host);
+
 // A node as Redis Cluster names it, with the text logs show ("redis://host:port").
 Address node_address(std::string host, int port);
 
